@@ -1,0 +1,189 @@
+//! Command-line interface (contract: `check`, `demo`, `plugin inspect`; exit 0 promote, 1 reject,
+//! 2 error).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+
+use crate::gate::{self, GateOptions};
+use crate::policy::Policy;
+use crate::report::{self, json, terminal};
+use crate::runtime::{self, Limits, Runtime};
+use crate::verdict::Verdict;
+
+/// modelgate: may this model be promoted? Reads a gate policy, runs sandboxed validator plugins on
+/// the candidate model and its data, and answers promote (exit 0), reject (1) or error (2).
+#[derive(Debug, Parser)]
+#[command(name = "modelgate", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a gate policy and print the verdict.
+    Check {
+        /// The gate policy (TOML).
+        policy: PathBuf,
+        /// Report options.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run the bundled breast-cancer example gate (promotes a stronger candidate over its baseline).
+    Demo {
+        /// Report options.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Work with plugins.
+    Plugin {
+        /// What to do with plugins.
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+/// Plugin subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Print a plugin's name, version, WIT version, needs and config schema.
+    Inspect {
+        /// A .wasm component, or the name of a built-in plugin.
+        file: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options of a gate run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Write the JSON report (schema_version 1) to this path.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Print only the verdict line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Checks run at once (default: number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Path to the ONNX Runtime library (libonnxruntime.so).
+    #[arg(long, value_name = "PATH")]
+    pub onnxruntime: Option<PathBuf>,
+    /// Do not read or write the compiled-plugin cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// Parses arguments, runs, and maps the result to the exit-code contract. Errors are printed with
+/// their cause chain.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(Verdict::Error.exit_code())
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { policy, run } => check(&policy, &run).map(ExitCode::from),
+        Command::Demo { run } => {
+            let dir = crate::demo::extract()?;
+            let verdict = check(&dir.path().join("gate.toml"), &run);
+            drop(dir);
+            verdict.map(ExitCode::from)
+        }
+        Command::Plugin { command: PluginCommand::Inspect { file, json } } => inspect(&file, json).map(|_| ExitCode::SUCCESS),
+    }
+}
+
+/// Runs a gate and writes its reports; returns the verdict.
+pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let policy = Policy::load(policy_path)?;
+    let opts = GateOptions {
+        jobs: args.jobs.map(usize::from),
+        onnxruntime: args.onnxruntime.clone(),
+        cache_dir: if args.no_cache { None } else { runtime::default_cache_dir() },
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let run = rt.block_on(gate::run(&policy, &opts))?;
+    let verdict = Verdict::of(&run.checks);
+    if let Some(path) = &args.json {
+        let rep = json::report(&run, verdict, started_at, started.elapsed());
+        let mut bytes = serde_json::to_vec_pretty(&rep)?;
+        bytes.push(b'\n');
+        report::write_atomic(path, &bytes)?;
+    }
+    let color = terminal::use_color();
+    if args.quiet {
+        println!("{}", terminal::verdict_line(&run, verdict, color));
+    } else {
+        print!("{}", terminal::render(&run, verdict, color));
+    }
+    Ok(verdict)
+}
+
+/// `plugin inspect`: compiles the component, calls `describe`, prints what it says.
+pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
+    let (bytes, shown) = match gate::builtins::get(file) {
+        Some(b) => (b.to_vec(), format!("builtin:{file}")),
+        None => {
+            let p = Path::new(file);
+            if !p.exists() {
+                bail!(
+                    "no plugin file {file} (and no built-in plugin of that name; built-ins: {})",
+                    gate::builtins::names().join(", ")
+                );
+            }
+            (runtime::read_plugin_file(p)?, p.display().to_string())
+        }
+    };
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let rt = Runtime::new(runtime::default_cache_dir())?;
+    let pre = rt.prepare(&format!("plugin {shown}"), &bytes, &sha)?;
+    let limits = Limits { memory_bytes: 512 << 20, timeout: std::time::Duration::from_secs(10), fuel: None };
+    let info = rt.describe(&pre, &limits).with_context(|| format!("plugin {shown}"))?;
+    if as_json {
+        let mut v = serde_json::to_value(&info)?;
+        v["sha256"] = serde_json::json!(sha);
+        v["size_bytes"] = serde_json::json!(bytes.len());
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("plugin:       {shown}");
+        println!("name:         {}", info.name);
+        println!("version:      {}", info.version);
+        println!("wit:          modelgate:plugin@{}", info.wit_version);
+        println!("sha256:       {sha}");
+        println!("size:         {} bytes", bytes.len());
+        println!(
+            "needs:        datasets [{}], models: {}, labels: {}",
+            info.needs_datasets.join(", "),
+            if info.needs_models { "yes" } else { "no" },
+            if info.needs_labels { "yes" } else { "no" }
+        );
+        println!("description:  {}", info.description);
+        println!("config schema:\n{}", serde_json::to_string_pretty(&info.config_schema)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,570 @@
+//! Datasets: loaded once with polars (CSV, Parquet, Arrow IPC, NDJSON) and shared by every check.
+//!
+//! A [`Dataset`] also implements the host side of the plugin's `table` resource: aggregates computed
+//! natively and bounded chunked reads. Every function here caps what a guest can make the host
+//! allocate (chunk length, bytes, number of edges or quantiles).
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::policy::DataFormat;
+
+/// Most rows a single chunked read may return.
+pub const MAX_CHUNK_ROWS: u32 = 1 << 20;
+/// Most bytes of text a single `read-utf8` may return.
+pub const MAX_CHUNK_BYTES: usize = 64 << 20;
+/// Most histogram edges.
+pub const MAX_EDGES: usize = 100_001;
+/// Most quantile probabilities per call.
+pub const MAX_QUANTILES: usize = 10_000;
+/// Most values a `value-counts` call returns.
+pub const MAX_VALUE_COUNTS: u32 = 100_000;
+
+/// Why a host call on a dataset was refused (mirrors the WIT `error-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallErrorKind {
+    /// The column does not exist.
+    NoSuchColumn,
+    /// An argument is out of range.
+    InvalidArgument,
+    /// The column's type does not support the operation.
+    UnsupportedType,
+    /// The host failed to compute the result.
+    Failed,
+}
+
+/// An error returned to a plugin from a host call.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct CallError {
+    /// What kind of error.
+    pub kind: CallErrorKind,
+    /// A message for people.
+    pub message: String,
+}
+
+impl CallError {
+    /// Builds an error.
+    pub fn new(kind: CallErrorKind, message: impl Into<String>) -> Self {
+        CallError { kind, message: message.into() }
+    }
+    fn invalid(message: impl Into<String>) -> Self {
+        Self::new(CallErrorKind::InvalidArgument, message)
+    }
+    fn failed(e: impl std::fmt::Display) -> Self {
+        Self::new(CallErrorKind::Failed, e.to_string())
+    }
+}
+
+/// The logical type of a column (mirrors the WIT `column-type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Booleans.
+    Boolean,
+    /// Integers.
+    Integer,
+    /// Floats.
+    Float,
+    /// Text and categoricals.
+    Utf8,
+    /// Dates, times, durations.
+    Temporal,
+    /// Anything else.
+    Other,
+}
+
+impl ColumnType {
+    /// Classifies a polars dtype.
+    pub fn of(dtype: &DataType) -> ColumnType {
+        if dtype.is_bool() {
+            ColumnType::Boolean
+        } else if dtype.is_integer() {
+            ColumnType::Integer
+        } else if dtype.is_float() {
+            ColumnType::Float
+        } else if dtype.is_string() || dtype.is_categorical() {
+            ColumnType::Utf8
+        } else if dtype.is_temporal() {
+            ColumnType::Temporal
+        } else {
+            ColumnType::Other
+        }
+    }
+
+    /// Whether the column reads as numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, ColumnType::Boolean | ColumnType::Integer | ColumnType::Float)
+    }
+}
+
+/// One column of a dataset's schema.
+#[derive(Debug, Clone)]
+pub struct ColumnInfo {
+    /// Name.
+    pub name: String,
+    /// Logical type.
+    pub column_type: ColumnType,
+    /// polars' name for the dtype.
+    pub dtype: String,
+}
+
+/// Summary statistics of a column (see the WIT `column-stats`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnStats {
+    /// Rows in the table.
+    pub rows: u64,
+    /// Nulls.
+    pub null_count: u64,
+    /// NaNs.
+    pub nan_count: u64,
+    /// ±inf.
+    pub inf_count: u64,
+    /// Distinct non-null values.
+    pub unique_count: u64,
+    /// Minimum of finite values.
+    pub min: Option<f64>,
+    /// Maximum of finite values.
+    pub max: Option<f64>,
+    /// Mean of finite values.
+    pub mean: Option<f64>,
+    /// Sample standard deviation of finite values.
+    pub std: Option<f64>,
+    /// Population standard deviation of finite values.
+    pub std_pop: Option<f64>,
+}
+
+/// A chunk of values plus an Arrow validity bitmap (absent when all are valid).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk<T> {
+    /// The values.
+    pub values: T,
+    /// Bit i set = value i valid.
+    pub validity: Option<Vec<u8>>,
+}
+
+/// Text chunk in Arrow layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Utf8Chunk {
+    /// Concatenated bytes.
+    pub data: Vec<u8>,
+    /// n + 1 offsets.
+    pub offsets: Vec<u32>,
+    /// Validity bitmap.
+    pub validity: Option<Vec<u8>>,
+}
+
+/// A loaded dataset.
+#[derive(Debug)]
+pub struct Dataset {
+    /// The name in the policy (or `model@dataset` for predictions).
+    pub name: String,
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// sha256 of the file, hex.
+    pub sha256: Option<String>,
+    /// The data.
+    pub df: DataFrame,
+}
+
+/// Infers a file's format from its extension.
+pub fn format_of(path: &Path) -> Option<DataFormat> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "csv" => DataFormat::Csv,
+        "parquet" | "pq" => DataFormat::Parquet,
+        "arrow" | "ipc" | "feather" => DataFormat::Ipc,
+        "ndjson" | "jsonl" => DataFormat::Ndjson,
+        _ => return None,
+    })
+}
+
+/// Streams a file through sha256 and returns the hex digest.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+impl Dataset {
+    /// Loads a dataset file. Errors name the dataset, the file and what to do.
+    pub fn load(name: &str, path: &Path, format: Option<DataFormat>) -> anyhow::Result<Dataset> {
+        let what = || format!("dataset `{name}` ({})", path.display());
+        let meta = std::fs::metadata(path).with_context(|| {
+            format!("cannot read {}: check `datasets.{name}` in the policy (paths are relative to the policy file)", what())
+        })?;
+        if meta.is_dir() {
+            bail!("{} is a directory, not a data file", what());
+        }
+        let format = match format.or_else(|| format_of(path)) {
+            Some(f) => f,
+            None => bail!(
+                "{}: cannot tell the format from the extension; use .csv, .parquet, .arrow/.ipc/.feather or \
+                 .ndjson/.jsonl, or write `{name} = {{ path = \"...\", format = \"csv\" }}`",
+                what()
+            ),
+        };
+        if meta.len() == 0 {
+            bail!("{} is an empty file", what());
+        }
+        let sha256 = sha256_file(path).with_context(|| format!("cannot read {}", what()))?;
+        let df = read_frame(path, format).with_context(|| format!("cannot load {} as {format:?}", what()))?;
+        if df.width() == 0 {
+            bail!("{} has no columns", what());
+        }
+        if df.height() == 0 {
+            bail!("{} has a header but no rows", what());
+        }
+        Ok(Dataset { name: name.to_string(), path: Some(path.to_path_buf()), sha256: Some(sha256), df })
+    }
+
+    /// Wraps a frame computed by the host (e.g. predictions).
+    pub fn from_frame(name: impl Into<String>, df: DataFrame) -> Dataset {
+        Dataset { name: name.into(), path: None, sha256: None, df }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Column names in file order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.df.get_column_names().into_iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The schema in file order.
+    pub fn schema(&self) -> Vec<ColumnInfo> {
+        self.df
+            .columns()
+            .iter()
+            .map(|c| ColumnInfo { name: c.name().to_string(), column_type: ColumnType::of(c.dtype()), dtype: c.dtype().to_string() })
+            .collect()
+    }
+
+    /// A column by name; the error lists the columns there are.
+    pub fn series(&self, column: &str) -> Result<&Series, CallError> {
+        match self.df.column(column) {
+            Ok(c) => Ok(c.as_materialized_series()),
+            Err(_) => Err(CallError::new(CallErrorKind::NoSuchColumn, self.missing_column_message(column))),
+        }
+    }
+
+    /// "dataset `x` has no column `y`; did you mean `z`? (columns: ...)".
+    pub fn missing_column_message(&self, column: &str) -> String {
+        let names = self.column_names();
+        let nearest = names
+            .iter()
+            .map(|n| (crate::policy::levenshtein(column, n), n))
+            .min()
+            .filter(|(d, _)| *d <= 3.max(column.len() / 3))
+            .map(|(_, n)| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        let shown: Vec<&str> = names.iter().take(12).map(String::as_str).collect();
+        let more = if names.len() > 12 { format!(", ... ({} in all)", names.len()) } else { String::new() };
+        format!("dataset `{}` has no column `{column}`{nearest} (columns: {}{more})", self.name, shown.join(", "))
+    }
+
+    fn numeric(&self, column: &str) -> Result<Float64Chunked, CallError> {
+        let s = self.series(column)?;
+        if !ColumnType::of(s.dtype()).is_numeric() {
+            return Err(CallError::new(
+                CallErrorKind::UnsupportedType,
+                format!("column `{column}` of dataset `{}` is {}, not numeric", self.name, s.dtype()),
+            ));
+        }
+        let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
+        Ok(s.f64().map_err(CallError::failed)?.clone())
+    }
+
+    /// Finite values of a numeric column, sorted ascending.
+    fn sorted_finite(&self, column: &str) -> Result<Vec<f64>, CallError> {
+        let ca = self.numeric(column)?;
+        let mut v: Vec<f64> = ca.iter().flatten().filter(|x| x.is_finite()).collect();
+        v.sort_unstable_by(|a, b| a.total_cmp(b));
+        Ok(v)
+    }
+
+    /// Summary statistics of a column.
+    pub fn stats(&self, column: &str) -> Result<ColumnStats, CallError> {
+        let s = self.series(column)?;
+        let mut st = ColumnStats {
+            rows: s.len() as u64,
+            null_count: s.null_count() as u64,
+            unique_count: {
+                let non_null = s.drop_nulls();
+                non_null.n_unique().map_err(CallError::failed)? as u64
+            },
+            ..Default::default()
+        };
+        if !ColumnType::of(s.dtype()).is_numeric() {
+            return Ok(st);
+        }
+        let ca = self.numeric(column)?;
+        let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for x in ca.iter().flatten() {
+            if x.is_nan() {
+                st.nan_count += 1;
+            } else if x.is_infinite() {
+                st.inf_count += 1;
+            } else {
+                // Welford's update: numerically stable in one pass.
+                n += 1;
+                let d = x - mean;
+                mean += d / n as f64;
+                m2 += d * (x - mean);
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+        if n > 0 {
+            st.min = Some(lo);
+            st.max = Some(hi);
+            st.mean = Some(mean);
+            st.std_pop = Some((m2 / n as f64).sqrt());
+            st.std = (n > 1).then(|| (m2 / (n - 1) as f64).sqrt());
+        }
+        Ok(st)
+    }
+
+    /// Quantiles over finite values with linear interpolation (numpy's default method).
+    pub fn quantiles(&self, column: &str, probs: &[f64]) -> Result<Vec<Option<f64>>, CallError> {
+        if probs.len() > MAX_QUANTILES {
+            return Err(CallError::invalid(format!("at most {MAX_QUANTILES} quantiles per call, got {}", probs.len())));
+        }
+        if let Some(p) = probs.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+            return Err(CallError::invalid(format!("quantile probability {p} is outside [0, 1]")));
+        }
+        let v = self.sorted_finite(column)?;
+        Ok(probs.iter().map(|&p| quantile_sorted(&v, p)).collect())
+    }
+
+    /// numpy-style histogram of finite values over strictly increasing edges.
+    pub fn histogram(&self, column: &str, edges: &[f64]) -> Result<Vec<u64>, CallError> {
+        if edges.len() < 2 || edges.len() > MAX_EDGES {
+            return Err(CallError::invalid(format!("a histogram needs 2 to {MAX_EDGES} edges, got {}", edges.len())));
+        }
+        if edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(CallError::invalid("histogram edges must be finite and strictly increasing"));
+        }
+        let ca = self.numeric(column)?;
+        let bins = edges.len() - 1;
+        let mut counts = vec![0u64; bins];
+        let last = edges[edges.len() - 1];
+        for x in ca.iter().flatten().filter(|x| x.is_finite()) {
+            if x < edges[0] || x > last {
+                continue;
+            }
+            // Index of the last edge <= x; the last bin is closed on the right.
+            let i = edges.partition_point(|e| *e <= x);
+            counts[(i - 1).min(bins - 1)] += 1;
+        }
+        Ok(counts)
+    }
+
+    /// Most frequent non-null values (as text), most frequent first, ties by value.
+    pub fn value_counts(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
+        let limit = limit.min(MAX_VALUE_COUNTS) as usize;
+        let s = self.series(column)?;
+        let s = s.cast(&DataType::String).map_err(CallError::failed)?;
+        let mut counts: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for v in s.str().map_err(CallError::failed)?.iter().flatten() {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut out: Vec<(String, u64)> = counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    fn slice(&self, column: &str, offset: u64, len: u32) -> Result<Series, CallError> {
+        let s = self.series(column)?;
+        if len > MAX_CHUNK_ROWS {
+            return Err(CallError::invalid(format!("a chunk holds at most {MAX_CHUNK_ROWS} rows, asked for {len}")));
+        }
+        let rows = s.len() as u64;
+        if offset > rows {
+            return Err(CallError::invalid(format!(
+                "offset {offset} is past the end of dataset `{}` ({rows} rows)",
+                self.name
+            )));
+        }
+        let len = (len as u64).min(rows - offset) as usize;
+        Ok(s.slice(offset as i64, len))
+    }
+
+    /// Rows [offset, offset+len) of a numeric column as f64 (nulls are NaN and cleared in validity).
+    pub fn read_f64(&self, column: &str, offset: u64, len: u32) -> Result<Chunk<Vec<f64>>, CallError> {
+        let s = self.slice(column, offset, len)?;
+        if !ColumnType::of(s.dtype()).is_numeric() {
+            return Err(CallError::new(
+                CallErrorKind::UnsupportedType,
+                format!("column `{column}` of dataset `{}` is {}; read it with read-utf8", self.name, s.dtype()),
+            ));
+        }
+        let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
+        let ca = s.f64().map_err(CallError::failed)?;
+        let values = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        Ok(Chunk { values, validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()) })
+    }
+
+    /// Rows [offset, offset+len) of an integer or boolean column as i64.
+    pub fn read_i64(&self, column: &str, offset: u64, len: u32) -> Result<Chunk<Vec<i64>>, CallError> {
+        let s = self.slice(column, offset, len)?;
+        if !matches!(ColumnType::of(s.dtype()), ColumnType::Integer | ColumnType::Boolean) {
+            return Err(CallError::new(
+                CallErrorKind::UnsupportedType,
+                format!("column `{column}` of dataset `{}` is {}, not integer", self.name, s.dtype()),
+            ));
+        }
+        let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
+        let ca = s.i64().map_err(CallError::failed)?;
+        let values = ca.iter().map(|v| v.unwrap_or(0)).collect();
+        Ok(Chunk { values, validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()) })
+    }
+
+    /// Rows [offset, offset+len) of any column rendered as text.
+    pub fn read_utf8(&self, column: &str, offset: u64, len: u32) -> Result<Utf8Chunk, CallError> {
+        let s = self.slice(column, offset, len)?;
+        let s = s.cast(&DataType::String).map_err(|e| {
+            CallError::new(CallErrorKind::UnsupportedType, format!("column `{column}` cannot be read as text: {e}"))
+        })?;
+        let ca = s.str().map_err(CallError::failed)?;
+        let mut data = Vec::new();
+        let mut offsets = Vec::with_capacity(ca.len() + 1);
+        offsets.push(0u32);
+        for v in ca.iter() {
+            let v = v.unwrap_or("");
+            if data.len() + v.len() > MAX_CHUNK_BYTES {
+                return Err(CallError::invalid(format!(
+                    "the chunk's text exceeds {MAX_CHUNK_BYTES} bytes; read fewer rows at a time"
+                )));
+            }
+            data.extend_from_slice(v.as_bytes());
+            offsets.push(data.len() as u32);
+        }
+        Ok(Utf8Chunk { data, offsets, validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()) })
+    }
+}
+
+/// Arrow validity bitmap from per-row flags, or None when nothing is null.
+fn validity(valid: impl Iterator<Item = bool>, null_count: usize) -> Option<Vec<u8>> {
+    if null_count == 0 {
+        return None;
+    }
+    let mut bits = Vec::new();
+    for (i, v) in valid.enumerate() {
+        if i % 8 == 0 {
+            bits.push(0u8);
+        }
+        if v {
+            *bits.last_mut().expect("pushed above") |= 1 << (i % 8);
+        }
+    }
+    Some(bits)
+}
+
+/// numpy's default ("linear") quantile of sorted values.
+pub fn quantile_sorted(v: &[f64], p: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let h = (v.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(v.len() - 1);
+    Some(v[lo] + (h - lo as f64) * (v[hi] - v[lo]))
+}
+
+fn read_frame(path: &Path, format: DataFormat) -> anyhow::Result<DataFrame> {
+    Ok(match format {
+        DataFormat::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(10_000))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+            .finish()?,
+        DataFormat::Parquet => ParquetReader::new(File::open(path)?).finish()?,
+        DataFormat::Ipc => IpcReader::new(File::open(path)?).finish()?,
+        DataFormat::Ndjson => JsonReader::new(File::open(path)?).with_json_format(JsonFormat::JsonLines).finish()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ds() -> Dataset {
+        let df = df!(
+            "x" => [Some(1.0), Some(2.0), None, Some(f64::NAN), Some(4.0), Some(f64::INFINITY)],
+            "s" => [Some("a"), Some("b"), Some("a"), None, Some("c"), Some("a")],
+            "i" => [1i64, 2, 3, 4, 5, 6],
+        )
+        .unwrap();
+        Dataset::from_frame("t", df)
+    }
+
+    #[test]
+    fn stats_separate_nulls_nans_and_infs() {
+        let s = ds().stats("x").unwrap();
+        assert_eq!((s.rows, s.null_count, s.nan_count, s.inf_count), (6, 1, 1, 1));
+        assert_eq!((s.min, s.max), (Some(1.0), Some(4.0)));
+        let mean = 7.0 / 3.0;
+        assert!((s.mean.unwrap() - mean).abs() < 1e-15);
+        let var_pop = [1.0f64, 2.0, 4.0].iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3.0;
+        assert!((s.std_pop.unwrap() - var_pop.sqrt()).abs() < 1e-15);
+        assert!((s.std.unwrap() - (var_pop * 1.5).sqrt()).abs() < 1e-15);
+        assert_eq!(ds().stats("s").unwrap().unique_count, 3);
+    }
+
+    #[test]
+    fn quantiles_match_numpy_linear() {
+        // numpy.quantile([1, 2, 4], [0, 0.25, 0.5, 1]) == [1, 1.5, 2, 4]
+        let q = ds().quantiles("x", &[0.0, 0.25, 0.5, 1.0]).unwrap();
+        assert_eq!(q, vec![Some(1.0), Some(1.5), Some(2.0), Some(4.0)]);
+        assert!(ds().quantiles("x", &[1.5]).is_err());
+    }
+
+    #[test]
+    fn histogram_matches_numpy_edges() {
+        // numpy.histogram([1, 2, 4], bins=[1, 2, 4]) == [1, 2]: last bin closed.
+        assert_eq!(ds().histogram("x", &[1.0, 2.0, 4.0]).unwrap(), vec![1, 2]);
+        assert_eq!(ds().histogram("i", &[0.0, 3.0, 5.5]).unwrap(), vec![2, 3]);
+        assert!(ds().histogram("x", &[2.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn reads_are_bounded_and_carry_validity() {
+        let d = ds();
+        let c = d.read_f64("x", 1, 3).unwrap();
+        assert_eq!(c.values.len(), 3);
+        assert_eq!(c.validity, Some(vec![0b101]));
+        let t = d.read_utf8("s", 0, 100).unwrap();
+        assert_eq!(t.offsets.len(), 7);
+        assert_eq!(t.data, b"abaca".to_vec());
+        assert_eq!(t.validity, Some(vec![0b110111]));
+        assert_eq!(d.read_f64("x", 7, 1).unwrap_err().kind, CallErrorKind::InvalidArgument);
+        assert_eq!(d.read_f64("x", 0, MAX_CHUNK_ROWS + 1).unwrap_err().kind, CallErrorKind::InvalidArgument);
+        assert_eq!(d.read_f64("s", 0, 1).unwrap_err().kind, CallErrorKind::UnsupportedType);
+        let e = d.read_f64("xx", 0, 1).unwrap_err();
+        assert_eq!(e.kind, CallErrorKind::NoSuchColumn);
+        assert!(e.message.contains("did you mean `x`"), "{}", e.message);
+    }
+
+    #[test]
+    fn value_counts_sorted_by_count_then_value() {
+        let vc = ds().value_counts("s", 2).unwrap();
+        assert_eq!(vc, vec![("a".to_string(), 3), ("b".to_string(), 1)]);
+    }
+}

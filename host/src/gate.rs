@@ -1,0 +1,362 @@
+//! Orchestration: load the inputs once, resolve and pin every plugin, then run the checks
+//! concurrently, each in its own sandbox, and collect their outcomes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _};
+
+use crate::data::{sha256_file, ColumnType, Dataset};
+use crate::model::Model;
+use crate::policy::{Policy, Severity, TaskType};
+use crate::runtime::{self, CheckContext, Limits, Outcome, Runtime};
+
+/// The built-in plugins compiled into this binary: (name, component bytes).
+pub mod builtins {
+    include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
+
+    /// The component bytes of a built-in plugin, by name (`-` and `_` are interchangeable).
+    pub fn get(name: &str) -> Option<&'static [u8]> {
+        let norm = name.replace('_', "-");
+        BUILTINS.iter().find(|(n, _)| n.replace('_', "-") == norm).map(|(_, b)| *b)
+    }
+
+    /// Names of the built-in plugins.
+    pub fn names() -> Vec<&'static str> {
+        BUILTINS.iter().map(|(n, _)| *n).collect()
+    }
+}
+
+/// How to run a gate.
+#[derive(Debug, Clone, Default)]
+pub struct GateOptions {
+    /// Checks run at once (default: the number of CPUs).
+    pub jobs: Option<usize>,
+    /// Explicit ONNX Runtime library.
+    pub onnxruntime: Option<PathBuf>,
+    /// Compiled-component cache directory (None: no disk cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// A file the verdict depends on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputFile {
+    /// Path as resolved.
+    pub path: String,
+    /// sha256, hex.
+    pub sha256: String,
+}
+
+/// A loaded dataset as reported.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DatasetInput {
+    /// Path.
+    pub path: String,
+    /// sha256.
+    pub sha256: String,
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub columns: usize,
+}
+
+/// A plugin as reported.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PluginInput {
+    /// A file path, or `builtin:NAME`.
+    pub path: String,
+    /// sha256 of the component.
+    pub sha256: String,
+    /// Its name (from `describe`).
+    pub name: String,
+    /// Its version (from `describe`).
+    pub version: String,
+}
+
+/// One check's report.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Id.
+    pub id: String,
+    /// The plugin as written in the policy.
+    pub plugin: String,
+    /// Severity.
+    pub severity: Severity,
+    /// What the sandbox returned.
+    pub outcome: Outcome,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+/// Everything a gate run produced.
+#[derive(Debug, Clone)]
+pub struct GateRun {
+    /// The gate's name.
+    pub name: String,
+    /// The policy file.
+    pub policy: InputFile,
+    /// Datasets by name, in policy order.
+    pub datasets: Vec<(String, DatasetInput)>,
+    /// Models by name, in policy order (ONNX files only have a path).
+    pub models: Vec<(String, Option<InputFile>)>,
+    /// Plugins by check id.
+    pub plugins: Vec<(String, PluginInput)>,
+    /// Checks in policy order.
+    pub checks: Vec<CheckReport>,
+}
+
+struct PreparedCheck {
+    index: usize,
+    pre: Arc<runtime::bindings::PluginPre<runtime::HostState>>,
+    config_json: String,
+    limits: Limits,
+}
+
+/// Reads the policy's inputs and runs its checks. An `Err` is an error verdict (exit 2): the gate
+/// could not be evaluated at all. Individual check failures are in the returned run.
+pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun> {
+    let spec = &policy.spec;
+    let policy_sha = sha256_file(&policy.path).with_context(|| format!("cannot read {}", policy.path.display()))?;
+
+    // 1. Datasets, loaded in parallel.
+    let mut loads = Vec::new();
+    for (name, d) in &spec.datasets {
+        let (name, path, format) = (name.clone(), policy.resolve(&d.path), d.format);
+        loads.push(tokio::task::spawn_blocking(move || Dataset::load(&name, &path, format)));
+    }
+    let mut datasets = Vec::new();
+    for l in loads {
+        datasets.push(Arc::new(l.await.map_err(|e| anyhow!("dataset loader crashed: {e}"))??));
+    }
+
+    // 2. Task, features and models.
+    let mut features = Vec::new();
+    let mut models = Vec::new();
+    if let Some(task) = &spec.task {
+        let output_cols: Vec<String> = spec
+            .models
+            .values()
+            .flat_map(|m| m.predictions.iter().cloned().chain(m.probabilities.iter().flatten().cloned()))
+            .collect();
+        features = match &task.features {
+            Some(f) => f.clone(),
+            None => datasets[0]
+                .column_names()
+                .into_iter()
+                .filter(|c| c != &task.target && !output_cols.contains(c))
+                .collect(),
+        };
+        check_features(&datasets, &features, spec.models.values().any(|m| m.onnx.is_some()))?;
+        let labelled = datasets.iter().find(|d| d.series(&task.target).is_ok());
+        if !spec.models.is_empty() && labelled.is_none() {
+            bail!(
+                "no dataset has the target column `{}` (task.target); the datasets' columns are: {}",
+                task.target,
+                datasets[0].column_names().join(", ")
+            );
+        }
+        let target_values = match (labelled, task.kind) {
+            (Some(d), TaskType::Binary | TaskType::Multiclass) => Some(sorted_distinct(d, &task.target)?),
+            _ => None,
+        };
+        let ort = opts.onnxruntime.clone().or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
+        for (name, m) in &spec.models {
+            let path = m.onnx.as_ref().map(|p| policy.resolve(p));
+            let (name, m, features, tv, ort, kind) = (name.clone(), m.clone(), features.clone(), target_values.clone(), ort.clone(), task.kind);
+            let model = tokio::task::spawn_blocking(move || Model::load(&name, &m, path, kind, &features, tv.as_deref(), ort.as_deref()))
+                .await
+                .map_err(|e| anyhow!("model loader crashed: {e}"))??;
+            models.push(Arc::new(model));
+        }
+        if task.kind == TaskType::Binary {
+            if let (Some(d), Some(pos)) = (labelled, &task.positive_label) {
+                let values = sorted_distinct(d, &task.target)?;
+                if !values.contains(&pos.0) {
+                    bail!(
+                        "task.positive_label `{}` does not occur in column `{}` of dataset `{}` (values: {})",
+                        pos.0,
+                        task.target,
+                        d.name,
+                        values.join(", ")
+                    );
+                }
+            }
+        }
+    }
+
+    // 3. Plugins: resolve, pin, compile — all before anything runs.
+    let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
+    let mut prepared = Vec::new();
+    let mut plugin_inputs: Vec<(String, String, String)> = Vec::new();
+    for (index, c) in spec.checks.iter().enumerate() {
+        let (bytes, shown) = resolve_plugin(policy, &c.plugin)
+            .with_context(|| format!("check `{}` (checks[{index}].plugin)", c.id))?;
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        if let Some(pin) = &c.sha256 {
+            if !pin.eq_ignore_ascii_case(&sha) {
+                bail!(
+                    "check `{}`: plugin {shown} has sha256 {sha}, but the policy pins {pin} (checks[{index}].sha256); \
+                     refusing to run a plugin that is not the one pinned",
+                    c.id
+                );
+            }
+        }
+        let what = format!("plugin {shown} (check `{}`)", c.id);
+        let pre = {
+            let rt = rt.clone();
+            let sha = sha.clone();
+            tokio::task::spawn_blocking(move || rt.prepare(&what, &bytes, &sha)).await.map_err(|e| anyhow!("compiler crashed: {e}"))??
+        };
+        let config = c.config.clone().unwrap_or_default();
+        let config_json = serde_json::to_string(&config).context("the check's config cannot be expressed as JSON")?;
+        let limits = Limits {
+            memory_bytes: (c.memory_mb.unwrap_or(spec.runtime.memory_mb) as usize).saturating_mul(1 << 20),
+            timeout: Duration::from_secs_f64(c.timeout_s.unwrap_or(spec.runtime.timeout_s)),
+            fuel: c.fuel.or(spec.runtime.fuel),
+        };
+        plugin_inputs.push((c.id.clone(), shown, sha));
+        prepared.push(PreparedCheck { index, pre, config_json, limits });
+    }
+
+    // 4. Run the checks concurrently, each in a fresh store on a blocking thread.
+    let jobs = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+    let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let task = spec.task.as_ref();
+    let mut handles = Vec::new();
+    for p in prepared {
+        let c = &spec.checks[p.index];
+        let ctx = CheckContext {
+            check_id: c.id.clone(),
+            task: task.map(|t| runtime::task_kind(t.kind)),
+            target: task.map(|t| t.target.clone()).unwrap_or_default(),
+            positive_label: task.and_then(|t| match t.kind {
+                TaskType::Binary => Some(t.positive_label.as_ref().map_or_else(|| "1".to_string(), |l| l.0.clone())),
+                _ => None,
+            }),
+            features: features.clone(),
+            datasets: datasets.clone(),
+            models: models.clone(),
+        };
+        let (rt, sem) = (rt.clone(), sem.clone());
+        handles.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let started = Instant::now();
+            let outcome = tokio::task::spawn_blocking(move || rt.run_check(&p.pre, &ctx, &p.config_json, &p.limits))
+                .await
+                .unwrap_or_else(|e| crashed_outcome(&e.to_string()));
+            (p.index, outcome, started.elapsed())
+        }));
+    }
+    let mut checks = Vec::new();
+    for h in handles {
+        let (index, outcome, duration) = h.await.map_err(|e| anyhow!("check runner crashed: {e}"))?;
+        let c = &spec.checks[index];
+        checks.push(CheckReport { id: c.id.clone(), plugin: c.plugin.clone(), severity: c.severity, outcome, duration });
+    }
+
+    let plugins = plugin_inputs
+        .into_iter()
+        .zip(&checks)
+        .map(|((id, path, sha256), check)| {
+            let info = check.outcome.info.as_ref();
+            let name = info.map_or_else(String::new, |i| i.name.clone());
+            let version = info.map_or_else(String::new, |i| i.version.clone());
+            (id, PluginInput { path, sha256, name, version })
+        })
+        .collect();
+    Ok(GateRun {
+        name: spec.name.clone(),
+        policy: InputFile { path: policy.path.display().to_string(), sha256: policy_sha },
+        datasets: datasets
+            .iter()
+            .map(|d| {
+                let input = DatasetInput {
+                    path: d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    sha256: d.sha256.clone().unwrap_or_default(),
+                    rows: d.rows(),
+                    columns: d.df.width(),
+                };
+                (d.name.clone(), input)
+            })
+            .collect(),
+        models: models
+            .iter()
+            .map(|m| {
+                let file = m.path.as_ref().map(|p| InputFile { path: p.display().to_string(), sha256: m.sha256.clone().unwrap_or_default() });
+                (m.name.clone(), file)
+            })
+            .collect(),
+        plugins,
+        checks,
+    })
+}
+
+fn crashed_outcome(msg: &str) -> Outcome {
+    Outcome {
+        status: runtime::Status::Error,
+        summary: format!("the check runner crashed: {msg}"),
+        metrics: Vec::new(),
+        details: None,
+        error: Some(format!("the check runner crashed: {msg}")),
+        logs: Vec::new(),
+        output: String::new(),
+        info: None,
+    }
+}
+
+/// A built-in by name, or a `.wasm` file relative to the policy. Returns the bytes and how to show it.
+pub fn resolve_plugin(policy: &Policy, plugin: &str) -> anyhow::Result<(Vec<u8>, String)> {
+    if let Some(b) = builtins::get(plugin) {
+        return Ok((b.to_vec(), format!("builtin:{plugin}")));
+    }
+    let looks_like_path = plugin.contains('/') || plugin.contains('\\') || plugin.ends_with(".wasm");
+    if !looks_like_path {
+        bail!(
+            "unknown plugin `{plugin}`: the built-in plugins are {}; for your own plugin give the path to its .wasm file",
+            builtins::names().join(", ")
+        );
+    }
+    let path = policy.resolve(Path::new(plugin));
+    let bytes = runtime::read_plugin_file(&path)?;
+    Ok((bytes, path.display().to_string()))
+}
+
+/// Every dataset must carry every feature; ONNX models need them numeric.
+fn check_features(datasets: &[Arc<Dataset>], features: &[String], numeric: bool) -> anyhow::Result<()> {
+    if features.is_empty() {
+        bail!("no feature columns: dataset `{}` has only the target column", datasets[0].name);
+    }
+    for d in datasets {
+        let file = d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        for f in features {
+            let s = d.series(f).map_err(|e| anyhow!("{} ({file}); every dataset must have every feature", e.message))?;
+            if numeric && !ColumnType::of(s.dtype()).is_numeric() {
+                bail!(
+                    "feature `{f}` of dataset `{}` ({file}) is {}; ONNX models take numeric features — encode it, or \
+                     list the model's inputs in `task.features`",
+                    d.name,
+                    s.dtype()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sorted_distinct(d: &Dataset, column: &str) -> anyhow::Result<Vec<String>> {
+    let s = d.series(column).map_err(|e| anyhow!("{}", e.message))?;
+    let mut values: Vec<(Option<f64>, String)> = d
+        .value_counts(column, crate::data::MAX_VALUE_COUNTS)
+        .map_err(|e| anyhow!("{}", e.message))?
+        .into_iter()
+        .map(|(v, _)| (v.parse::<f64>().ok(), v))
+        .collect();
+    // Numeric labels sort numerically (as scikit-learn's classes_ do), text labels lexically.
+    if ColumnType::of(s.dtype()).is_numeric() {
+        values.sort_by(|a, b| a.0.unwrap_or(f64::NAN).total_cmp(&b.0.unwrap_or(f64::NAN)));
+    } else {
+        values.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    Ok(values.into_iter().map(|(_, v)| v).collect())
+}

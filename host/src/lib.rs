@@ -1,0 +1,14 @@
+//! modelgate: the promotion gate for ML models.
+//!
+//! The data flows through one module per stage: [`cli`] → [`policy`] → [`data`] → [`model`] →
+//! [`runtime`] (wasmtime sandbox) → [`gate`] (orchestration) → [`verdict`] → [`report`].
+
+pub mod cli;
+pub mod data;
+pub mod demo;
+pub mod gate;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod runtime;
+pub mod verdict;

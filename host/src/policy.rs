@@ -1,0 +1,541 @@
+//! The gate policy: a TOML file naming the task, datasets, models and checks (`version = 1`).
+//!
+//! Parsing is strict: unknown keys are errors that name the key path and the nearest valid key, and
+//! relative paths are resolved against the policy file's directory.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// The only policy format version this host reads.
+pub const POLICY_VERSION: u32 = 1;
+
+/// Errors reading or validating a policy.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The file could not be read.
+    #[error("cannot read policy file {path}: {source}")]
+    Read {
+        /// The policy path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or does not match the policy's shape.
+    #[error("invalid policy {path}: {message}")]
+    Invalid {
+        /// The policy path.
+        path: PathBuf,
+        /// What is wrong, with the key path and location.
+        message: String,
+    },
+}
+
+/// A parsed gate policy, with paths resolved.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where the policy was read from.
+    pub path: PathBuf,
+    /// The directory relative paths are resolved against.
+    pub base_dir: PathBuf,
+    /// The policy's content as written.
+    pub spec: PolicySpec,
+}
+
+/// The policy file's content (`version = 1`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySpec {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// The gate's name, shown in reports.
+    pub name: String,
+    /// Optional free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The prediction task; required when the gate has models.
+    #[serde(default)]
+    pub task: Option<TaskSpec>,
+    /// Named datasets, in policy order.
+    #[serde(default)]
+    pub datasets: IndexMap<String, DatasetSpec>,
+    /// Named models, in policy order.
+    #[serde(default)]
+    pub models: IndexMap<String, ModelSpec>,
+    /// The checks to run.
+    #[serde(default)]
+    pub checks: Vec<CheckSpec>,
+    /// Host settings: sandbox limits, ONNX Runtime location.
+    #[serde(default)]
+    pub runtime: RuntimeSpec,
+}
+
+/// The task type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskType {
+    /// Two classes.
+    Binary,
+    /// More than two classes.
+    Multiclass,
+    /// Numeric target.
+    Regression,
+}
+
+impl fmt::Display for TaskType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskType::Binary => "binary",
+            TaskType::Multiclass => "multiclass",
+            TaskType::Regression => "regression",
+        })
+    }
+}
+
+/// `[task]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// binary | multiclass | regression.
+    #[serde(rename = "type")]
+    pub kind: TaskType,
+    /// The label column.
+    pub target: String,
+    /// The positive class for binary tasks (a number, string or boolean).
+    #[serde(default)]
+    pub positive_label: Option<Label>,
+    /// Feature columns in model input order; default: every column but the target and prediction
+    /// columns, in file order.
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
+}
+
+/// A class label as written in a policy: a number, a string or a boolean, compared as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label(pub String);
+
+impl<'de> Deserialize<'de> for Label {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Label;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a class label (integer, string or boolean)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Label, E> {
+                Ok(Label(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Label, E> {
+                Ok(Label(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Label, E> {
+                Ok(Label(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Label, E> {
+                Ok(Label(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A dataset: a path, or a table with the path and an explicit format.
+#[derive(Debug, Clone)]
+pub struct DatasetSpec {
+    /// File path (relative to the policy).
+    pub path: PathBuf,
+    /// Explicit format; default: from the file extension.
+    pub format: Option<DataFormat>,
+}
+
+/// Supported data file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC file (Feather v2).
+    Ipc,
+    /// Newline-delimited JSON.
+    Ndjson,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetTable {
+    path: PathBuf,
+    #[serde(default)]
+    format: Option<DataFormat>,
+}
+
+impl<'de> Deserialize<'de> for DatasetSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DatasetSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a file path, or a table { path = \"...\", format = \"csv\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
+                Ok(DatasetSpec { path: PathBuf::from(v), format: None })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DatasetSpec, A::Error> {
+                let t = DatasetTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(DatasetSpec { path: t.path, format: t.format })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A model: an ONNX file the host runs, or prediction columns already in the data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// ONNX file (relative to the policy).
+    #[serde(default)]
+    pub onnx: Option<PathBuf>,
+    /// Column holding the model's predictions, for models the gate cannot run.
+    #[serde(default)]
+    pub predictions: Option<String>,
+    /// Columns holding class probabilities, in the order of `classes`.
+    #[serde(default)]
+    pub probabilities: Option<Vec<String>>,
+    /// Class labels in the order of the model's probability outputs (default: read from the ONNX
+    /// classifier, or the sorted distinct target values for prediction columns).
+    #[serde(default)]
+    pub classes: Option<Vec<Label>>,
+}
+
+/// Severity of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A failure rejects the candidate, an error makes the verdict `error`.
+    #[default]
+    Blocking,
+    /// Reported, never changes the verdict.
+    Advisory,
+}
+
+/// `[[checks]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Unique id, used in reports.
+    pub id: String,
+    /// A built-in plugin name or a path to a `.wasm` component.
+    pub plugin: String,
+    /// Expected sha256 of the plugin file (hex); a mismatch is an error before anything runs.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// blocking (default) | advisory.
+    #[serde(default)]
+    pub severity: Severity,
+    /// The plugin's configuration, passed to it as JSON.
+    #[serde(default)]
+    pub config: Option<toml::Table>,
+    /// Per-check override of `runtime.memory_mb`.
+    #[serde(default)]
+    pub memory_mb: Option<u64>,
+    /// Per-check override of `runtime.timeout_s`.
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
+    /// Per-check override of `runtime.fuel`.
+    #[serde(default)]
+    pub fuel: Option<u64>,
+}
+
+/// `[runtime]`: host settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSpec {
+    /// Path to the ONNX Runtime shared library (relative to the policy).
+    #[serde(default)]
+    pub onnxruntime: Option<PathBuf>,
+    /// Guest memory limit per check, MiB (default 512).
+    #[serde(default = "default_memory_mb")]
+    pub memory_mb: u64,
+    /// Wall-clock limit per check, seconds (default 60).
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: f64,
+    /// Optional fuel budget per check (deterministic CPU limit).
+    #[serde(default)]
+    pub fuel: Option<u64>,
+}
+
+fn default_memory_mb() -> u64 {
+    512
+}
+fn default_timeout_s() -> f64 {
+    60.0
+}
+
+impl Default for RuntimeSpec {
+    fn default() -> Self {
+        RuntimeSpec { onnxruntime: None, memory_mb: default_memory_mb(), timeout_s: default_timeout_s(), fuel: None }
+    }
+}
+
+impl Policy {
+    /// Reads, parses and validates a policy file.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+        Policy::parse(path, &text)
+    }
+
+    /// Parses and validates policy text read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
+        let invalid = |message: String| PolicyError::Invalid { path: path.to_path_buf(), message };
+        let de = toml::Deserializer::parse(text).map_err(|e| invalid(toml_message(text, &e)))?;
+        let spec: PolicySpec = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let mut msg = toml_message(text, &inner);
+            if let Some(hint) = nearest_key_hint(inner.message()) {
+                msg.push_str(&hint);
+            }
+            if key.is_empty() || key == "." {
+                msg
+            } else {
+                format!("at key `{key}`: {msg}")
+            }
+        }).map_err(invalid)?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
+        spec.validate().map_err(invalid)?;
+        Ok(Policy { path: path.to_path_buf(), base_dir, spec })
+    }
+
+    /// Resolves a path written in the policy against the policy's directory.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+}
+
+impl PolicySpec {
+    /// Checks what the type system cannot: version, unique ids, model sources, names.
+    fn validate(&self) -> Result<(), String> {
+        if self.version != POLICY_VERSION {
+            return Err(format!(
+                "at key `version`: this modelgate reads policy version {POLICY_VERSION}, the file says {}; \
+                 set `version = {POLICY_VERSION}`",
+                self.version
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return Err("at key `name`: the gate needs a non-empty name".into());
+        }
+        if self.datasets.is_empty() {
+            return Err("at key `datasets`: the gate needs at least one dataset, e.g. \
+                        `[datasets]\ncurrent = \"data/current.csv\"`"
+                .into());
+        }
+        if let Some(task) = &self.task {
+            if task.target.is_empty() {
+                return Err("at key `task.target`: name the label column".into());
+            }
+            if task.positive_label.is_some() && task.kind != TaskType::Binary {
+                return Err(format!(
+                    "at key `task.positive_label`: only binary tasks have a positive label (task.type is {})",
+                    task.kind
+                ));
+            }
+            if let Some(features) = &task.features {
+                if features.is_empty() {
+                    return Err("at key `task.features`: the list is empty; remove the key to use every \
+                                column but the target"
+                        .into());
+                }
+                let mut seen = HashSet::new();
+                for f in features {
+                    if !seen.insert(f) {
+                        return Err(format!("at key `task.features`: column `{f}` is listed twice"));
+                    }
+                    if f == &task.target {
+                        return Err(format!("at key `task.features`: the target `{f}` cannot be a feature"));
+                    }
+                }
+            }
+        }
+        if !self.models.is_empty() && self.task.is_none() {
+            return Err("at key `models`: a gate with models needs a `[task]` table (type, target)".into());
+        }
+        for (name, m) in &self.models {
+            match (&m.onnx, &m.predictions) {
+                (Some(_), Some(_)) => {
+                    return Err(format!(
+                        "at key `models.{name}`: give either `onnx` (a model file) or `predictions` (a column), not both"
+                    ))
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "at key `models.{name}`: give `onnx = \"model.onnx\"` or `predictions = \"column\"`"
+                    ))
+                }
+                (Some(_), None) if m.probabilities.is_some() => {
+                    return Err(format!(
+                        "at key `models.{name}.probabilities`: only prediction-column models take probability columns"
+                    ))
+                }
+                _ => {}
+            }
+            if let (Some(p), Some(c)) = (&m.probabilities, &m.classes) {
+                if p.len() != c.len() {
+                    return Err(format!(
+                        "at key `models.{name}.classes`: {} classes for {} probability columns",
+                        c.len(),
+                        p.len()
+                    ));
+                }
+            }
+        }
+        let mut ids = HashSet::new();
+        for (i, c) in self.checks.iter().enumerate() {
+            if c.id.trim().is_empty() {
+                return Err(format!("at key `checks[{i}].id`: a check needs a non-empty id"));
+            }
+            if !ids.insert(c.id.as_str()) {
+                return Err(format!("at key `checks[{i}].id`: the id `{}` is used by another check; ids must be unique", c.id));
+            }
+            if let Some(h) = &c.sha256 {
+                if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(format!("at key `checks[{i}].sha256`: expected 64 hex digits, got `{h}`"));
+                }
+            }
+            if let Some(t) = c.timeout_s {
+                if !(t > 0.0 && t.is_finite()) {
+                    return Err(format!("at key `checks[{i}].timeout_s`: must be a positive number of seconds"));
+                }
+            }
+            if c.memory_mb == Some(0) {
+                return Err(format!("at key `checks[{i}].memory_mb`: must be at least 1"));
+            }
+        }
+        if !(self.runtime.timeout_s > 0.0 && self.runtime.timeout_s.is_finite()) {
+            return Err("at key `runtime.timeout_s`: must be a positive number of seconds".into());
+        }
+        if self.runtime.memory_mb == 0 {
+            return Err("at key `runtime.memory_mb`: must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// Renders a toml error as "line L, column C: message".
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            format!("line {line}, column {col}: {}", e.message().trim())
+        }
+        None => e.message().trim().to_string(),
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    (line, col)
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" messages, suggests the closest valid key.
+fn nearest_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let best = candidates.iter().map(|c| (levenshtein(unknown, c), *c)).min()?;
+    (best.0 <= 3.max(unknown.len() / 3)).then(|| format!(" (did you mean `{}`?)", best.1))
+}
+
+/// Edit distance between two strings, for "did you mean" hints.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Policy, String> {
+        Policy::parse(Path::new("dir/gate.toml"), text).map_err(|e| e.to_string())
+    }
+
+    const MINIMAL: &str = "version = 1\nname = \"g\"\n[datasets]\ncurrent = \"c.csv\"\n";
+
+    #[test]
+    fn minimal_policy_parses_and_resolves_paths() {
+        let p = parse(MINIMAL).unwrap();
+        assert_eq!(p.spec.datasets["current"].path, PathBuf::from("c.csv"));
+        assert_eq!(p.resolve(Path::new("c.csv")), PathBuf::from("dir/c.csv"));
+        assert_eq!(p.spec.runtime.memory_mb, 512);
+    }
+
+    #[test]
+    fn unknown_key_names_path_and_nearest_key() {
+        let e = parse(&format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nseverty = \"advisory\"\n")).unwrap_err();
+        assert!(e.contains("checks[0]"), "{e}");
+        assert!(e.contains("severty"), "{e}");
+        assert!(e.contains("did you mean `severity`"), "{e}");
+        assert!(e.contains("line 8, column 1"), "{e}");
+    }
+
+    #[test]
+    fn wrong_version_and_duplicate_ids_are_rejected() {
+        assert!(parse("version = 2\nname = \"g\"\n[datasets]\nc = \"c.csv\"\n").unwrap_err().contains("version 1"));
+        let dup = format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\n[[checks]]\nid = \"a\"\nplugin = \"q\"\n");
+        assert!(parse(&dup).unwrap_err().contains("checks[1].id"));
+    }
+
+    #[test]
+    fn model_needs_exactly_one_source_and_a_task() {
+        let no_task = format!("{MINIMAL}[models.m]\nonnx = \"m.onnx\"\n");
+        assert!(parse(&no_task).unwrap_err().contains("[task]"));
+        let both = format!(
+            "{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\n[models.m]\nonnx = \"m.onnx\"\npredictions = \"p\"\n"
+        );
+        assert!(parse(&both).unwrap_err().contains("models.m"));
+    }
+
+    #[test]
+    fn labels_accept_numbers_strings_booleans() {
+        let p = parse(&format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\npositive_label = 1\n")).unwrap();
+        assert_eq!(p.spec.task.unwrap().positive_label, Some(Label("1".into())));
+        let p = parse(&format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\npositive_label = \"yes\"\n")).unwrap();
+        assert_eq!(p.spec.task.unwrap().positive_label, Some(Label("yes".into())));
+    }
+
+    #[test]
+    fn bad_enum_value_names_the_key() {
+        let e = parse(&format!("{MINIMAL}[task]\ntype = \"ranking\"\ntarget = \"y\"\n")).unwrap_err();
+        assert!(e.contains("task.type"), "{e}");
+        assert!(e.contains("binary"), "{e}");
+    }
+
+    #[test]
+    fn levenshtein_distances() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("same", "same"), 0);
+    }
+}

@@ -1,0 +1,1112 @@
+//! From decoded columns to metric values, and from metric values and configured bounds to a
+//! check result. No host calls here, so all of it runs in native unit tests.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use modelgate_sdk::bounds::fmt_num;
+use modelgate_sdk::{
+    Bounds, CheckResult, Dictionary, Direction, Evaluation, LogLevel, Metric, Status,
+};
+use serde::Deserialize;
+
+use crate::metrics;
+
+/// The task, as far as the metrics care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    /// Two classes; `positive` is the positive label, as text.
+    Binary { positive: String },
+    /// More than two classes.
+    Multiclass,
+    /// A numeric target.
+    Regression,
+}
+
+impl Task {
+    /// The task's name in a policy.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Task::Binary { .. } => "binary",
+            Task::Multiclass => "multiclass",
+            Task::Regression => "regression",
+        }
+    }
+
+    /// The metrics defined for the task, in report order.
+    pub fn metrics(&self) -> &'static [MetricDef] {
+        match self {
+            Task::Binary { .. } => BINARY,
+            Task::Multiclass => MULTICLASS,
+            Task::Regression => REGRESSION,
+        }
+    }
+}
+
+/// A metric the check can compute.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MetricDef {
+    /// Its stable snake_case name.
+    pub name: &'static str,
+    /// Which way it gets better.
+    pub direction: Direction,
+    /// Whether it needs the model's class probabilities.
+    pub needs_proba: bool,
+}
+
+const fn def(name: &'static str, direction: Direction, needs_proba: bool) -> MetricDef {
+    MetricDef {
+        name,
+        direction,
+        needs_proba,
+    }
+}
+
+use Direction::{HigherIsBetter as Higher, LowerIsBetter as Lower};
+
+/// Binary classification metrics.
+pub const BINARY: &[MetricDef] = &[
+    def("accuracy", Higher, false),
+    def("precision", Higher, false),
+    def("recall", Higher, false),
+    def("f1", Higher, false),
+    def("roc_auc", Higher, true),
+    def("pr_auc", Higher, true),
+    def("log_loss", Lower, true),
+    def("brier", Lower, true),
+];
+
+/// Multiclass classification metrics (precision / recall / f1 are macro averages).
+pub const MULTICLASS: &[MetricDef] = &[
+    def("accuracy", Higher, false),
+    def("precision", Higher, false),
+    def("recall", Higher, false),
+    def("f1", Higher, false),
+    def("precision_weighted", Higher, false),
+    def("recall_weighted", Higher, false),
+    def("f1_weighted", Higher, false),
+    def("log_loss", Lower, true),
+];
+
+/// Regression metrics.
+pub const REGRESSION: &[MetricDef] = &[
+    def("rmse", Lower, false),
+    def("mae", Lower, false),
+    def("r2", Higher, false),
+    def("mape", Lower, false),
+];
+
+/// Every metric name of every task, without duplicates, in a stable order.
+pub fn all_metric_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for d in BINARY.iter().chain(MULTICLASS).chain(REGRESSION) {
+        if !names.contains(&d.name) {
+            names.push(d.name);
+        }
+    }
+    names
+}
+
+/// The check's `config`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The labelled dataset to evaluate on (default `current`).
+    #[serde(default)]
+    pub dataset: Option<String>,
+    /// The model whose metrics are gated (default `candidate` if present, else the first).
+    #[serde(default)]
+    pub candidate: Option<String>,
+    /// The model that relative bounds compare with (default `baseline` if present).
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// Bounds per metric name.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, Bounds>,
+}
+
+/// Checks that every configured metric exists for the task.
+pub fn check_metric_names(config: &Config, task: &Task) -> Result<(), String> {
+    let defs = task.metrics();
+    for name in config.metrics.keys() {
+        if defs.iter().any(|d| d.name == name) {
+            continue;
+        }
+        let valid = defs.iter().map(|d| d.name).collect::<Vec<_>>().join(", ");
+        return Err(if all_metric_names().contains(&name.as_str()) {
+            format!(
+                "config.metrics.{name}: `{name}` is not defined for {} tasks; metrics for {} \
+                 tasks: {valid}",
+                task.name(),
+                task.name()
+            )
+        } else {
+            format!(
+                "config.metrics.{name}: unknown metric `{name}`; metrics for {} tasks: {valid}",
+                task.name()
+            )
+        });
+    }
+    Ok(())
+}
+
+/// A metric's value for one model, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The value.
+    Value(f64),
+    /// The metric is undefined on this data (the reason completes "undefined: ...").
+    Undefined(String),
+    /// The model has no class probabilities.
+    NoProbabilities,
+}
+
+/// A confusion matrix with its labels (rows: true label, columns: predicted label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confusion {
+    /// Labels in display order.
+    pub labels: Vec<String>,
+    /// `matrix[i][j]`: rows with true label `labels[i]` predicted as `labels[j]`.
+    pub matrix: Vec<Vec<u64>>,
+}
+
+/// Everything computed for one model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelMetrics {
+    /// One outcome per metric of the task, in [`Task::metrics`] order.
+    pub outcomes: Vec<(&'static MetricDef, Outcome)>,
+    /// The confusion matrix (classification only).
+    pub confusion: Option<Confusion>,
+}
+
+impl ModelMetrics {
+    /// The outcome of the metric called `name`.
+    pub fn get(&self, name: &str) -> Option<&Outcome> {
+        self.outcomes
+            .iter()
+            .find(|(d, _)| d.name == name)
+            .map(|(_, o)| o)
+    }
+}
+
+/// Class probabilities of a model, reduced to what the metrics need.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Probabilities {
+    /// Per row, the probability of the row's true class.
+    pub p_true: Vec<f64>,
+    /// Per row, the probability of the positive class (binary only).
+    pub p_positive: Option<Vec<f64>>,
+}
+
+/// Orders labels as scikit-learn's `np.unique` would order the typed values: numerically if
+/// every label is a number, else as text (code point order).
+pub fn sort_labels(labels: &mut [String]) {
+    let numeric: Option<Vec<f64>> = labels
+        .iter()
+        .map(|l| l.trim().parse::<f64>().ok())
+        .collect();
+    if numeric.is_some_and(|v| v.iter().all(|x| x.is_finite())) {
+        labels.sort_by(|a, b| {
+            let (x, y) = (
+                a.trim().parse::<f64>().unwrap(),
+                b.trim().parse::<f64>().unwrap(),
+            );
+            x.partial_cmp(&y)
+                .unwrap_or(Ordering::Equal)
+                .then_with(|| a.cmp(b))
+        });
+    } else {
+        labels.sort();
+    }
+}
+
+/// Maps the codes of a [`Dictionary`] without nulls onto positions in `labels`.
+fn recode(dict: &Dictionary, labels: &[String]) -> Vec<u32> {
+    let map: Vec<u32> = dict
+        .values
+        .iter()
+        .map(|v| {
+            labels
+                .iter()
+                .position(|l| l == v)
+                .expect("label in the union") as u32
+        })
+        .collect();
+    dict.codes
+        .iter()
+        .map(|c| map[c.expect("nulls rejected before") as usize])
+        .collect()
+}
+
+/// Classification metrics of one model: `y_true` and `y_pred` are the target and predicted
+/// labels (as text, without nulls; the caller checks), `proba` the model's probabilities if it
+/// has any (already checked against its classes).
+pub fn classification(
+    task: &Task,
+    y_true: &Dictionary,
+    y_pred: &Dictionary,
+    model: &str,
+    proba: Option<&Probabilities>,
+) -> Result<ModelMetrics, String> {
+    let n = y_true.len();
+    debug_assert_eq!(n, y_pred.len());
+    let mut labels: Vec<String> = y_true.values.clone();
+    for v in &y_pred.values {
+        if !labels.contains(v) {
+            labels.push(v.clone());
+        }
+    }
+    if let Task::Binary { positive } = task {
+        if labels.len() > 2 {
+            sort_labels(&mut labels);
+            return Err(format!(
+                "the task is binary, but the target and model `{model}`'s predictions hold {} \
+                 labels: {}",
+                labels.len(),
+                quote_list(&labels, 10)
+            ));
+        }
+        if labels.len() == 2 && !labels.contains(positive) {
+            sort_labels(&mut labels);
+            return Err(format!(
+                "positive_label `{positive}` is not one of the labels in the target and model \
+                 `{model}`'s predictions: {}",
+                quote_list(&labels, 10)
+            ));
+        }
+        // Show the positive label in the matrix even if no row has it.
+        if !labels.contains(positive) {
+            labels.push(positive.clone());
+        }
+    }
+    sort_labels(&mut labels);
+    let t = recode(y_true, &labels);
+    let p = recode(y_pred, &labels);
+    let matrix = metrics::confusion_matrix(&t, &p, labels.len());
+    let accuracy = metrics::accuracy(&t, &p);
+
+    let mut values: Vec<(&'static str, Outcome)> = vec![("accuracy", Outcome::Value(accuracy))];
+    match task {
+        Task::Binary { positive } => {
+            let pos = labels
+                .iter()
+                .position(|l| l == positive)
+                .expect("added above") as u32;
+            let prf = metrics::binary_prf(&t, &p, pos);
+            values.push(("precision", Outcome::Value(prf.precision)));
+            values.push(("recall", Outcome::Value(prf.recall)));
+            values.push(("f1", Outcome::Value(prf.f1)));
+            let y: Vec<bool> = t.iter().map(|&c| c == pos).collect();
+            let positives = y.iter().filter(|&&b| b).count();
+            match proba {
+                None => {
+                    for name in ["roc_auc", "pr_auc", "log_loss", "brier"] {
+                        values.push((name, Outcome::NoProbabilities));
+                    }
+                }
+                Some(proba) => {
+                    let score = proba
+                        .p_positive
+                        .as_deref()
+                        .expect("binary probabilities have p_positive");
+                    let curve = metrics::clf_curve(&y, score);
+                    values.push((
+                        "roc_auc",
+                        match curve.as_ref().and_then(metrics::ClfCurve::roc_auc) {
+                            Some(v) => Outcome::Value(v),
+                            None => Outcome::Undefined(format!(
+                                "the target has a single class ({} of {n} rows are positive)",
+                                positives
+                            )),
+                        },
+                    ));
+                    values.push((
+                        "pr_auc",
+                        match curve
+                            .as_ref()
+                            .and_then(metrics::ClfCurve::average_precision)
+                        {
+                            Some(v) => Outcome::Value(v),
+                            None => Outcome::Undefined("the target has no positive row".into()),
+                        },
+                    ));
+                    drop(curve);
+                    values.push(("log_loss", Outcome::Value(metrics::log_loss(&proba.p_true))));
+                    values.push(("brier", Outcome::Value(metrics::brier(&y, score))));
+                }
+            }
+        }
+        Task::Multiclass => {
+            let a = metrics::averages(&matrix);
+            values.push(("precision", Outcome::Value(a.macro_avg.precision)));
+            values.push(("recall", Outcome::Value(a.macro_avg.recall)));
+            values.push(("f1", Outcome::Value(a.macro_avg.f1)));
+            values.push(("precision_weighted", Outcome::Value(a.weighted.precision)));
+            values.push(("recall_weighted", Outcome::Value(a.weighted.recall)));
+            values.push(("f1_weighted", Outcome::Value(a.weighted.f1)));
+            values.push((
+                "log_loss",
+                match proba {
+                    Some(proba) => Outcome::Value(metrics::log_loss(&proba.p_true)),
+                    None => Outcome::NoProbabilities,
+                },
+            ));
+        }
+        Task::Regression => unreachable!("classification() is not called for regression"),
+    }
+    Ok(ModelMetrics {
+        outcomes: attach_defs(task, values),
+        confusion: Some(Confusion { labels, matrix }),
+    })
+}
+
+/// Regression metrics of one model (finite values, equal lengths; the caller checks).
+pub fn regression(y: &[f64], p: &[f64]) -> ModelMetrics {
+    let values = vec![
+        ("rmse", Outcome::Value(metrics::rmse(y, p))),
+        ("mae", Outcome::Value(metrics::mae(y, p))),
+        (
+            "r2",
+            match metrics::r2(y, p) {
+                Some(v) => Outcome::Value(v),
+                None => Outcome::Undefined("fewer than two rows".into()),
+            },
+        ),
+        ("mape", Outcome::Value(metrics::mape(y, p))),
+    ];
+    ModelMetrics {
+        outcomes: attach_defs(&Task::Regression, values),
+        confusion: None,
+    }
+}
+
+fn attach_defs(
+    task: &Task,
+    values: Vec<(&'static str, Outcome)>,
+) -> Vec<(&'static MetricDef, Outcome)> {
+    let defs = task.metrics();
+    debug_assert_eq!(defs.len(), values.len());
+    defs.iter()
+        .map(|d| {
+            let (_, o) = values
+                .iter()
+                .find(|(n, _)| *n == d.name)
+                .expect("every metric computed");
+            (d, o.clone())
+        })
+        .collect()
+}
+
+/// A model that was evaluated.
+pub struct Evaluated<'a> {
+    /// Its name in the policy.
+    pub name: &'a str,
+    /// Its metrics.
+    pub metrics: &'a ModelMetrics,
+}
+
+/// What [`assemble`] produces besides the result: lines for the check's log.
+pub type Notes = Vec<(LogLevel, String)>;
+
+/// Largest confusion matrix put in the details.
+const MAX_DETAIL_LABELS: usize = 50;
+
+/// Evaluates the configured bounds on the candidate (with the baseline's values for relative
+/// bounds) and builds the check's result: every metric of every evaluated model, the bounds on
+/// the candidate's, a status, a one-line summary and the confusion matrices as details.
+pub fn assemble(
+    config: &Config,
+    dataset: &str,
+    rows: usize,
+    candidate: Evaluated<'_>,
+    baseline: Option<Evaluated<'_>>,
+) -> Result<(CheckResult, Notes), String> {
+    let mut notes = Notes::new();
+    // In the task's metric order, so that the summary lists failures in report order.
+    let mut evaluations: Vec<Evaluation> = Vec::new();
+    for (def, outcome) in &candidate.metrics.outcomes {
+        let Some(bounds) = config.metrics.get(def.name) else {
+            continue;
+        };
+        if bounds.is_empty() {
+            continue;
+        }
+        let name = def.name;
+        let value = require_value(name, outcome, candidate.name, "has thresholds")?;
+        let baseline_value = match (&baseline, bounds.needs_baseline()) {
+            (_, false) => None,
+            (None, true) => {
+                let kind = bounds
+                    .iter()
+                    .find(|(k, _)| k.needs_baseline())
+                    .expect("needs")
+                    .0;
+                return Err(format!(
+                    "config.metrics.{name}.{} compares with a baseline model, but there is \
+                     none (set config.baseline, or add a model called `baseline`)",
+                    kind.key()
+                ));
+            }
+            (Some(b), true) => {
+                let outcome = b.metrics.get(name).expect("same task");
+                Some(require_value(
+                    name,
+                    outcome,
+                    b.name,
+                    "compares with this baseline",
+                )?)
+            }
+        };
+        let evaluation = bounds
+            .evaluate(name, value, baseline_value, def.direction)
+            .map_err(|e| format!("config.metrics.{e}"))?;
+        evaluations.push(evaluation);
+    }
+
+    let mut out = Vec::new();
+    for (model, is_candidate) in
+        std::iter::once((&candidate, true)).chain(baseline.iter().map(|b| (b, false)))
+    {
+        let mut no_proba = Vec::new();
+        for (def, outcome) in &model.metrics.outcomes {
+            match outcome {
+                Outcome::Value(v) => {
+                    let mut metric = Metric::new(def.name, *v).model(model.name);
+                    if is_candidate {
+                        if let Some(e) = evaluations.iter().find(|e| e.metric == def.name) {
+                            metric = metric.evaluated(e);
+                        }
+                    }
+                    out.push(metric);
+                }
+                Outcome::Undefined(why) => notes.push((
+                    LogLevel::Warn,
+                    format!(
+                        "{} of model `{}` is not reported: undefined, {why}",
+                        def.name, model.name
+                    ),
+                )),
+                Outcome::NoProbabilities => no_proba.push(def.name),
+            }
+        }
+        if !no_proba.is_empty() {
+            notes.push((
+                LogLevel::Info,
+                format!(
+                    "model `{}` has no class probabilities: {} not computed",
+                    model.name,
+                    no_proba.join(", ")
+                ),
+            ));
+        }
+    }
+
+    let total: usize = evaluations.iter().map(|e| e.outcomes.len()).sum();
+    let failures: Vec<&str> = evaluations
+        .iter()
+        .flat_map(|e| e.failures().map(|o| o.message.as_str()))
+        .collect();
+    let status = if failures.is_empty() {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
+    let summary = if !failures.is_empty() {
+        let shown = 3;
+        let mut s = format!(
+            "{} of {} failed on {}: {}",
+            failures.len(),
+            plural(total, "threshold"),
+            candidate.name,
+            failures
+                .iter()
+                .take(shown)
+                .copied()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        if failures.len() > shown {
+            s.push_str(&format!("; and {} more", failures.len() - shown));
+        }
+        s
+    } else {
+        let values: Vec<String> = if evaluations.is_empty() {
+            candidate
+                .metrics
+                .outcomes
+                .iter()
+                .filter_map(|(d, o)| match o {
+                    Outcome::Value(v) => Some(format!("{} {}", d.name, fmt_num(*v, 3))),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            evaluations
+                .iter()
+                .map(|e| format!("{} {}", e.metric, fmt_num(e.value, 3)))
+                .collect()
+        };
+        let mut listed = values
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if values.len() > 4 {
+            listed.push_str(", ...");
+        }
+        match total {
+            0 => format!("no thresholds configured; {}: {listed}", candidate.name),
+            1 => format!("1 threshold holds on {} ({listed})", candidate.name),
+            n => format!("all {n} thresholds hold on {} ({listed})", candidate.name),
+        }
+    };
+
+    let details = details(dataset, rows, &candidate, baseline.as_ref());
+    let result = CheckResult::new(status, summary)
+        .metrics(out)
+        .details(details);
+    Ok((result, notes))
+}
+
+fn require_value(name: &str, outcome: &Outcome, model: &str, why: &str) -> Result<f64, String> {
+    match outcome {
+        Outcome::Value(v) => Ok(*v),
+        Outcome::Undefined(reason) => Err(format!(
+            "config.metrics.{name} {why}, but {name} of model `{model}` is undefined: {reason}"
+        )),
+        Outcome::NoProbabilities => Err(format!(
+            "config.metrics.{name} {why}, but model `{model}` has no class probabilities to \
+             compute {name} from"
+        )),
+    }
+}
+
+fn details(
+    dataset: &str,
+    rows: usize,
+    candidate: &Evaluated<'_>,
+    baseline: Option<&Evaluated<'_>>,
+) -> String {
+    let mut models = serde_json::Map::new();
+    for m in std::iter::once(candidate).chain(baseline) {
+        let entry = match &m.metrics.confusion {
+            None => continue,
+            Some(c) if c.labels.len() > MAX_DETAIL_LABELS => serde_json::json!({
+                "confusion_matrix": null,
+                "note": format!("{} labels: confusion matrix omitted (more than {MAX_DETAIL_LABELS})", c.labels.len()),
+            }),
+            Some(c) => serde_json::json!({
+                "confusion_matrix": { "labels": c.labels, "matrix": c.matrix },
+            }),
+        };
+        models.insert(m.name.to_string(), entry);
+    }
+    let mut doc = serde_json::json!({ "dataset": dataset, "rows": rows });
+    if !models.is_empty() {
+        doc["models"] = serde_json::Value::Object(models);
+    }
+    doc.to_string()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Renders up to `max` values as "`a`, `b`, ... (N more)".
+pub fn quote_list(values: &[String], max: usize) -> String {
+    let mut s = values
+        .iter()
+        .take(max)
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if values.len() > max {
+        s.push_str(&format!(", ... ({} more)", values.len() - max));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dict(values: &[&str]) -> Dictionary {
+        let mut d = Dictionary::default();
+        for v in values {
+            let code = match d.values.iter().position(|x| x == v) {
+                Some(c) => c,
+                None => {
+                    d.values.push(v.to_string());
+                    d.values.len() - 1
+                }
+            };
+            d.codes.push(Some(code as u32));
+        }
+        d
+    }
+
+    fn config(json: &str) -> Config {
+        modelgate_sdk::config(json).unwrap()
+    }
+
+    fn binary() -> Task {
+        Task::Binary {
+            positive: "1".into(),
+        }
+    }
+
+    fn value(m: &ModelMetrics, name: &str) -> f64 {
+        match m.get(name) {
+            Some(Outcome::Value(v)) => *v,
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+
+    /// y_true [0, 0, 1, 1], scores [0.1, 0.4, 0.35, 0.8], predicted at 0.5.
+    fn docs_example() -> (Dictionary, Dictionary, Probabilities) {
+        let y_true = dict(&["0", "0", "1", "1"]);
+        let y_pred = dict(&["0", "0", "0", "1"]);
+        let p1 = vec![0.1, 0.4, 0.35, 0.8];
+        let p_true = vec![0.9, 0.6, 0.35, 0.8];
+        (
+            y_true,
+            y_pred,
+            Probabilities {
+                p_true,
+                p_positive: Some(p1),
+            },
+        )
+    }
+
+    #[test]
+    fn binary_metrics() {
+        let (t, p, proba) = docs_example();
+        let m = classification(&binary(), &t, &p, "candidate", Some(&proba)).unwrap();
+        assert_eq!(value(&m, "accuracy"), 0.75);
+        assert_eq!(value(&m, "precision"), 1.0);
+        assert_eq!(value(&m, "recall"), 0.5);
+        assert_eq!(value(&m, "f1"), 2.0 / 3.0);
+        assert_eq!(value(&m, "roc_auc"), 0.75);
+        assert_eq!(value(&m, "pr_auc"), 0.8333333333333333);
+        // sklearn: log_loss([0,0,1,1], [[.9,.1],[.6,.4],[.65,.35],[.2,.8]]) and brier
+        assert_eq!(value(&m, "log_loss"), 0.47228795380917615);
+        assert_eq!(value(&m, "brier"), 0.15812500000000002);
+        let c = m.confusion.unwrap();
+        assert_eq!(c.labels, ["0", "1"]);
+        assert_eq!(c.matrix, vec![vec![2, 0], vec![1, 1]]);
+    }
+
+    #[test]
+    fn binary_without_probabilities() {
+        let (t, p, _) = docs_example();
+        let m = classification(&binary(), &t, &p, "candidate", None).unwrap();
+        assert_eq!(m.get("roc_auc"), Some(&Outcome::NoProbabilities));
+        assert_eq!(m.get("brier"), Some(&Outcome::NoProbabilities));
+        assert_eq!(value(&m, "f1"), 2.0 / 3.0);
+    }
+
+    #[test]
+    fn binary_label_checks() {
+        let t = dict(&["0", "1", "2"]);
+        let e = classification(&binary(), &t, &t, "m", None).unwrap_err();
+        assert!(e.contains("3 labels") && e.contains("`2`"), "{e}");
+        // Labels that do not match the positive label (e.g. "1.0" vs "1").
+        let t = dict(&["0.0", "1.0"]);
+        let e = classification(&binary(), &t, &t, "m", None).unwrap_err();
+        assert!(
+            e.contains("positive_label `1`") && e.contains("`0.0`, `1.0`"),
+            "{e}"
+        );
+        // A single label that is not the positive one is fine: no positives.
+        let t = dict(&["0", "0"]);
+        let m = classification(&binary(), &t, &t, "m", None).unwrap();
+        assert_eq!(value(&m, "precision"), 0.0);
+        assert_eq!(m.confusion.unwrap().labels, ["0", "1"]);
+    }
+
+    #[test]
+    fn single_class_target_makes_roc_auc_undefined() {
+        let t = dict(&["1", "1", "1"]);
+        let p = dict(&["1", "0", "1"]);
+        let proba = Probabilities {
+            p_true: vec![0.9, 0.4, 0.8],
+            p_positive: Some(vec![0.9, 0.4, 0.8]),
+        };
+        let m = classification(&binary(), &t, &p, "m", Some(&proba)).unwrap();
+        assert!(matches!(m.get("roc_auc"), Some(Outcome::Undefined(_))));
+        assert_eq!(value(&m, "pr_auc"), 1.0);
+    }
+
+    #[test]
+    fn multiclass_metrics() {
+        // sklearn docs example; labels sorted as text.
+        let t = dict(&["cat", "dog", "pig", "cat", "dog", "pig"]);
+        let p = dict(&["cat", "pig", "dog", "cat", "cat", "dog"]);
+        let m = classification(&Task::Multiclass, &t, &p, "m", None).unwrap();
+        assert_eq!(value(&m, "accuracy"), 2.0 / 6.0);
+        assert_eq!(value(&m, "precision"), 0.2222222222222222);
+        assert_eq!(value(&m, "f1_weighted"), 0.26666666666666666);
+        assert_eq!(m.get("log_loss"), Some(&Outcome::NoProbabilities));
+        assert_eq!(m.confusion.unwrap().labels, ["cat", "dog", "pig"]);
+    }
+
+    #[test]
+    fn labels_sort_numerically_when_numeric() {
+        let mut l: Vec<String> = ["10", "2", "1"].iter().map(|s| s.to_string()).collect();
+        sort_labels(&mut l);
+        assert_eq!(l, ["1", "2", "10"]);
+        let mut l: Vec<String> = ["b", "10", "a", "2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        sort_labels(&mut l);
+        assert_eq!(l, ["10", "2", "a", "b"]);
+    }
+
+    #[test]
+    fn metric_names_are_checked_against_the_task() {
+        let e = check_metric_names(&config(r#"{"metrics": {"rmse": {"max": 1}}}"#), &binary());
+        let e = e.unwrap_err();
+        assert!(e.contains("`rmse` is not defined for binary tasks"), "{e}");
+        assert!(e.contains("accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier"));
+        let e = check_metric_names(
+            &config(r#"{"metrics": {"acuracy": {}}}"#),
+            &Task::Regression,
+        );
+        assert!(e.unwrap_err().contains(
+            "unknown metric `acuracy`; metrics for regression tasks: rmse, mae, r2, mape"
+        ));
+        assert!(check_metric_names(
+            &config(r#"{"metrics": {"f1_weighted": {}}}"#),
+            &Task::Multiclass
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn config_rejects_unknown_keys() {
+        let e = modelgate_sdk::config::<Config>(r#"{"datasets": "x"}"#).unwrap_err();
+        assert!(
+            e.contains("unknown field `datasets`") && e.contains("`dataset`"),
+            "{e}"
+        );
+        let e = modelgate_sdk::config::<Config>(r#"{"metrics": {"accuracy": {"minimum": 1}}}"#)
+            .unwrap_err();
+        assert!(
+            e.starts_with("config.metrics.accuracy.minimum: unknown field"),
+            "{e}"
+        );
+    }
+
+    fn regression_pair() -> (ModelMetrics, ModelMetrics) {
+        let y = [3.0, -0.5, 2.0, 7.0];
+        (
+            regression(&y, &[2.5, 0.0, 2.0, 8.0]),
+            regression(&y, &[3.0, -0.5, 2.0, 7.5]),
+        )
+    }
+
+    #[test]
+    fn assemble_passes_and_fails() {
+        let (cand, base) = regression_pair();
+        let c = || Evaluated {
+            name: "candidate",
+            metrics: &cand,
+        };
+        let b = || {
+            Some(Evaluated {
+                name: "baseline",
+                metrics: &base,
+            })
+        };
+
+        // No thresholds: pass, every metric of both models, informational.
+        let (r, notes) = assemble(&config("{}"), "current", 4, c(), b()).unwrap();
+        assert!(matches!(r.status, Status::Pass));
+        assert_eq!(r.metrics.len(), 8);
+        assert!(r
+            .metrics
+            .iter()
+            .all(|m| m.passed.is_none() && m.thresholds.is_empty()));
+        assert_eq!(r.metrics[4].model.as_deref(), Some("baseline"));
+        assert!(
+            r.summary
+                .starts_with("no thresholds configured; candidate: rmse 0.612, mae 0.500"),
+            "{}",
+            r.summary
+        );
+        assert!(notes.is_empty());
+        assert_eq!(
+            r.details.as_deref(),
+            Some(r#"{"dataset":"current","rows":4}"#)
+        );
+
+        // Thresholds that hold.
+        let cfg = config(r#"{"metrics": {"r2": {"min": 0.9}, "rmse": {"max": 1.0}}}"#);
+        let (r, _) = assemble(&cfg, "current", 4, c(), b()).unwrap();
+        assert!(matches!(r.status, Status::Pass));
+        assert_eq!(
+            r.summary,
+            "all 2 thresholds hold on candidate (rmse 0.612, r2 0.949)"
+        );
+        let rmse = &r.metrics[0];
+        assert_eq!((rmse.name.as_str(), rmse.passed), ("rmse", Some(true)));
+        assert_eq!(rmse.thresholds[0].kind, "max");
+        // Baseline metrics carry no thresholds.
+        assert!(r.metrics[4..].iter().all(|m| m.passed.is_none()));
+
+        // A relative bound that fails: the candidate is worse than the baseline.
+        let cfg = config(r#"{"metrics": {"mae": {"max_drop": 0.1}, "r2": {"min": 0.9}}}"#);
+        let (r, _) = assemble(&cfg, "current", 4, c(), b()).unwrap();
+        assert!(matches!(r.status, Status::Fail));
+        assert_eq!(
+            r.summary,
+            "1 of 2 thresholds failed on candidate: mae worsened by 0.375 > max_drop 0.100 vs \
+             baseline (0.125 -> 0.500)"
+        );
+        let mae = r.metrics.iter().find(|m| m.name == "mae").unwrap();
+        assert_eq!(mae.passed, Some(false));
+        assert_eq!(mae.thresholds[0].kind, "max_drop");
+    }
+
+    #[test]
+    fn assemble_fails_closed() {
+        let (cand, _) = regression_pair();
+        let c = || Evaluated {
+            name: "candidate",
+            metrics: &cand,
+        };
+        // A relative bound without a baseline model.
+        let cfg = config(r#"{"metrics": {"r2": {"max_relative_drop": 0.1}}}"#);
+        let e = assemble(&cfg, "current", 4, c(), None).unwrap_err();
+        assert!(
+            e.starts_with("config.metrics.r2.max_relative_drop compares with a baseline model"),
+            "{e}"
+        );
+
+        // A threshold on a metric the model cannot have (no probabilities).
+        let (t, p, _) = docs_example();
+        let m = classification(&binary(), &t, &p, "candidate", None).unwrap();
+        let cfg = config(r#"{"metrics": {"roc_auc": {"min": 0.5}}}"#);
+        let e = assemble(
+            &cfg,
+            "current",
+            4,
+            Evaluated {
+                name: "candidate",
+                metrics: &m,
+            },
+            None,
+        );
+        let e = e.unwrap_err();
+        assert!(
+            e.contains("model `candidate` has no class probabilities to compute roc_auc"),
+            "{e}"
+        );
+        // ... but without a threshold the metric is skipped with a note.
+        let (r, notes) = assemble(
+            &config("{}"),
+            "current",
+            4,
+            Evaluated {
+                name: "candidate",
+                metrics: &m,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.metrics.len(), 4);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0]
+            .1
+            .contains("roc_auc, pr_auc, log_loss, brier not computed"));
+
+        // A threshold on an undefined metric.
+        let t = dict(&["1", "1"]);
+        let proba = Probabilities {
+            p_true: vec![0.9, 0.8],
+            p_positive: Some(vec![0.9, 0.8]),
+        };
+        let m = classification(&binary(), &t, &t, "candidate", Some(&proba)).unwrap();
+        let e = assemble(
+            &cfg,
+            "current",
+            2,
+            Evaluated {
+                name: "candidate",
+                metrics: &m,
+            },
+            None,
+        );
+        assert!(e
+            .unwrap_err()
+            .contains("roc_auc of model `candidate` is undefined: the target has a single class"));
+        let (_, notes) = assemble(
+            &config("{}"),
+            "current",
+            2,
+            Evaluated {
+                name: "candidate",
+                metrics: &m,
+            },
+            None,
+        )
+        .unwrap();
+        assert!(matches!(notes[0].0, LogLevel::Warn));
+        assert!(notes[0]
+            .1
+            .starts_with("roc_auc of model `candidate` is not reported"));
+
+        // A relative bound whose baseline lacks the metric.
+        let (t, p, proba) = docs_example();
+        let with = classification(&binary(), &t, &p, "candidate", Some(&proba)).unwrap();
+        let without = classification(&binary(), &t, &p, "baseline", None).unwrap();
+        let cfg = config(r#"{"metrics": {"roc_auc": {"max_drop": 0.01}}}"#);
+        let e = assemble(
+            &cfg,
+            "current",
+            4,
+            Evaluated {
+                name: "candidate",
+                metrics: &with,
+            },
+            Some(Evaluated {
+                name: "baseline",
+                metrics: &without,
+            }),
+        );
+        assert!(e.unwrap_err().contains(
+            "compares with this baseline, but model `baseline` has no class probabilities"
+        ));
+    }
+
+    #[test]
+    fn summary_lists_at_most_three_failures() {
+        let (cand, _) = regression_pair();
+        let cfg = config(
+            r#"{"metrics": {"rmse": {"max": 0.1}, "mae": {"max": 0.1}, "r2": {"min": 0.99}, "mape": {"max": 0.01}}}"#,
+        );
+        let (r, _) = assemble(
+            &cfg,
+            "current",
+            4,
+            Evaluated {
+                name: "candidate",
+                metrics: &cand,
+            },
+            None,
+        )
+        .unwrap();
+        assert!(
+            r.summary
+                .starts_with("4 of 4 thresholds failed on candidate: rmse 0.612 > max 0.100; "),
+            "{}",
+            r.summary
+        );
+        assert!(r.summary.ends_with("; and 1 more"), "{}", r.summary);
+    }
+
+    #[test]
+    fn details_hold_confusion_matrices() {
+        let (t, p, proba) = docs_example();
+        let m = classification(&binary(), &t, &p, "candidate", Some(&proba)).unwrap();
+        let (r, _) = assemble(
+            &config("{}"),
+            "current",
+            4,
+            Evaluated {
+                name: "candidate",
+                metrics: &m,
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.details.as_deref(),
+            Some(
+                r#"{"dataset":"current","models":{"candidate":{"confusion_matrix":{"labels":["0","1"],"matrix":[[2,0],[1,1]]}}},"rows":4}"#
+            )
+        );
+    }
+
+    /// Scikit-learn's own values on the datasets of `testdata/sklearn_reference.json` (written by
+    /// `testdata/make_sklearn_reference.py`). Every metric must match to the last bit, except
+    /// log_loss, whose `ln` may differ in the last place between libms.
+    #[test]
+    fn sklearn_reference() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../testdata/sklearn_reference.json")).unwrap();
+        let text = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| match x {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        };
+        let floats = |v: &serde_json::Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        let check = |case: &str, m: &ModelMetrics, expected: &serde_json::Value| {
+            let expected = expected.as_object().unwrap();
+            assert_eq!(
+                expected.len(),
+                m.outcomes.len(),
+                "{case}: every metric is compared"
+            );
+            for (name, want) in expected {
+                let want = want.as_f64().unwrap();
+                let got = value(m, name);
+                if name == "log_loss" {
+                    assert!(
+                        (got - want).abs() <= 4.0 * f64::EPSILON * want,
+                        "{case} {name}: {got} vs {want}"
+                    );
+                } else {
+                    assert_eq!(got, want, "{case} {name}");
+                }
+            }
+        };
+
+        for (case, task) in [("binary", binary()), ("multiclass", Task::Multiclass)] {
+            let c = &doc[case];
+            let y_true = text(&c["y_true"]);
+            let y_pred = text(&c["y_pred"]);
+            let classes = text(&c["classes"]);
+            let proba: Vec<Vec<f64>> = c["proba"].as_array().unwrap().iter().map(&floats).collect();
+            let class_index = |label: &str| classes.iter().position(|c| c == label).unwrap();
+            let p_true = y_true
+                .iter()
+                .zip(&proba)
+                .map(|(t, row)| row[class_index(t)])
+                .collect();
+            let p_positive = matches!(task, Task::Binary { .. })
+                .then(|| proba.iter().map(|row| row[class_index("1")]).collect());
+            let refs = |v: &[String]| dict(&v.iter().map(String::as_str).collect::<Vec<_>>());
+            let m = classification(
+                &task,
+                &refs(&y_true),
+                &refs(&y_pred),
+                "m",
+                Some(&Probabilities { p_true, p_positive }),
+            )
+            .unwrap();
+            check(case, &m, &c["expected"]);
+        }
+
+        let r = &doc["regression"];
+        let m = regression(&floats(&r["y_true"]), &floats(&r["y_pred"]));
+        check("regression", &m, &r["expected"]);
+    }
+}

@@ -1,0 +1,211 @@
+//! End-to-end tests: the real `modelgate` binary on the bundled example, on policies that must
+//! reject, on broken inputs that must error, and on misbehaving plugins that must be contained.
+
+mod support;
+
+use support::*;
+
+/// The reference numbers computed by examples/breast-cancer/generate.py (scikit-learn on
+/// onnxruntime's outputs).
+fn expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(example().join("expected.json")).expect("expected.json");
+    serde_json::from_str(&text).expect("expected.json is JSON")
+}
+
+fn assert_close(name: &str, got: f64, want: f64) {
+    let rel = (got - want).abs() / want.abs().max(1e-300);
+    assert!(rel <= 1e-9 || (got - want).abs() <= 1e-15, "{name}: got {got}, scikit-learn says {want} (rel {rel:e})");
+}
+
+#[test]
+fn demo_promotes_and_prints_the_verdict_table() {
+    let out = modelgate(&["demo"]).expect_code(0);
+    assert!(out.stdout.contains("verdict: PROMOTE (exit 0)"), "{}", out.stdout);
+    assert!(out.stdout.contains("CHECK"), "table header missing:\n{}", out.stdout);
+    assert!(out.stdout.contains("performance"), "{}", out.stdout);
+    assert!(out.stdout.contains("accuracy"), "thresholded metrics are listed:\n{}", out.stdout);
+}
+
+#[test]
+fn example_gate_metrics_match_scikit_learn() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config.metrics]\naccuracy = {{ min = 0.5 }}\n"
+    ));
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    let perf = check(&report, "perf");
+    assert_eq!(perf["status"], "pass");
+    let exp = expected();
+    let mut compared = 0;
+    for model in ["candidate", "baseline"] {
+        for (name, want) in exp["models"][model].as_object().expect("models") {
+            assert_close(&format!("{model}.{name}"), metric(perf, name, model), want.as_f64().expect("number"));
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 14, "every reference metric was compared");
+    for (name, d) in exp["datasets"].as_object().expect("datasets") {
+        assert_eq!(report["inputs"]["datasets"][name]["rows"], d["rows"]);
+        assert_eq!(report["inputs"]["datasets"][name]["columns"], d["columns"]);
+    }
+}
+
+#[test]
+fn report_records_input_digests_and_validates_against_its_schema() {
+    let gate = Gate::new(&format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n"));
+    gate.check(&["--quiet"]).expect_code(0);
+    let report = gate.report();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/report.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "report does not match docs/report.schema.json:\n{}", errors.join("\n"));
+
+    let sha = |p: std::path::PathBuf| modelgate::data::sha256_file(&p).unwrap();
+    assert_eq!(report["policy"]["sha256"], sha(gate.dir.path().join("gate.toml")));
+    assert_eq!(report["inputs"]["datasets"]["current"]["sha256"], sha(example().join("data/current.csv")));
+    assert_eq!(report["inputs"]["datasets"]["reference"]["sha256"], sha(example().join("data/reference.parquet")));
+    assert_eq!(report["inputs"]["models"]["candidate"]["sha256"], sha(example().join("models/candidate.onnx")));
+    assert_eq!(report["inputs"]["models"]["baseline"]["sha256"], sha(example().join("models/baseline.onnx")));
+    let plugin = &report["inputs"]["plugins"]["perf"];
+    assert_eq!(plugin["name"], "performance");
+    assert_eq!(plugin["path"], "builtin:performance");
+    assert_eq!(report["verdict"], "promote");
+
+    // The same gate is invalid against the schema if the verdict were anything else.
+    let mut bad = report.clone();
+    bad["verdict"] = "maybe".into();
+    assert!(!validator.is_valid(&bad), "the schema is strict about the verdict");
+}
+
+#[test]
+fn a_threshold_the_candidate_misses_rejects_and_names_the_metric() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config.metrics]\naccuracy = {{ min = 0.99 }}\nroc_auc = {{ min = 0.9 }}\n"
+    ));
+    let out = gate.check(&[]).expect_code(1);
+    assert!(out.stdout.contains("verdict: REJECT (exit 1)"), "{}", out.stdout);
+    assert!(out.stdout.contains("FAIL accuracy"), "the failing metric is named:\n{}", out.stdout);
+    let report = gate.report();
+    assert_eq!(report["verdict"], "reject");
+    let perf = check(&report, "perf");
+    assert_eq!(perf["status"], "fail");
+    let acc = perf["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "accuracy" && m["model"] == "candidate").unwrap();
+    assert_eq!(acc["passed"], false);
+    assert_eq!(acc["threshold"]["min"], 0.99);
+}
+
+#[test]
+fn an_advisory_failure_does_not_block_promotion() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"strict\"\nplugin = \"performance\"\nseverity = \"advisory\"\n[checks.config.metrics]\naccuracy = {{ min = 0.999 }}\n\
+         [[checks]]\nid = \"ok\"\nplugin = \"performance\"\n[checks.config.metrics]\naccuracy = {{ min = 0.9 }}\n"
+    ));
+    gate.check(&[]).expect_code(0);
+    assert_eq!(check(&gate.report(), "strict")["status"], "fail");
+}
+
+#[test]
+fn missing_dataset_file_is_an_error_naming_the_file() {
+    let gate = Gate::new(&format!(
+        "{}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n",
+        EXAMPLE_HEAD.replace("data/current.csv", "data/nope.csv")
+    ));
+    let out = gate.check(&[]).expect_code(2);
+    assert!(out.stderr.contains("nope.csv"), "{}", out.stderr);
+    assert!(out.stderr.contains("datasets.current"), "{}", out.stderr);
+    assert!(!gate.has_report(), "no report is written when the gate cannot run");
+}
+
+#[test]
+fn unknown_policy_key_is_an_error_naming_the_key() {
+    let gate = Gate::new(&format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\nthreshold = 3\n"));
+    let out = gate.check(&[]).expect_code(2);
+    assert!(out.stderr.contains("checks[0]"), "{}", out.stderr);
+    assert!(out.stderr.contains("unknown field `threshold`"), "{}", out.stderr);
+    assert!(!gate.has_report());
+}
+
+#[test]
+fn unknown_plugin_is_an_error_listing_the_builtins() {
+    let gate = Gate::new(&format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"perfomance\"\n"));
+    let out = gate.check(&[]).expect_code(2);
+    assert!(out.stderr.contains("unknown plugin `perfomance`"), "{}", out.stderr);
+    assert!(out.stderr.contains("performance"), "{}", out.stderr);
+    assert!(!gate.has_report());
+}
+
+#[test]
+fn plugin_digest_mismatch_is_refused_before_anything_runs() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\nsha256 = \"{}\"\n",
+        "0".repeat(64)
+    ));
+    let out = gate.check(&[]).expect_code(2);
+    assert!(out.stderr.contains("pins"), "{}", out.stderr);
+    assert!(!gate.has_report());
+}
+
+#[test]
+fn misbehaving_plugins_are_contained_and_the_gate_fails_closed() {
+    let dir = fixture_plugins();
+    let policy = format!(
+        "{EXAMPLE_HEAD}
+[[checks]]
+id = \"perf\"
+plugin = \"performance\"
+[[checks]]
+id = \"panics\"
+plugin = \"{trap}\"
+[[checks]]
+id = \"loops\"
+plugin = \"{spin}\"
+timeout_s = 1.0
+[[checks]]
+id = \"hoards\"
+plugin = \"{hog}\"
+memory_mb = 64
+",
+        trap = dir.join("trap.wasm").display(),
+        spin = dir.join("spin.wasm").display(),
+        hog = dir.join("memory_hog.wasm").display(),
+    );
+    let gate = Gate::new(&policy);
+    let started = std::time::Instant::now();
+    let out = gate.check(&[]).expect_code(2);
+    assert!(started.elapsed().as_secs() < 60, "the epoch deadline stopped the loop");
+    assert!(out.stdout.contains("verdict: ERROR (exit 2)"), "{}", out.stdout);
+    let report = gate.report();
+    assert_eq!(report["verdict"], "error");
+    assert_eq!(check(&report, "perf")["status"], "pass", "the well-behaved check still ran");
+    let panics = check(&report, "panics");
+    assert_eq!(panics["status"], "error");
+    assert!(panics["error"].as_str().unwrap().contains("fixture panic: the validator blew up on purpose"), "{panics}");
+    let loops = check(&report, "loops");
+    assert_eq!(loops["status"], "error");
+    assert!(loops["error"].as_str().unwrap().contains("time limit exceeded"), "{loops}");
+    let hoards = check(&report, "hoards");
+    assert_eq!(hoards["status"], "error");
+    assert!(hoards["error"].as_str().unwrap().contains("memory limit exceeded"), "{hoards}");
+    assert!(hoards["error"].as_str().unwrap().contains("64 MiB"), "{hoards}");
+
+    // The same misbehaving checks, advisory: contained, reported, and the candidate is promoted.
+    let advisory = policy.replace("\nplugin = \"/", "\nseverity = \"advisory\"\nplugin = \"/");
+    let gate = Gate::new(&advisory);
+    gate.check(&[]).expect_code(0);
+    assert_eq!(check(&gate.report(), "loops")["status"], "error");
+}
+
+#[test]
+fn plugin_inspect_describes_a_builtin_and_refuses_non_components() {
+    let out = modelgate(&["plugin", "inspect", "performance"]).expect_code(0);
+    assert!(out.stdout.contains("name:         performance"), "{}", out.stdout);
+    assert!(out.stdout.contains("wit:          modelgate:plugin@0.1."), "{}", out.stdout);
+    assert!(out.stdout.contains("\"metrics\""), "the config schema is printed:\n{}", out.stdout);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bogus = tmp.path().join("bogus.wasm");
+    std::fs::write(&bogus, b"not wasm at all").unwrap();
+    let out = modelgate(&["plugin", "inspect", bogus.to_str().unwrap()]).expect_code(2);
+    assert!(out.stderr.contains("not a WebAssembly file"), "{}", out.stderr);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine. Installs what is missing, then runs what you ask:
+#
+#   tests/run.sh demo    build (release) and run the bundled demo gate
+#   tests/run.sh test    run the whole test suite (host, built-in plugins, end-to-end)
+#   tests/run.sh setup   only install: the wasm32-wasip2 target and the pinned Python venv
+#                        (.venv: onnxruntime, scikit-learn, ...)
+#
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+setup() {
+    # The toolchain is pinned by rust-toolchain.toml; its targets are not auto-installed here.
+    if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+        echo "setup: adding the wasm32-wasip2 target" >&2
+        rustup target add wasm32-wasip2
+    fi
+    tests/venv.sh
+}
+
+case "${1:-}" in
+    setup)
+        setup
+        ;;
+    demo)
+        setup
+        shift
+        cargo run --release --locked -q -p modelgate -- demo "$@"
+        ;;
+    test)
+        setup
+        # Guest code (SDK, metric math) runs natively in unit tests.
+        (cd plugins && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+        # Host unit tests and the end-to-end tests of the real binary.
+        cargo test --locked --workspace
+        ;;
+    *)
+        echo "usage: tests/run.sh demo|test|setup" >&2
+        exit 2
+        ;;
+esac
