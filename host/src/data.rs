@@ -390,6 +390,42 @@ impl Dataset {
         Ok(out)
     }
 
+    /// Rows equal to an earlier row over `columns` (all when empty), as pandas' `duplicated().sum()`.
+    /// Rows are compared by a 128-bit hash of their values rendered as text (null and NaN each equal
+    /// themselves); a false match needs a 128-bit collision.
+    pub fn duplicate_rows(&self, columns: &[String]) -> Result<u64, CallError> {
+        let names: Vec<String> = if columns.is_empty() { self.column_names() } else { columns.to_vec() };
+        let mut text = Vec::with_capacity(names.len());
+        for n in &names {
+            let s = self.series(n)?.cast(&DataType::String).map_err(CallError::failed)?;
+            text.push(s);
+        }
+        let cols: Vec<&StringChunked> = text.iter().map(|s| s.str()).collect::<Result<_, _>>().map_err(CallError::failed)?;
+        let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
+        let mut seen = std::collections::HashSet::with_capacity(self.rows());
+        let mut duplicates = 0u64;
+        for _ in 0..self.rows() {
+            let (mut a, mut b) = (Sha256::new(), 0u64);
+            for it in iters.iter_mut() {
+                match it.next().flatten() {
+                    Some(v) => {
+                        a.update((v.len() as u64).to_le_bytes());
+                        a.update(v.as_bytes());
+                    }
+                    None => a.update(u64::MAX.to_le_bytes()),
+                }
+                b += 1;
+            }
+            a.update(b.to_le_bytes());
+            let digest = a.finalize();
+            let key = u128::from_le_bytes(digest[..16].try_into().expect("sha256 has 32 bytes"));
+            if !seen.insert(key) {
+                duplicates += 1;
+            }
+        }
+        Ok(duplicates)
+    }
+
     fn slice(&self, column: &str, offset: u64, len: u32) -> Result<Series, CallError> {
         let s = self.series(column)?;
         if len > MAX_CHUNK_ROWS {
@@ -560,6 +596,20 @@ mod tests {
         let e = d.read_f64("xx", 0, 1).unwrap_err();
         assert_eq!(e.kind, CallErrorKind::NoSuchColumn);
         assert!(e.message.contains("did you mean `x`"), "{}", e.message);
+    }
+
+    #[test]
+    fn duplicate_rows_count_later_occurrences_like_pandas() {
+        let df = df!(
+            "a" => [Some(1i64), Some(1), None, None, Some(2), Some(1)],
+            "b" => [Some("x"), Some("x"), None, None, Some("x"), Some("y")],
+        )
+        .unwrap();
+        let d = Dataset::from_frame("t", df);
+        // pandas: DataFrame({"a": [1, 1, None, None, 2, 1], "b": [...]}).duplicated().sum() == 2
+        assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
+        assert_eq!(d.duplicate_rows(&["a".to_string()]).unwrap(), 3);
+        assert_eq!(d.duplicate_rows(&["nope".to_string()]).unwrap_err().kind, CallErrorKind::NoSuchColumn);
     }
 
     #[test]

@@ -492,8 +492,8 @@ impl OnnxModel {
     }
 }
 
-/// Reads the class labels of the last ONNX-ML classifier node (`classlabels_ints` or
-/// `classlabels_strings`) from a serialized ONNX model, without a protobuf library.
+/// Reads the class labels of the last ONNX-ML classifier node (`classlabels_ints`,
+/// `classlabels_int64s` or `classlabels_strings`) from a serialized ONNX model, without a protobuf library.
 pub fn onnx_class_labels(bytes: &[u8]) -> Option<Vec<String>> {
     // ModelProto.graph = 7; GraphProto.node = 1; NodeProto.attribute = 5;
     // AttributeProto.name = 1, ints = 8, strings = 9.
@@ -503,7 +503,9 @@ pub fn onnx_class_labels(bytes: &[u8]) -> Option<Vec<String>> {
         for attr in pb::fields(node).filter(|(n, _)| *n == 5).filter_map(|(_, v)| v.bytes()) {
             let name = pb::fields(attr).find(|(n, _)| *n == 1).and_then(|(_, v)| v.bytes());
             match name {
-                Some(b"classlabels_ints") => {
+                // LinearClassifier / SVMClassifier say `classlabels_ints`, TreeEnsembleClassifier
+                // `classlabels_int64s`.
+                Some(b"classlabels_ints" | b"classlabels_int64s") => {
                     let mut labels = Vec::new();
                     for (n, v) in pb::fields(attr) {
                         match (n, v) {
@@ -617,5 +619,15 @@ mod tests {
         let model = field_bytes(7, &graph);
         assert_eq!(onnx_class_labels(&model), Some(vec!["0".into(), "1".into(), "7".into()]));
         assert_eq!(onnx_class_labels(b"\xff\xff"), None);
+    }
+
+    #[test]
+    fn reads_class_labels_of_the_example_models() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/breast-cancer/models");
+        for (file, op) in [("candidate.onnx", "LinearClassifier"), ("baseline.onnx", "TreeEnsembleClassifier")] {
+            let bytes = std::fs::read(dir.join(file)).unwrap();
+            assert!(bytes.windows(op.len()).any(|w| w == op.as_bytes()), "{file} holds a {op}");
+            assert_eq!(onnx_class_labels(&bytes), Some(vec!["0".to_string(), "1".to_string()]), "{file}");
+        }
     }
 }

@@ -716,6 +716,13 @@ impl host::HostTable for HostState {
             d.value_counts(&column, limit).map(|v| v.into_iter().map(|(value, count)| types::ValueCount { value, count }).collect())
         })
     }
+    fn duplicate_rows(&mut self, r: Resource<TableRes>, columns: Vec<String>) -> HostResult<u64> {
+        let d = self.dataset(&r)?;
+        if let Some(e) = columns.iter().find_map(|c| check_name(c).err()) {
+            return Ok(Err(e));
+        }
+        Ok(d.duplicate_rows(&columns).map_err(host_error))
+    }
     fn read_f64(&mut self, r: Resource<TableRes>, column: String, offset: u64, len: u32) -> HostResult<types::F64Chunk> {
         self.with_column(&r, &column, |d| {
             d.read_f64(&column, offset, len).map(|c| types::F64Chunk { values: c.values, validity: c.validity })

@@ -209,3 +209,29 @@ fn plugin_inspect_describes_a_builtin_and_refuses_non_components() {
     let out = modelgate(&["plugin", "inspect", bogus.to_str().unwrap()]).expect_code(2);
     assert!(out.stderr.contains("not a WebAssembly file"), "{}", out.stderr);
 }
+
+#[test]
+fn compiled_plugins_are_cached_by_digest_and_a_corrupt_cache_entry_is_recompiled() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = modelgate_with_cache(&["plugin", "inspect", "performance", "--json"], cache.path()).expect_code(0);
+    let info: serde_json::Value = serde_json::from_str(&out.stdout).expect("inspect --json prints JSON");
+    let sha = info["sha256"].as_str().unwrap().to_string();
+    let entries = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().path()).collect()
+    };
+    let files = entries();
+    assert_eq!(files.len(), 1, "one compiled component: {files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(&sha) && name.ends_with(".cwasm"), "keyed by the component's sha256: {name}");
+    let compiled = std::fs::read(&files[0]).unwrap();
+
+    // A second run reuses the entry as it is.
+    modelgate_with_cache(&["plugin", "inspect", "performance"], cache.path()).expect_code(0);
+    assert_eq!(entries(), files);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), compiled);
+
+    // A corrupt entry is not trusted: the component is compiled again and the entry rewritten.
+    std::fs::write(&files[0], b"garbage").unwrap();
+    modelgate_with_cache(&["plugin", "inspect", "performance"], cache.path()).expect_code(0);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), compiled);
+}

@@ -41,10 +41,15 @@ impl Run {
 
 /// Runs `modelgate ARGS` with a test-private compile cache and no colour.
 pub fn modelgate(args: &[&str]) -> Run {
+    modelgate_with_cache(args, &Path::new(env!("CARGO_TARGET_TMPDIR")).join("modelgate-cache"))
+}
+
+/// Runs `modelgate ARGS` with the given compile-cache directory.
+pub fn modelgate_with_cache(args: &[&str], cache: &Path) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_modelgate"))
         .args(args)
         .current_dir(root())
-        .env("MODELGATE_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("modelgate-cache"))
+        .env("MODELGATE_CACHE_DIR", cache)
         .env("NO_COLOR", "1")
         .output()
         .expect("run modelgate");
