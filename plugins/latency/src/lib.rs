@@ -1,0 +1,246 @@
+//! The built-in `latency` check of modelgate.
+//!
+//! The host runs each model natively (ONNX Runtime, in-process) on the first `batch_size` rows of
+//! a dataset: `warmup` untimed runs, then `iterations` timed runs. This plugin turns the samples
+//! into percentiles and throughput and gates the candidate on bounds, absolute or relative to the
+//! baseline model:
+//!
+//! ```toml
+//! [[checks]]
+//! id = "latency"
+//! plugin = "latency"
+//! [checks.config]
+//! dataset = "current"        # rows fed to the model (default "current")
+//! batch_sizes = [1, 64]      # default [1]
+//! warmup = 10                # default 10
+//! iterations = 100           # default 100 (at most 10,000)
+//! candidate = "candidate"    # default: "candidate" if present, else the first model
+//! baseline = "baseline"      # default: "baseline" if present, else none
+//! [checks.config.metrics]
+//! latency_p95_ms = { max = 5.0, max_relative_drop = 0.25 }   # at most 25 % slower than the baseline
+//! throughput_rows_per_s = { min = 10000 }
+//! ```
+//!
+//! Metrics, per model and batch size (`slice = "batch_size=N"`): `latency_p50_ms`,
+//! `latency_p95_ms`, `latency_p99_ms`, `latency_mean_ms` (numpy's linear percentiles of the
+//! timed runs, in milliseconds) and `throughput_rows_per_s` (rows per second over the mean run).
+//! Latencies are lower-is-better, throughput higher-is-better, so `max_drop` and
+//! `max_relative_drop` mean "no more than this much worse than the baseline" for both. Bounds
+//! apply to every measured batch size. Timings depend on the machine: gate on ratios to the
+//! baseline (`max_relative_drop`) when the gate runs on shared CI machines.
+
+pub mod stats;
+
+use modelgate_sdk::{
+    config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Model, Needs, PluginInfo, Status,
+    Table, Validator,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The check.
+pub struct Latency;
+
+/// Metrics this plugin computes, with the direction in which each gets better.
+pub const METRICS: &[(&str, Direction)] = &[
+    ("latency_p50_ms", Direction::LowerIsBetter),
+    ("latency_p95_ms", Direction::LowerIsBetter),
+    ("latency_p99_ms", Direction::LowerIsBetter),
+    ("latency_mean_ms", Direction::LowerIsBetter),
+    ("throughput_rows_per_s", Direction::HigherIsBetter),
+];
+
+/// Most timed iterations the host accepts per call.
+pub const MAX_ITERATIONS: u32 = 10_000;
+
+/// The check's `config` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Dataset whose rows are fed to the models.
+    #[serde(default = "default_dataset")]
+    pub dataset: String,
+    /// Batch sizes to measure.
+    #[serde(default = "default_batch_sizes")]
+    pub batch_sizes: Vec<u32>,
+    /// Untimed runs before measuring.
+    #[serde(default = "default_warmup")]
+    pub warmup: u32,
+    /// Timed runs per batch size.
+    #[serde(default = "default_iterations")]
+    pub iterations: u32,
+    /// The model gated.
+    #[serde(default)]
+    pub candidate: Option<String>,
+    /// The model compared with.
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// Bounds per metric.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, Bounds>,
+}
+
+fn default_dataset() -> String {
+    "current".into()
+}
+fn default_batch_sizes() -> Vec<u32> {
+    vec![1]
+}
+fn default_warmup() -> u32 {
+    10
+}
+fn default_iterations() -> u32 {
+    100
+}
+
+/// The JSON Schema of [`Config`].
+pub fn config_schema() -> String {
+    let metric_names: Vec<String> = METRICS.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    format!(
+        r##"{{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "latency check config",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {{
+    "dataset": {{ "type": "string", "default": "current", "description": "Dataset whose first rows are fed to the models." }},
+    "batch_sizes": {{ "type": "array", "items": {{ "type": "integer", "minimum": 1 }}, "minItems": 1, "default": [1] }},
+    "warmup": {{ "type": "integer", "minimum": 0, "maximum": {max}, "default": 10 }},
+    "iterations": {{ "type": "integer", "minimum": 1, "maximum": {max}, "default": 100 }},
+    "candidate": {{ "type": "string", "description": "Model gated (default: candidate, else the first model)." }},
+    "baseline": {{ "type": "string", "description": "Model compared with (default: baseline, if present)." }},
+    "metrics": {{
+      "type": "object",
+      "propertyNames": {{ "enum": [{names}] }},
+      "additionalProperties": {bounds}
+    }}
+  }}
+}}"##,
+        max = MAX_ITERATIONS,
+        names = metric_names.join(", "),
+        bounds = Bounds::JSON_SCHEMA,
+    )
+}
+
+impl Validator for Latency {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            name: "latency".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Measures inference latency (p50/p95/p99/mean, ms) and throughput (rows/s) of the \
+                          candidate and baseline models natively in the host, per batch size, and gates the \
+                          candidate on absolute bounds or on its slowdown vs the baseline."
+                .into(),
+            config_schema: config_schema(),
+            needs: Needs { datasets: vec!["current".into()], models: true, labels: false },
+        }
+    }
+
+    fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
+        let cfg: Config = config(config_json)?;
+        validate_config(&cfg)?;
+        let data = ctx.dataset(&cfg.dataset).map_err(|e| format!("config.dataset: {e}"))?;
+        let candidate_name = pick(ctx, cfg.candidate.as_deref(), "candidate", true)?.expect("required");
+        let baseline_name = pick(ctx, cfg.baseline.as_deref(), "baseline", false)?;
+        if baseline_name.as_deref() == Some(candidate_name.as_str()) {
+            return Err(format!("config.baseline: `{candidate_name}` is also the candidate"));
+        }
+        let candidate = ctx.model(&candidate_name)?;
+        let baseline = baseline_name.as_deref().map(|n| ctx.model(n)).transpose()?;
+        let rows = data.num_rows();
+
+        let mut metrics = Vec::new();
+        let mut failures = Vec::new();
+        let mut bounded = 0usize;
+        let mut headline = Vec::new();
+        for &batch in &cfg.batch_sizes {
+            let slice = format!("batch_size={batch}");
+            let cand = measure(candidate, &candidate_name, data, batch, &cfg)?;
+            let base = match (baseline, &baseline_name) {
+                (Some(m), Some(name)) => Some(measure(m, name, data, batch, &cfg)?),
+                _ => None,
+            };
+            if u64::from(batch) > rows {
+                modelgate_sdk::warn(&format!(
+                    "batch size {batch} exceeds the {rows} rows of `{}`: measured on {rows} rows",
+                    cfg.dataset
+                ));
+            }
+            for (name, direction) in METRICS {
+                let value = cand.get(name);
+                let mut metric = Metric::new(*name, value).model(&candidate_name).slice(&slice);
+                if let Some(bounds) = cfg.metrics.get(*name) {
+                    let eval = bounds
+                        .evaluate(name, value, base.as_ref().map(|b| b.get(name)), *direction)
+                        .map_err(|e| format!("config.metrics.{name}: {e}"))?;
+                    bounded += eval.outcomes.len();
+                    if !eval.passed() {
+                        failures.push(format!("{} ({slice})", eval.summary()));
+                    }
+                    metric = metric.evaluated(&eval);
+                }
+                metrics.push(metric);
+                if let (Some(b), Some(bn)) = (&base, &baseline_name) {
+                    metrics.push(Metric::new(*name, b.get(name)).model(bn).slice(&slice));
+                }
+            }
+            headline.push(format!("p95 {:.3} ms @ batch {batch}", cand.p95_ms));
+        }
+        let summary = if failures.is_empty() {
+            let held = if bounded == 0 { "no bounds set".to_string() } else { format!("all {bounded} bounds hold") };
+            format!("{held} on {candidate_name} ({})", headline.join(", "))
+        } else {
+            format!("{} of {bounded} bounds failed on {candidate_name}: {}", failures.len(), failures.join("; "))
+        };
+        let status = if failures.is_empty() { Status::Pass } else { Status::Fail };
+        Ok(CheckResult::new(status, summary).metrics(metrics))
+    }
+}
+
+export_validator!(Latency);
+
+fn validate_config(cfg: &Config) -> Result<(), String> {
+    if cfg.batch_sizes.is_empty() || cfg.batch_sizes.contains(&0) {
+        return Err("config.batch_sizes: give at least one batch size, each at least 1".into());
+    }
+    if cfg.iterations == 0 || cfg.iterations > MAX_ITERATIONS || cfg.warmup > MAX_ITERATIONS {
+        return Err(format!("config.iterations / config.warmup: between 1 and {MAX_ITERATIONS} timed runs, at most {MAX_ITERATIONS} warm-up runs"));
+    }
+    for name in cfg.metrics.keys() {
+        if !METRICS.iter().any(|(n, _)| n == name) {
+            let valid: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+            return Err(format!("config.metrics.{name}: unknown metric; the latency metrics are {}", valid.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+/// The configured model name, or the default if the gate has it; errors name what exists.
+fn pick(ctx: &Context, configured: Option<&str>, default: &str, required: bool) -> Result<Option<String>, String> {
+    match configured {
+        Some(n) => {
+            ctx.model(n).map_err(|e| format!("config.{default}: {e}"))?;
+            Ok(Some(n.to_string()))
+        }
+        None if ctx.has_model(default) => Ok(Some(default.to_string())),
+        None if required => ctx
+            .model_names()
+            .first()
+            .map(|n| Some(n.to_string()))
+            .ok_or_else(|| "the latency check needs a model, and the gate has none".to_string()),
+        None => Ok(None),
+    }
+}
+
+fn measure(model: &Model, name: &str, data: &Table, batch: u32, cfg: &Config) -> Result<stats::Summary, String> {
+    if !model.runnable() {
+        return Err(format!(
+            "model `{name}` is read from prediction columns; only models the host runs (ONNX) can be timed"
+        ));
+    }
+    let samples = model
+        .benchmark(data, batch, cfg.warmup, cfg.iterations)
+        .map_err(|e| format!("benchmarking model `{name}` at batch size {batch}: {}", e.message))?;
+    let rows = (u64::from(batch)).min(data.num_rows());
+    stats::Summary::of(&samples, rows).ok_or_else(|| format!("model `{name}`: the host returned no timings"))
+}
