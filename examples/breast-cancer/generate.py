@@ -77,6 +77,10 @@ PACKAGES = [
 METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier"]
 
 
+SLICE_COLUMN = "mean_radius"
+SLICE_EDGES = [0, 14, 30]
+
+
 def snake_case(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
@@ -228,6 +232,7 @@ def main() -> int:
     # Exactly what a consumer of current.csv feeds the models: f64 parsed, cast to f32.
     x32 = np.ascontiguousarray(x_csv.astype(np.float32))
     results: dict[str, dict[str, float]] = {}
+    outputs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, model in models.items():
         path = MODELS / f"{name}.onnx"
         to_onnx(model, path)
@@ -239,6 +244,20 @@ def main() -> int:
         max_diff = float(np.abs(proba.astype(np.float64) - sk_proba).max())
         assert agree >= len(y_csv) - 1 and max_diff < 1e-4, (name, agree, max_diff)
         results[name] = metrics(y_csv, label, proba)
+        outputs[name] = (label, proba)
+
+    # The same metrics on slices of current.csv by mean_radius ranges, as the performance
+    # check's `slices = [{ column = "mean_radius", edges = [...] }]` cuts them: [e_i, e_i+1),
+    # the last range closed.
+    radius = x_csv[:, features.index(SLICE_COLUMN)]
+    slices: dict[str, dict] = {}
+    for i, (lo, hi) in enumerate(zip(SLICE_EDGES, SLICE_EDGES[1:])):
+        last = i == len(SLICE_EDGES) - 2
+        rows = (radius >= lo) & ((radius <= hi) if last else (radius < hi))
+        key = f"{SLICE_COLUMN}=[{lo}, {hi}{']' if last else ')'}"
+        slices[key] = {"rows": int(rows.sum())}
+        for name, (label, proba) in outputs.items():
+            slices[key][name] = metrics(y_csv[rows], label[rows], proba[rows])
 
     cand, base = results["candidate"], results["baseline"]
     assert cand["accuracy"] > base["accuracy"], (cand["accuracy"], base["accuracy"])
@@ -252,6 +271,7 @@ def main() -> int:
             "current": {"rows": int(x_cur.shape[0]), "columns": len(features) + 1},
         },
         "models": results,
+        "slices": slices,
     }
     with (HERE / "expected.json").open("w") as f:
         json.dump(expected, f, indent=2)

@@ -293,3 +293,56 @@ plugin = "latency"
     assert_eq!(lat["status"], "error");
     assert!(lat["error"].as_str().unwrap().contains("only models the host runs"), "{lat}");
 }
+
+#[test]
+fn slice_metrics_match_scikit_learn_and_a_weak_slice_rejects() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config]\n\
+         slices = [{{ column = \"mean_radius\", edges = [0, 14, 30] }}]\nmin_slice_size = 50\n\
+         [checks.config.metrics]\naccuracy = {{ min = 0.9 }}\n[checks.config.slice_metrics]\nrecall = {{ min = 0.8 }}\n"
+    ));
+    gate.check(&[]).expect_code(1);
+    let report = gate.report();
+    let perf = check(&report, "perf");
+    let exp = expected();
+    let slices = exp["slices"].as_object().expect("slices in expected.json");
+    let mut compared = 0;
+    for (name, want) in slices {
+        let metrics = perf["metrics"].as_array().unwrap();
+        let rows = metrics.iter().find(|m| m["name"] == "slice_rows" && m["slice"] == name.as_str()).expect("slice_rows");
+        assert_eq!(rows["value"], want["rows"].as_f64().unwrap());
+        for model in ["candidate", "baseline"] {
+            for (metric, value) in want[model].as_object().unwrap() {
+                let got = metrics
+                    .iter()
+                    .find(|m| m["name"] == metric.as_str() && m["model"] == model && m["slice"] == name.as_str())
+                    .unwrap_or_else(|| panic!("{metric} of {model} on {name}"));
+                assert_close(&format!("{name} {model} {metric}"), got["value"].as_f64().unwrap(), value.as_f64().unwrap());
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 28);
+    // recall 0.769 on mean_radius=[0, 14) misses the slice bound: the check fails and says where.
+    assert_eq!(perf["status"], "fail");
+    assert!(perf["summary"].as_str().unwrap().contains("mean_radius=[0, 14)"), "{}", perf["summary"]);
+    let weak = perf["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "recall" && m["model"] == "candidate" && m["slice"] == "mean_radius=[0, 14)")
+        .unwrap();
+    assert_eq!(weak["passed"], false);
+}
+
+#[test]
+fn a_slice_bound_on_an_empty_group_fails_closed() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config]\n\
+         slices = [{{ column = \"label\", groups = {{ unknown = [\"7\"] }} }}]\n[checks.config.metrics]\naccuracy = {{ min = 0.9 }}\n"
+    ));
+    gate.check(&[]).expect_code(2);
+    let perf = check(&gate.report(), "perf").clone();
+    assert_eq!(perf["status"], "error");
+    assert!(perf["error"].as_str().unwrap().contains("label=unknown has no rows"), "{perf}");
+}

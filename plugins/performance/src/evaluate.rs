@@ -108,7 +108,7 @@ pub fn all_metric_names() -> Vec<&'static str> {
 }
 
 /// The check's `config`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The labelled dataset to evaluate on (default `current`).
@@ -123,12 +123,22 @@ pub struct Config {
     /// Bounds per metric name.
     #[serde(default)]
     pub metrics: BTreeMap<String, Bounds>,
+    /// Slices to evaluate the metrics on as well (see [`crate::slices`]).
+    #[serde(default)]
+    pub slices: Vec<crate::slices::SliceSpec>,
+    /// Smallest slice evaluated (default 30 rows).
+    #[serde(default)]
+    pub min_slice_size: Option<usize>,
+    /// Bounds for every slice (default: `metrics`).
+    #[serde(default)]
+    pub slice_metrics: Option<BTreeMap<String, Bounds>>,
 }
 
 /// Checks that every configured metric exists for the task.
 pub fn check_metric_names(config: &Config, task: &Task) -> Result<(), String> {
     let defs = task.metrics();
-    for name in config.metrics.keys() {
+    let slice_names = config.slice_metrics.iter().flat_map(|m| m.keys());
+    for name in config.metrics.keys().chain(slice_names) {
         if defs.iter().any(|d| d.name == name) {
             continue;
         }

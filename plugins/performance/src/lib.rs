@@ -22,18 +22,24 @@
 //! f1_weighted, log_loss`; regression `rmse, mae, r2, mape`. Metrics that need class
 //! probabilities are not reported for a model without them. Class labels compare as text.
 //!
+//! Slices evaluate the same metrics on groups of rows (see [`slices`]): `slices = ["column"]`,
+//! named value groups or numeric ranges, with `min_slice_size` and optional `slice_metrics`
+//! bounds; each slice's metrics carry `slice = "column=value"` and a failing slice fails the check.
+//!
 //! The math is in [`metrics`]; [`evaluate`] turns columns into metric values and bounds into a
-//! result; this file reads the host's tables.
+//! result; [`slices`] cuts rows; this file reads the host's tables.
 
 pub mod evaluate;
 pub mod metrics;
+pub mod slices;
 
 use modelgate_sdk::{
-    export_validator, log, warn, CheckResult, Context, Dictionary, Model, Needs, PluginInfo, Table,
-    TaskKind, Validator,
+    export_validator, log, warn, CheckResult, Context, Dictionary, Metric, Model, Needs, PluginInfo,
+    Status, Table, TaskKind, Validator,
 };
 
 use evaluate::{quote_list, Config, Evaluated, ModelMetrics, Probabilities, Task};
+use slices::{Predictions, Truth};
 
 /// The check.
 pub struct Performance;
@@ -91,6 +97,37 @@ pub fn config_schema() -> String {
     "metrics": {
       "type": "object",
       "description": "Bounds per metric. binary: accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier; multiclass: accuracy, precision, recall, f1 (macro), precision_weighted, recall_weighted, f1_weighted, log_loss; regression: rmse, mae, r2, mape.",
+      "propertyNames": { "enum": "$METRIC_NAMES" },
+      "additionalProperties": { "$ref": "#/$defs/bounds" }
+    },
+    "slices": {
+      "type": "array",
+      "description": "Evaluate the metrics on slices too: a column name (one slice per value), { column, groups = { name = [values] } }, or { column, edges = [numbers] } (ranges [e_i, e_i+1), the last closed).",
+      "items": {
+        "oneOf": [
+          { "type": "string" },
+          {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["column"],
+            "properties": {
+              "column": { "type": "string" },
+              "groups": { "type": "object", "minProperties": 1, "additionalProperties": { "type": "array", "items": { "type": "string" } } },
+              "edges": { "type": "array", "minItems": 2, "items": { "type": "number" } }
+            }
+          }
+        ]
+      }
+    },
+    "min_slice_size": {
+      "type": "integer",
+      "minimum": 1,
+      "default": 30,
+      "description": "Slices with fewer rows are reported (slice_rows) but not evaluated."
+    },
+    "slice_metrics": {
+      "type": "object",
+      "description": "Bounds for every slice; default: the same as `metrics`.",
       "propertyNames": { "enum": "$METRIC_NAMES" },
       "additionalProperties": { "$ref": "#/$defs/bounds" }
     }
@@ -154,42 +191,123 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         .column(target)
         .map_err(|e| format!("target column: {e}"))?;
 
-    let evaluated: Vec<(String, ModelMetrics)> = match &task {
+    let subjects: Vec<&Subject<'_>> = std::iter::once(&candidate).chain(baseline.as_ref()).collect();
+    let (truth, preds) = match &task {
         Task::Regression => {
             let y = read_finite(table, target)?;
-            let mut out = Vec::new();
-            for s in std::iter::once(&candidate).chain(baseline.as_ref()) {
-                let preds = predictions(s, table, dataset, rows)?;
-                let p = read_finite(&preds, "prediction")?;
-                out.push((s.name.clone(), evaluate::regression(&y, &p)));
+            let mut preds = Vec::new();
+            for s in &subjects {
+                let p = predictions(s, table, dataset, rows)?;
+                let predicted = Truth::Values(read_finite(&p, "prediction")?);
+                preds.push(Predictions { name: s.name.clone(), predicted, proba: None });
             }
-            out
+            (Truth::Values(y), preds)
         }
         Task::Binary { .. } | Task::Multiclass => {
             let y_true = read_labels(table, target)?;
-            let mut out = Vec::new();
-            for s in std::iter::once(&candidate).chain(baseline.as_ref()) {
-                let preds = predictions(s, table, dataset, rows)?;
-                let y_pred = read_labels(&preds, "prediction")?;
-                let proba = read_probabilities(s, &preds, &y_true, &task)?;
-                let m = evaluate::classification(&task, &y_true, &y_pred, &s.name, proba.as_ref())?;
-                out.push((s.name.clone(), m));
+            let mut preds = Vec::new();
+            for s in &subjects {
+                let p = predictions(s, table, dataset, rows)?;
+                let predicted = Truth::Labels(read_labels(&p, "prediction")?);
+                let proba = read_probabilities(s, &p, &y_true, &task)?;
+                preds.push(Predictions { name: s.name.clone(), predicted, proba });
             }
-            out
+            (Truth::Labels(y_true), preds)
         }
     };
+    let evaluated: Vec<(String, ModelMetrics)> = preds
+        .iter()
+        .map(|p| Ok((p.name.clone(), slices::metrics_on(&task, &truth, p, None)?)))
+        .collect::<Result<_, String>>()?;
 
     let mut models = evaluated
         .iter()
         .map(|(name, metrics)| Evaluated { name, metrics });
     let candidate_eval = models.next().expect("the candidate is evaluated");
     let baseline_eval = models.next();
-    let (result, notes) =
+    let (mut result, notes) =
         evaluate::assemble(&config, dataset, rows, candidate_eval, baseline_eval)?;
     for (level, note) in notes {
         log(level, note);
     }
+    evaluate_slices(ctx, &config, table, &task, &truth, &preds, &mut result)?;
     Ok(result)
+}
+
+/// Evaluates the metrics on every configured slice and merges them into `result`: each slice's
+/// metrics carry its name, a failed bound in any slice fails the check.
+fn evaluate_slices(
+    _ctx: &Context,
+    config: &Config,
+    table: &Table,
+    task: &Task,
+    truth: &Truth,
+    preds: &[Predictions],
+    result: &mut CheckResult,
+) -> Result<(), String> {
+    if config.slices.is_empty() {
+        return Ok(());
+    }
+    let min_size = config.min_slice_size.unwrap_or(slices::DEFAULT_MIN_SLICE_SIZE);
+    let bounds = config.slice_metrics.clone().unwrap_or_else(|| config.metrics.clone());
+    let slice_config = Config { metrics: bounds, slices: Vec::new(), ..config.clone() };
+    let dataset = config.dataset.as_deref().unwrap_or("current");
+    let mut failed = Vec::new();
+    let mut evaluated = 0usize;
+    for spec in &config.slices {
+        let column = spec.column();
+        table.column(column).map_err(|e| format!("config.slices: {e}"))?;
+        let cut = match spec {
+            slices::SliceSpec::Edges { edges, .. } => slices::by_edges(column, edges, &table.read_column_f64_nullable(column)?),
+            _ => slices::by_values(spec, &table.read_column_dictionary(column)?),
+        };
+        for slice in cut {
+            result.metrics.push(Metric::new("slice_rows", slice.rows.len() as f64).slice(&slice.name));
+            if slice.rows.len() < min_size {
+                let bounded = !slice_config.metrics.values().all(|b| b.is_empty());
+                if slice.rows.is_empty() && bounded && matches!(spec, slices::SliceSpec::Groups { .. }) {
+                    return Err(format!(
+                        "slice {} has no rows in `{dataset}`, so its thresholds cannot be checked",
+                        slice.name
+                    ));
+                }
+                warn(format!(
+                    "slice {} has {} rows, fewer than min_slice_size {min_size}: not evaluated",
+                    slice.name,
+                    slice.rows.len()
+                ));
+                continue;
+            }
+            evaluated += 1;
+            let per_model: Vec<(String, ModelMetrics)> = preds
+                .iter()
+                .map(|p| Ok((p.name.clone(), slices::metrics_on(task, truth, p, Some(&slice.rows))?)))
+                .collect::<Result<_, String>>()
+                .map_err(|e| format!("slice {}: {e}", slice.name))?;
+            let mut models = per_model.iter().map(|(name, metrics)| Evaluated { name, metrics });
+            let cand = models.next().expect("the candidate is evaluated");
+            let (r, notes) = evaluate::assemble(&slice_config, dataset, slice.rows.len(), cand, models.next())
+                .map_err(|e| format!("slice {}: {e}", slice.name))?;
+            for (level, note) in notes {
+                log(level, format!("slice {}: {note}", slice.name));
+            }
+            if r.status == Status::Fail {
+                failed.push(format!("[{}] {}", slice.name, r.summary));
+            }
+            result.metrics.extend(r.metrics.into_iter().map(|m| Metric { slice: Some(slice.name.clone()), ..m }));
+        }
+    }
+    if !failed.is_empty() {
+        let first = failed.first().cloned().unwrap_or_default();
+        let more = if failed.len() > 1 { format!(" (and {} more failing slices)", failed.len() - 1) } else { String::new() };
+        result.summary = if result.status == Status::Fail {
+            format!("{}; slice {first}{more}", result.summary)
+        } else {
+            format!("{} of {evaluated} slices failed: {first}{more}", failed.len())
+        };
+        result.status = Status::Fail;
+    }
+    Ok(())
 }
 
 /// Resolves the candidate and baseline models from the config and the gate's models.
