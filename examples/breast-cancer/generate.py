@@ -77,6 +77,46 @@ PACKAGES = [
 METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brier"]
 
 
+# Paired bootstrap bounds as the performance check computes them with `confidence` (its
+# SplitMix64 index stream, numpy linear percentiles): an independent re-implementation.
+BOOTSTRAP = {"samples": 200, "seed": 7, "confidence": 0.9, "metrics": ["accuracy", "roc_auc", "log_loss"]}
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(seed: int):
+    state = seed
+    while True:
+        state = (state + 0x9E3779B97F4A7C15) & MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        yield z ^ (z >> 31)
+
+
+def bootstrap_bounds(y, outputs) -> dict:
+    n = len(y)
+    rng = splitmix64(BOOTSTRAP["seed"])
+    draws = {m: {"candidate": [], "baseline": []} for m in BOOTSTRAP["metrics"]}
+    for _ in range(BOOTSTRAP["samples"]):
+        rows = np.array([(next(rng) * n) >> 64 for _ in range(n)])
+        for name, (label, proba) in outputs.items():
+            values = metrics(y[rows], label[rows], proba[rows])
+            for m in BOOTSTRAP["metrics"]:
+                draws[m][name].append(values[m])
+    c = BOOTSTRAP["confidence"]
+    lo, hi = (1 - c) * 100, c * 100
+    out = {}
+    for m, d in draws.items():
+        cand, delta = np.array(d["candidate"]), np.array(d["candidate"]) - np.array(d["baseline"])
+        out[m] = {
+            "ci_lower": float(np.percentile(cand, lo)),
+            "ci_upper": float(np.percentile(cand, hi)),
+            "delta_ci_lower": float(np.percentile(delta, lo)),
+            "delta_ci_upper": float(np.percentile(delta, hi)),
+        }
+    return out
+
+
 SLICE_COLUMN = "mean_radius"
 SLICE_EDGES = [0, 14, 30]
 
@@ -272,6 +312,8 @@ def main() -> int:
         },
         "models": results,
         "slices": slices,
+        "bootstrap": {**{k: v for k, v in BOOTSTRAP.items() if k != "metrics"},
+                      "bounds": bootstrap_bounds(y_csv, outputs)},
     }
     with (HERE / "expected.json").open("w") as f:
         json.dump(expected, f, indent=2)

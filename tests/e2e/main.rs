@@ -346,3 +346,40 @@ fn a_slice_bound_on_an_empty_group_fails_closed() {
     assert_eq!(perf["status"], "error");
     assert!(perf["error"].as_str().unwrap().contains("label=unknown has no rows"), "{perf}");
 }
+
+#[test]
+fn bootstrap_confidence_bounds_match_an_independent_reimplementation() {
+    let exp = expected();
+    let b = &exp["bootstrap"];
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config]\nbootstrap_samples = {}\nbootstrap_seed = {}\n\
+         [checks.config.metrics]\naccuracy = {{ min = 0.96, confidence = {c} }}\nroc_auc = {{ max_drop = 0.0, confidence = {c} }}\n\
+         log_loss = {{ max_relative_drop = 0.0, confidence = {c} }}\n",
+        b["samples"],
+        b["seed"],
+        c = b["confidence"],
+    ));
+    gate.check(&[]).expect_code(1);
+    let report = gate.report();
+    let perf = check(&report, "perf");
+    for (base_name, bounds) in b["bounds"].as_object().unwrap() {
+        for (kind, want) in bounds.as_object().unwrap() {
+            let name = format!("{base_name}_{kind}");
+            assert_close(&name, metric(perf, &name, "candidate"), want.as_f64().unwrap());
+        }
+    }
+    // accuracy 0.969 passes min 0.96 as a point value, but its 90 % lower bound 0.956 does not.
+    let acc = perf["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "accuracy" && m["model"] == "candidate").unwrap();
+    assert_eq!(acc["passed"], false, "{acc}");
+    assert!(perf["summary"].as_str().unwrap().contains("lower bound"), "{}", perf["summary"]);
+    // The candidate is better than the baseline on roc_auc and log_loss with 90 % confidence.
+    for m in ["roc_auc", "log_loss"] {
+        let v = perf["metrics"].as_array().unwrap().iter().find(|x| x["name"] == m && x["model"] == "candidate").unwrap();
+        assert_eq!(v["passed"], true, "{v}");
+    }
+
+    // Same seed, same bounds; the verdict does not depend on luck between runs.
+    let again = Gate::new(&std::fs::read_to_string(gate.dir.path().join("gate.toml")).unwrap());
+    again.check(&[]).expect_code(1);
+    assert_eq!(check(&again.report(), "perf")["metrics"], perf["metrics"]);
+}

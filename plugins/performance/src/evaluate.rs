@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use modelgate_sdk::bounds::fmt_num;
 use modelgate_sdk::{
-    Bounds, CheckResult, Dictionary, Direction, Evaluation, LogLevel, Metric, Status,
+    BoundKind, Bounds, CheckResult, Dictionary, Direction, Evaluation, LogLevel, Metric, Status,
 };
 use serde::Deserialize;
 
@@ -122,7 +122,13 @@ pub struct Config {
     pub baseline: Option<String>,
     /// Bounds per metric name.
     #[serde(default)]
-    pub metrics: BTreeMap<String, Bounds>,
+    pub metrics: BTreeMap<String, MetricBounds>,
+    /// Resamples for `confidence` bounds (default 1000).
+    #[serde(default)]
+    pub bootstrap_samples: Option<u32>,
+    /// Seed of the bootstrap (default 0).
+    #[serde(default)]
+    pub bootstrap_seed: Option<u64>,
     /// Slices to evaluate the metrics on as well (see [`crate::slices`]).
     #[serde(default)]
     pub slices: Vec<crate::slices::SliceSpec>,
@@ -131,7 +137,36 @@ pub struct Config {
     pub min_slice_size: Option<usize>,
     /// Bounds for every slice (default: `metrics`).
     #[serde(default)]
-    pub slice_metrics: Option<BTreeMap<String, Bounds>>,
+    pub slice_metrics: Option<BTreeMap<String, MetricBounds>>,
+}
+
+/// A metric's bounds plus an optional bootstrap `confidence` (see [`crate::bootstrap`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricBounds {
+    /// min / max / max_drop / max_rise / max_relative_drop.
+    pub bounds: Bounds,
+    /// Gate on a paired bootstrap bound at this confidence level, in (0.5, 1).
+    pub confidence: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for MetricBounds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut map = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        let confidence = match map.remove("confidence") {
+            None => None,
+            Some(v) => match v.as_f64() {
+                Some(c) if c > 0.5 && c < 1.0 => Some(c),
+                _ => return Err(D::Error::custom(format!("confidence: expected a level in (0.5, 1), e.g. 0.95, got {v}"))),
+            },
+        };
+        let bounds = Bounds::deserialize(serde_json::Value::Object(map)).map_err(|e| {
+            let m = e.to_string();
+            // The SDK's list of keys does not know `confidence`: add it.
+            D::Error::custom(if m.starts_with("unknown field") { format!("{m}, `confidence`") } else { m })
+        })?;
+        Ok(MetricBounds { bounds, confidence })
+    }
 }
 
 /// Checks that every configured metric exists for the task.
@@ -430,12 +465,13 @@ pub fn assemble(
     rows: usize,
     candidate: Evaluated<'_>,
     baseline: Option<Evaluated<'_>>,
+    ci: &crate::bootstrap::Ci,
 ) -> Result<(CheckResult, Notes), String> {
     let mut notes = Notes::new();
     // In the task's metric order, so that the summary lists failures in report order.
     let mut evaluations: Vec<Evaluation> = Vec::new();
     for (def, outcome) in &candidate.metrics.outcomes {
-        let Some(bounds) = config.metrics.get(def.name) else {
+        let Some(MetricBounds { bounds, confidence }) = config.metrics.get(def.name) else {
             continue;
         };
         if bounds.is_empty() {
@@ -467,9 +503,12 @@ pub fn assemble(
                 )?)
             }
         };
-        let evaluation = bounds
+        let mut evaluation = bounds
             .evaluate(name, value, baseline_value, def.direction)
             .map_err(|e| format!("config.metrics.{e}"))?;
+        if let (Some(c), Some(observed)) = (confidence, ci.get(name)) {
+            apply_confidence(&mut evaluation, observed, *c);
+        }
         evaluations.push(evaluation);
     }
 
@@ -577,6 +616,32 @@ pub fn assemble(
         .metrics(out)
         .details(details);
     Ok((result, notes))
+}
+
+/// Replaces point decisions by bootstrap-bound decisions (see [`crate::bootstrap`]).
+fn apply_confidence(e: &mut Evaluation, observed: &[(BoundKind, f64)], confidence: f64) {
+    let pct = fmt_num(confidence * 100.0, 0);
+    for o in e.outcomes.iter_mut() {
+        let Some(&(_, v)) = observed.iter().find(|(k, _)| *k == o.kind) else { continue };
+        let key = o.kind.key();
+        let (passed, what) = match o.kind {
+            BoundKind::Min => (v >= o.limit, format!("{} {pct}% lower bound", e.metric)),
+            BoundKind::Max => (v <= o.limit, format!("{} {pct}% upper bound", e.metric)),
+            BoundKind::MaxDrop => (v <= o.limit, format!("{} drop, {pct}% upper bound,", e.metric)),
+            BoundKind::MaxRise => (v <= o.limit, format!("{} rise, {pct}% upper bound,", e.metric)),
+            BoundKind::MaxRelativeDrop => (v <= o.limit, format!("{} relative drop, {pct}% upper bound,", e.metric)),
+        };
+        let (sv, sl) = modelgate_sdk::bounds::fmt_pair(v, o.limit);
+        let op = match (o.kind, passed) {
+            (BoundKind::Min, true) => ">=",
+            (BoundKind::Min, false) => "<",
+            (_, true) => "<=",
+            (_, false) => ">",
+        };
+        o.observed = v;
+        o.passed = passed;
+        o.message = format!("{what} {sv} {op} {key} {sl} (paired bootstrap)");
+    }
 }
 
 fn require_value(name: &str, outcome: &Outcome, model: &str, why: &str) -> Result<f64, String> {
@@ -808,7 +873,7 @@ mod tests {
         let e = modelgate_sdk::config::<Config>(r#"{"metrics": {"accuracy": {"minimum": 1}}}"#)
             .unwrap_err();
         assert!(
-            e.starts_with("config.metrics.accuracy.minimum: unknown field"),
+            e.starts_with("config.metrics.accuracy: unknown field `minimum`") && e.contains("`confidence`"),
             "{e}"
         );
     }
@@ -836,7 +901,7 @@ mod tests {
         };
 
         // No thresholds: pass, every metric of both models, informational.
-        let (r, notes) = assemble(&config("{}"), "current", 4, c(), b()).unwrap();
+        let (r, notes) = assemble(&config("{}"), "current", 4, c(), b(), &Default::default()).unwrap();
         assert!(matches!(r.status, Status::Pass));
         assert_eq!(r.metrics.len(), 8);
         assert!(r
@@ -858,7 +923,7 @@ mod tests {
 
         // Thresholds that hold.
         let cfg = config(r#"{"metrics": {"r2": {"min": 0.9}, "rmse": {"max": 1.0}}}"#);
-        let (r, _) = assemble(&cfg, "current", 4, c(), b()).unwrap();
+        let (r, _) = assemble(&cfg, "current", 4, c(), b(), &Default::default()).unwrap();
         assert!(matches!(r.status, Status::Pass));
         assert_eq!(
             r.summary,
@@ -872,7 +937,7 @@ mod tests {
 
         // A relative bound that fails: the candidate is worse than the baseline.
         let cfg = config(r#"{"metrics": {"mae": {"max_drop": 0.1}, "r2": {"min": 0.9}}}"#);
-        let (r, _) = assemble(&cfg, "current", 4, c(), b()).unwrap();
+        let (r, _) = assemble(&cfg, "current", 4, c(), b(), &Default::default()).unwrap();
         assert!(matches!(r.status, Status::Fail));
         assert_eq!(
             r.summary,
@@ -893,7 +958,7 @@ mod tests {
         };
         // A relative bound without a baseline model.
         let cfg = config(r#"{"metrics": {"r2": {"max_relative_drop": 0.1}}}"#);
-        let e = assemble(&cfg, "current", 4, c(), None).unwrap_err();
+        let e = assemble(&cfg, "current", 4, c(), None, &Default::default()).unwrap_err();
         assert!(
             e.starts_with("config.metrics.r2.max_relative_drop compares with a baseline model"),
             "{e}"
@@ -911,7 +976,7 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None,
+            None, &Default::default(),
         );
         let e = e.unwrap_err();
         assert!(
@@ -927,7 +992,7 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None,
+            None, &Default::default(),
         )
         .unwrap();
         assert_eq!(r.metrics.len(), 4);
@@ -951,7 +1016,7 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None,
+            None, &Default::default(),
         );
         assert!(e
             .unwrap_err()
@@ -964,7 +1029,7 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None,
+            None, &Default::default(),
         )
         .unwrap();
         assert!(matches!(notes[0].0, LogLevel::Warn));
@@ -988,7 +1053,7 @@ mod tests {
             Some(Evaluated {
                 name: "baseline",
                 metrics: &without,
-            }),
+            }), &Default::default(),
         );
         assert!(e.unwrap_err().contains(
             "compares with this baseline, but model `baseline` has no class probabilities"
@@ -1009,7 +1074,7 @@ mod tests {
                 name: "candidate",
                 metrics: &cand,
             },
-            None,
+            None, &Default::default(),
         )
         .unwrap();
         assert!(
@@ -1033,7 +1098,7 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None,
+            None, &Default::default(),
         )
         .unwrap();
         assert_eq!(

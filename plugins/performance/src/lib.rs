@@ -22,6 +22,9 @@
 //! f1_weighted, log_loss`; regression `rmse, mae, r2, mape`. Metrics that need class
 //! probabilities are not reported for a model without them. Class labels compare as text.
 //!
+//! `confidence = 0.95` on a metric's bounds gates on paired bootstrap bounds instead of point
+//! values (see [`bootstrap`]; `bootstrap_samples`, `bootstrap_seed`).
+//!
 //! Slices evaluate the same metrics on groups of rows (see [`slices`]): `slices = ["column"]`,
 //! named value groups or numeric ranges, with `min_slice_size` and optional `slice_metrics`
 //! bounds; each slice's metrics carry `slice = "column=value"` and a failing slice fails the check.
@@ -29,6 +32,7 @@
 //! The math is in [`metrics`]; [`evaluate`] turns columns into metric values and bounds into a
 //! result; [`slices`] cuts rows; this file reads the host's tables.
 
+pub mod bootstrap;
 pub mod evaluate;
 pub mod metrics;
 pub mod slices;
@@ -119,6 +123,18 @@ pub fn config_schema() -> String {
         ]
       }
     },
+    "bootstrap_samples": {
+      "type": "integer",
+      "minimum": 10,
+      "default": 1000,
+      "description": "Resamples for bounds with `confidence` (paired bootstrap)."
+    },
+    "bootstrap_seed": {
+      "type": "integer",
+      "minimum": 0,
+      "default": 0,
+      "description": "Seed of the bootstrap; the same seed gives the same bounds."
+    },
     "min_slice_size": {
       "type": "integer",
       "minimum": 1,
@@ -139,7 +155,20 @@ pub fn config_schema() -> String {
     let names = serde_json::to_string(&evaluate::all_metric_names()).expect("strings serialize");
     SCHEMA
         .replace("\"$METRIC_NAMES\"", &names)
-        .replace("\"$BOUNDS\"", modelgate_sdk::Bounds::JSON_SCHEMA)
+        .replace("\"$BOUNDS\"", &metric_bounds_schema())
+}
+
+/// The SDK's bounds schema plus the `confidence` key (see [`bootstrap`]).
+fn metric_bounds_schema() -> String {
+    let mut schema: serde_json::Value =
+        serde_json::from_str(modelgate_sdk::Bounds::JSON_SCHEMA).expect("the SDK's schema is JSON");
+    schema["properties"]["confidence"] = serde_json::json!({
+        "type": "number",
+        "exclusiveMinimum": 0.5,
+        "exclusiveMaximum": 1,
+        "description": "Gate on the paired bootstrap bound at this confidence level instead of the point value."
+    });
+    schema.to_string()
 }
 
 /// A model to evaluate, with its name.
@@ -225,8 +254,17 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         .map(|(name, metrics)| Evaluated { name, metrics });
     let candidate_eval = models.next().expect("the candidate is evaluated");
     let baseline_eval = models.next();
+    let (ci, ci_metrics) = bootstrap::intervals(
+        &config.metrics,
+        &task,
+        &truth,
+        &preds,
+        config.bootstrap_samples.unwrap_or(bootstrap::DEFAULT_SAMPLES),
+        config.bootstrap_seed.unwrap_or(0),
+    )?;
     let (mut result, notes) =
-        evaluate::assemble(&config, dataset, rows, candidate_eval, baseline_eval)?;
+        evaluate::assemble(&config, dataset, rows, candidate_eval, baseline_eval, &ci)?;
+    result.metrics.extend(ci_metrics);
     for (level, note) in notes {
         log(level, note);
     }
@@ -264,7 +302,7 @@ fn evaluate_slices(
         for slice in cut {
             result.metrics.push(Metric::new("slice_rows", slice.rows.len() as f64).slice(&slice.name));
             if slice.rows.len() < min_size {
-                let bounded = !slice_config.metrics.values().all(|b| b.is_empty());
+                let bounded = !slice_config.metrics.values().all(|b| b.bounds.is_empty());
                 if slice.rows.is_empty() && bounded && matches!(spec, slices::SliceSpec::Groups { .. }) {
                     return Err(format!(
                         "slice {} has no rows in `{dataset}`, so its thresholds cannot be checked",
@@ -286,7 +324,7 @@ fn evaluate_slices(
                 .map_err(|e| format!("slice {}: {e}", slice.name))?;
             let mut models = per_model.iter().map(|(name, metrics)| Evaluated { name, metrics });
             let cand = models.next().expect("the candidate is evaluated");
-            let (r, notes) = evaluate::assemble(&slice_config, dataset, slice.rows.len(), cand, models.next())
+            let (r, notes) = evaluate::assemble(&slice_config, dataset, slice.rows.len(), cand, models.next(), &Default::default())
                 .map_err(|e| format!("slice {}: {e}", slice.name))?;
             for (level, note) in notes {
                 log(level, format!("slice {}: {note}", slice.name));
