@@ -41,6 +41,12 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Re-hash every input a JSON report names and say whether the files on disk are exactly the
+    /// ones its verdict was given for (exit 0 if they all match, 1 if any differs or is missing).
+    Verify {
+        /// A report written by `modelgate check --json`.
+        report: PathBuf,
+    },
     /// Work with plugins.
     Plugin {
         /// What to do with plugins.
@@ -68,6 +74,13 @@ pub struct RunArgs {
     /// Write the JSON report (schema_version 1) to this path.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per check and per failing metric) to this path.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary (PR-comment ready) to this path. Under GitHub Actions the summary
+    /// is also appended to $GITHUB_STEP_SUMMARY and failing checks become annotations.
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -108,6 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(dir);
             verdict.map(ExitCode::from)
         }
+        Command::Verify { report } => crate::verify::verify(&report).map(|ok| ExitCode::from(if ok { 0 } else { 1 })),
         Command::Plugin { command: PluginCommand::Inspect { file, json } } => inspect(&file, json).map(|_| ExitCode::SUCCESS),
     }
 }
@@ -129,11 +143,37 @@ pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
         .context("cannot start the async runtime")?;
     let run = rt.block_on(gate::run(&policy, &opts))?;
     let verdict = Verdict::of(&run.checks);
+    let total = started.elapsed();
+    // Render every report before writing any, so that a failure leaves none half-done.
+    let mut files: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
     if let Some(path) = &args.json {
-        let rep = json::report(&run, verdict, started_at, started.elapsed());
-        let mut bytes = serde_json::to_vec_pretty(&rep)?;
+        let mut bytes = serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
         bytes.push(b'\n');
+        files.push((path, bytes));
+    }
+    if let Some(path) = &args.junit {
+        files.push((path, report::junit::render(&run, verdict, total).into_bytes()));
+    }
+    let markdown = report::markdown::render(&run, verdict);
+    if let Some(path) = &args.markdown {
+        files.push((path, markdown.clone().into_bytes()));
+    }
+    for (path, bytes) in files {
         report::write_atomic(path, &bytes)?;
+    }
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        for line in report::markdown::annotations(&run) {
+            println!("{line}");
+        }
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            use std::io::Write as _;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&summary)
+                .and_then(|mut f| f.write_all(format!("{markdown}\n").as_bytes()))
+                .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY ({})", Path::new(&summary).display()))?;
+        }
     }
     let color = terminal::use_color();
     if args.quiet {

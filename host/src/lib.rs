@@ -1,7 +1,7 @@
 //! modelgate: the promotion gate for ML models.
 //!
 //! The data flows through one module per stage: [`cli`] → [`policy`] → [`data`] → [`model`] →
-//! [`runtime`] (wasmtime sandbox) → [`gate`] (orchestration) → [`verdict`] → [`report`].
+//! [`runtime`] (wasmtime sandbox) → [`gate`] (orchestration) → [`verdict`] → [`report`]; [`verify`] checks a report against the files on disk.
 
 pub mod cli;
 pub mod data;
@@ -12,3 +12,4 @@ pub mod policy;
 pub mod report;
 pub mod runtime;
 pub mod verdict;
+pub mod verify;

@@ -383,3 +383,90 @@ fn bootstrap_confidence_bounds_match_an_independent_reimplementation() {
     again.check(&[]).expect_code(1);
     assert_eq!(check(&again.report(), "perf")["metrics"], perf["metrics"]);
 }
+
+#[test]
+fn junit_markdown_and_github_annotations_describe_a_rejection() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}
+[[checks]]
+id = \"perf\"
+plugin = \"performance\"
+[checks.config.metrics]
+accuracy = {{ min = 0.99 }}
+recall = {{ min = 0.99 }}
+[[checks]]
+id = \"ok\"
+plugin = \"performance\"
+[[checks]]
+id = \"strict\"
+plugin = \"performance\"
+severity = \"advisory\"
+[checks.config.metrics]
+f1 = {{ min = 0.999 }}
+"
+    ));
+    let (junit, markdown, summary) = (gate.path("report.xml"), gate.path("summary.md"), gate.path("step-summary.md"));
+    let policy = gate.policy();
+    let out = modelgate_env(
+        &["check", &policy, "--junit", &junit, "--markdown", &markdown],
+        &cache_dir(),
+        &[("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", &summary)],
+    )
+    .expect_code(1);
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("the JUnit report is well-formed XML");
+    let suites = doc.root_element();
+    assert_eq!(suites.tag_name().name(), "testsuites");
+    let suite = suites.children().find(|n| n.has_tag_name("testsuite")).unwrap();
+    let cases: Vec<_> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
+    // 3 checks + 2 failing metrics of `perf`.
+    assert_eq!(cases.len(), 5);
+    assert_eq!(suite.attribute("tests"), Some("5"));
+    assert_eq!(suite.attribute("failures"), Some("3"));
+    assert_eq!(suite.attribute("errors"), Some("0"));
+    assert_eq!(suite.attribute("skipped"), Some("1"));
+    let perf = cases.iter().find(|c| c.attribute("name") == Some("perf")).unwrap();
+    let failure = perf.children().find(|n| n.has_tag_name("failure")).expect("perf has a <failure>");
+    assert!(failure.attribute("message").unwrap().contains("accuracy"), "{xml}");
+    assert!(failure.text().unwrap().contains("FAIL accuracy"), "{xml}");
+    assert!(cases.iter().any(|c| c.attribute("name").unwrap().starts_with("recall = ")), "a case per failing metric");
+    let strict = cases.iter().find(|c| c.attribute("name") == Some("strict")).unwrap();
+    assert!(strict.children().any(|n| n.has_tag_name("skipped")), "advisory failures are skipped, not failed");
+    let props: Vec<_> = suite.descendants().filter(|n| n.has_tag_name("property")).collect();
+    assert!(props.iter().any(|p| p.attribute("name") == Some("verdict") && p.attribute("value") == Some("reject")));
+
+    let md = std::fs::read_to_string(&markdown).unwrap();
+    assert!(md.contains("**REJECT**"), "{md}");
+    assert!(md.contains("| `perf` | performance | blocking | ❌ fail |"), "{md}");
+    assert!(md.contains("❌ accuracy = 0.9693 (min 0.9900) [model candidate]"), "{md}");
+    assert_eq!(std::fs::read_to_string(&summary).unwrap().trim_end(), md.trim_end(), "appended to GITHUB_STEP_SUMMARY");
+    assert!(out.stdout.lines().any(|l| l.starts_with("::error title=modelgate perf fail::")), "{}", out.stdout);
+    assert!(out.stdout.lines().any(|l| l.starts_with("::warning title=modelgate strict fail::")), "{}", out.stdout);
+}
+
+#[test]
+fn verify_accepts_the_artifacts_of_a_report_and_refuses_changed_ones() {
+    let policy = format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n");
+    let gate = Gate::new(&policy.replace("{example}/data/current.csv", "current.csv"));
+    std::fs::copy(example().join("data/current.csv"), gate.dir.path().join("current.csv")).unwrap();
+    gate.check(&[]).expect_code(0);
+    let report = gate.path("report.json");
+    let out = modelgate(&["verify", &report]).expect_code(0);
+    assert!(out.stdout.contains("verified: all 6 inputs"), "{}", out.stdout);
+
+    let mut data = std::fs::read(gate.dir.path().join("current.csv")).unwrap();
+    data.extend_from_slice(b"\n");
+    std::fs::write(gate.dir.path().join("current.csv"), &data).unwrap();
+    let out = modelgate(&["verify", &report]).expect_code(1);
+    assert!(out.stdout.contains("CHANGED  dataset current"), "{}", out.stdout);
+    assert!(out.stdout.contains("NOT VERIFIED: 1 of 6"), "{}", out.stdout);
+
+    std::fs::remove_file(gate.dir.path().join("current.csv")).unwrap();
+    let out = modelgate(&["verify", &report]).expect_code(1);
+    assert!(out.stdout.contains("MISSING  dataset current"), "{}", out.stdout);
+
+    std::fs::write(gate.path("bogus.json"), "{}").unwrap();
+    let out = modelgate(&["verify", &gate.path("bogus.json")]).expect_code(2);
+    assert!(out.stderr.contains("schema_version"), "{}", out.stderr);
+}

@@ -41,19 +41,32 @@ impl Run {
 
 /// Runs `modelgate ARGS` with a test-private compile cache and no colour.
 pub fn modelgate(args: &[&str]) -> Run {
-    modelgate_with_cache(args, &Path::new(env!("CARGO_TARGET_TMPDIR")).join("modelgate-cache"))
+    modelgate_with_cache(args, &cache_dir())
 }
 
 /// Runs `modelgate ARGS` with the given compile-cache directory.
 pub fn modelgate_with_cache(args: &[&str], cache: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_modelgate"))
-        .args(args)
+    modelgate_env(args, cache, &[])
+}
+
+/// Runs `modelgate ARGS` with the given compile-cache directory and extra environment.
+pub fn modelgate_env(args: &[&str], cache: &Path, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_modelgate"));
+    cmd.args(args)
         .current_dir(root())
         .env("MODELGATE_CACHE_DIR", cache)
         .env("NO_COLOR", "1")
-        .output()
-        .expect("run modelgate");
-    Run::from(out)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Run::from(cmd.output().expect("run modelgate"))
+}
+
+/// The test-private compile cache.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("modelgate-cache")
 }
 
 /// Builds the adversarial fixture plugins (tests/plugins) once and returns their directory.

@@ -1,9 +1,14 @@
 //! Reports: the terminal table for people, the JSON report (schema_version 1) for machines.
 
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod terminal;
 
+use std::fmt::Write as _;
 use std::path::Path;
+
+use crate::runtime::MetricOut;
 
 use anyhow::Context as _;
 
@@ -19,3 +24,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         format!("cannot write report {}", path.display())
     })
 }
+
+/// A number for people: 4 decimals, scientific for very small or large magnitudes.
+pub fn fmt_value(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// One metric for people: `accuracy = 0.9693 (min 0.9500) [model candidate]`.
+pub fn metric_line(m: &MetricOut) -> String {
+    let mut s = format!("{} = {}", m.name, fmt_value(m.value));
+    if let Some(t) = &m.threshold {
+        let bounds: Vec<String> = t.iter().map(|(k, v)| format!("{k} {}", v.as_f64().map_or(v.to_string(), fmt_value))).collect();
+        let _ = write!(s, " ({})", bounds.join(", "));
+    }
+    let scope: Vec<String> = [("model", &m.model), ("column", &m.column), ("slice", &m.slice)]
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    if !scope.is_empty() {
+        let _ = write!(s, " [{}]", scope.join(", "));
+    }
+    s
+}
+

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use crate::gate::GateRun;
+use crate::report::metric_line;
 use crate::runtime::{MetricOut, Status};
 use crate::verdict::Verdict;
 
@@ -56,30 +57,6 @@ pub fn verdict_line(run: &GateRun, verdict: Verdict, color: bool) -> String {
     };
     let counts = if parts.is_empty() { "no checks ran".to_string() } else { parts.join(", ") };
     format!("verdict: {word} (exit {}): {counts}", verdict.exit_code())
-}
-
-fn fmt_value(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
-        format!("{v:.4e}")
-    } else {
-        format!("{v:.4}")
-    }
-}
-
-fn metric_line(m: &MetricOut) -> String {
-    let mut s = format!("{} = {}", m.name, fmt_value(m.value));
-    if let Some(t) = &m.threshold {
-        let bounds: Vec<String> = t.iter().map(|(k, v)| format!("{k} {}", v.as_f64().map_or(v.to_string(), fmt_value))).collect();
-        let _ = write!(s, " ({})", bounds.join(", "));
-    }
-    let scope: Vec<String> = [("model", &m.model), ("column", &m.column), ("slice", &m.slice)]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
-        .collect();
-    if !scope.is_empty() {
-        let _ = write!(s, " [{}]", scope.join(", "));
-    }
-    s
 }
 
 /// A plugin as the table shows it: built-ins by name, files by file name (the JSON report has the path).
