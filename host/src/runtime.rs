@@ -498,8 +498,9 @@ fn apply_result(outcome: &mut Outcome, r: types::CheckResult) -> anyhow::Result<
         types::Status::Warn => Status::Warn,
         types::Status::Fail => Status::Fail,
     };
-    // Fail closed: a result that says pass while one of its metrics failed is a failure.
-    if outcome.status != Status::Fail && metrics.iter().any(|m| m.passed == Some(false)) {
+    // Fail closed: a result that says pass while one of its metrics failed is a failure. (A `warn`
+    // result may carry failed metrics: the plugin rates those misses as warnings.)
+    if outcome.status == Status::Pass && metrics.iter().any(|m| m.passed == Some(false)) {
         outcome.status = Status::Fail;
     }
     outcome.summary = truncate(r.summary.lines().next().unwrap_or(""), MAX_SUMMARY_BYTES);

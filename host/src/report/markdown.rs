@@ -53,7 +53,11 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
         let open = if matches!(c.outcome.status, Status::Fail | Status::Error) { " open" } else { "" };
         let _ = writeln!(s, "\n<details{open}><summary><code>{}</code>: {}</summary>\n", cell(&c.id), icon(c.outcome.status));
         for m in gated {
-            let mark = if m.passed == Some(true) { "✅" } else { "❌" };
+            let mark = match (m.passed, c.outcome.status) {
+                (Some(true), _) => "✅",
+                (_, Status::Warn) => "⚠️",
+                _ => "❌",
+            };
             let _ = writeln!(s, "- {mark} {}", metric_line(m));
         }
         if let Some(e) = &c.outcome.error {

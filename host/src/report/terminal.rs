@@ -116,7 +116,11 @@ pub fn render(run: &GateRun, verdict: Verdict, color: bool) -> String {
         }
         let _ = writeln!(out, "\n  {}:", c.id);
         for m in gated {
-            let mark = if m.passed == Some(true) { p.wrap("32", "ok  ") } else { p.wrap("31;1", "FAIL") };
+            let mark = match (m.passed, c.outcome.status) {
+                (Some(true), _) => p.wrap("32", "ok  "),
+                (_, Status::Warn) => p.wrap("33", "WARN"),
+                _ => p.wrap("31;1", "FAIL"),
+            };
             let _ = writeln!(out, "    {mark} {}", metric_line(m));
         }
         if let Some(e) = &c.outcome.error {
