@@ -470,3 +470,242 @@ fn verify_accepts_the_artifacts_of_a_report_and_refuses_changed_ones() {
     let out = modelgate(&["verify", &gate.path("bogus.json")]).expect_code(2);
     assert!(out.stderr.contains("schema_version"), "{}", out.stderr);
 }
+
+/// Runs an example's own gate.toml and returns its report.
+fn run_example(name: &str, code: i32) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let policy = root().join("examples").join(name).join("gate.toml");
+    modelgate(&["check", policy.to_str().unwrap(), "--json", report.to_str().unwrap()]).expect_code(code);
+    serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap()
+}
+
+/// Compares every model metric of an example's expected.json with the report's performance check.
+fn assert_models_match(example_name: &str, report: &serde_json::Value) -> usize {
+    let exp: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples").join(example_name).join("expected.json")).unwrap(),
+    )
+    .unwrap();
+    let perf = check(report, "performance");
+    let mut compared = 0;
+    for (model, metrics) in exp["models"].as_object().unwrap() {
+        for (name, want) in metrics.as_object().unwrap() {
+            if let Some(want) = want.as_f64() {
+                assert_close(&format!("{example_name} {model} {name}"), metric(perf, name, model), want);
+                compared += 1;
+            }
+        }
+    }
+    compared
+}
+
+#[test]
+fn diabetes_regression_example_matches_scikit_learn_and_promotes() {
+    let report = run_example("diabetes", 0);
+    assert_eq!(report["verdict"], "promote");
+    assert_eq!(assert_models_match("diabetes", &report), 8, "rmse, mae, r2, mape for both models");
+}
+
+#[test]
+fn data_quality_metrics_match_pandas() {
+    let refdir = root().join("tests/reference");
+    let gate = Gate::new(&format!(
+        r#"
+version = 1
+name = "quality"
+[datasets]
+reference = "{}/data/quality_reference.csv"
+current = "{}/data/quality_current.parquet"
+[[checks]]
+id = "dq"
+plugin = "data-quality"
+[checks.config]
+unexpected_columns = "warn"
+[checks.config.columns.plan]
+allowed_values = ["basic", "plus", "pro", "enterprise"]
+"#,
+        refdir.display(),
+        refdir.display()
+    ));
+    gate.check(&[]).expect_code(1);
+    let report = gate.report();
+    let dq = check(&report, "dq");
+    let exp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(refdir.join("expected/quality.json")).unwrap()).unwrap();
+    let got = |name: &str, column: Option<&str>| -> Option<f64> {
+        dq["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name && m["model"].is_null() && m["slice"].is_null() && m["column"].as_str() == column)
+            .map(|m| m["value"].as_f64().unwrap())
+    };
+    let mut compared = 0;
+    let ds = &exp["dataset"];
+    for k in ["row_count", "column_count", "duplicate_rows", "duplicate_share"] {
+        assert_close(k, got(k, None).unwrap_or_else(|| panic!("{k}")), ds[k].as_f64().unwrap());
+        compared += 1;
+    }
+    for k in ["missing_columns", "unexpected_columns"] {
+        assert_eq!(got(k, None), Some(ds[k].as_array().unwrap().len() as f64), "{k}");
+        compared += 1;
+    }
+    for (column, col) in exp["columns"].as_object().unwrap() {
+        let numeric = matches!(col["dtype"].as_str(), Some("int64" | "float64"));
+        for k in [
+            "null_fraction", "nan_count", "inf_count", "min", "max", "constant_column", "out_of_range_share",
+            "unseen_categories", "unseen_share", "not_allowed_values", "dtype_mismatch",
+        ] {
+            let Some(want) = col.get(k).and_then(|v| v.as_f64()) else { continue };
+            match got(k, Some(column)) {
+                Some(v) => {
+                    assert_close(&format!("{column} {k}"), v, want);
+                    compared += 1;
+                }
+                // Counts of NaN/inf exist only for numeric columns; a schema match is not a finding.
+                None if (!numeric && matches!(k, "nan_count" | "inf_count")) || (k == "dtype_mismatch" && want == 0.0) => {}
+                None => panic!("the plugin did not report {k} for column {column} (pandas: {want})"),
+            }
+        }
+    }
+    assert!(compared >= 60, "compared {compared} metrics");
+    assert_eq!(dq["status"], "fail", "missing and retyped columns fail by default: {}", dq["summary"]);
+}
+
+/// Runs the drift plugin on a reference case (auto, then each method forced on the columns it
+/// applies to) and compares every statistic with scipy and every decision with Evidently.
+fn assert_drift_case(case: &str) -> usize {
+    let refdir = root().join("tests/reference");
+    let exp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(refdir.join(format!("expected/{case}.json"))).unwrap()).unwrap();
+    let columns = exp["columns"].as_object().unwrap();
+    let methods = ["ks", "chi2", "z", "wasserstein", "jensen_shannon", "psi"];
+    let mut policy = format!(
+        "version = 1\nname = \"{case}\"\n[datasets]\nreference = \"{}\"\ncurrent = \"{}\"\n\
+         [[checks]]\nid = \"auto\"\nplugin = \"drift\"\nseverity = \"advisory\"\n[checks.config]\nmethod = \"auto\"\n",
+        refdir.join(exp["reference"].as_str().unwrap()).display(),
+        refdir.join(exp["current"].as_str().unwrap()).display(),
+    );
+    for m in methods {
+        let cols: Vec<String> =
+            columns.iter().filter(|(_, c)| c["methods"].get(m).is_some()).map(|(n, _)| format!("\"{n}\"")).collect();
+        if !cols.is_empty() {
+            policy += &format!(
+                "[[checks]]\nid = \"{m}\"\nplugin = \"drift\"\nseverity = \"advisory\"\n[checks.config]\nmethod = \"{m}\"\ninclude = [{}]\n",
+                cols.join(", ")
+            );
+        }
+    }
+    let gate = Gate::new(&policy);
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    let value = |check_id: &str, name: &str, column: Option<&str>| -> f64 {
+        let c = check(&report, check_id);
+        c["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name && m["column"].as_str() == column && m["model"].is_null())
+            .unwrap_or_else(|| panic!("{case}/{check_id}: no {name} for {column:?}: {}", c["summary"]))["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let mut compared = 0;
+    for (col, c) in columns {
+        let auto = &c["auto"];
+        assert_close(&format!("{case} {col} auto {}", auto["metric"]), value("auto", auto["metric"].as_str().unwrap(), Some(col)), auto["value"].as_f64().unwrap());
+        let detected = value("auto", "drift_detected", Some(col)) == 1.0;
+        assert_eq!(detected, auto["drift_detected"].as_bool().unwrap(), "{case} {col}: drift decision (auto)");
+        assert_eq!(detected, auto["evidently"]["drift_detected"].as_bool().unwrap(), "{case} {col}: Evidently's decision");
+        compared += 2;
+        for (m, stats) in c["methods"].as_object().unwrap() {
+            for (name, want) in stats.as_object().unwrap() {
+                if matches!(name.as_str(), "threshold" | "drift_detected" | "evidently") {
+                    continue;
+                }
+                let Some(want) = want.as_f64() else { continue };
+                assert_close(&format!("{case} {col} {m} {name}"), value(m, name, Some(col)), want);
+                compared += 1;
+            }
+            let detected = value(m, "drift_detected", Some(col)) == 1.0;
+            assert_eq!(detected, stats["drift_detected"].as_bool().unwrap(), "{case} {col}: drift decision ({m})");
+            compared += 1;
+        }
+    }
+    let ds = &exp["dataset"];
+    assert_close(&format!("{case} drift_share"), value("auto", "drift_share", None), ds["drift_share"].as_f64().unwrap());
+    assert_eq!(value("auto", "drifted_columns", None), ds["drifted_columns"].as_f64().unwrap());
+    assert_eq!(value("auto", "columns_tested", None), ds["columns_tested"].as_f64().unwrap());
+    assert_eq!(check(&report, "auto")["status"] == "fail", ds["dataset_drift"].as_bool().unwrap(), "{case}: dataset drift");
+    assert_eq!(ds["dataset_drift"], ds["evidently"]["dataset_drift"]);
+    compared + 3
+}
+
+#[test]
+fn drift_on_small_references_matches_scipy_and_evidently() {
+    let n = assert_drift_case("drift_small");
+    assert!(n >= 60, "compared {n}");
+}
+
+#[test]
+fn drift_on_large_references_matches_scipy_and_evidently() {
+    let n = assert_drift_case("drift_large");
+    assert!(n >= 30, "compared {n}");
+}
+
+/// Compares an example's expected drift section with its report's `drift` check.
+fn assert_example_drift(example_name: &str, report: &serde_json::Value) -> usize {
+    let exp: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples").join(example_name).join("expected.json")).unwrap(),
+    )
+    .unwrap();
+    let drift = check(report, "drift");
+    let find = |name: &str, column: &str| -> f64 {
+        drift["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name && m["column"] == column)
+            .unwrap_or_else(|| panic!("{example_name}: no {name} for {column}"))["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let mut compared = 0;
+    for (column, c) in exp["drift"]["columns"].as_object().unwrap() {
+        for (name, want) in c.as_object().unwrap() {
+            let stat = matches!(name.as_str(), "ks_statistic" | "ks_pvalue" | "chi2_pvalue" | "z_pvalue" | "wasserstein_normed" | "jensen_shannon" | "psi");
+            if stat {
+                assert_close(&format!("{example_name} {column} {name}"), find(name, column), want.as_f64().unwrap());
+                compared += 1;
+            }
+        }
+        assert_eq!(find("drift_detected", column) == 1.0, c["drift_detected"].as_bool().unwrap(), "{example_name} {column}");
+        compared += 1;
+    }
+    compared
+}
+
+#[test]
+fn wine_multiclass_example_matches_scikit_learn_and_scipy_and_promotes() {
+    let report = run_example("wine", 0);
+    assert_eq!(report["verdict"], "promote");
+    assert!(assert_models_match("wine", &report) >= 14);
+    assert!(assert_example_drift("wine", &report) >= 39);
+    assert_eq!(check(&report, "data-quality")["status"], "pass");
+}
+
+#[test]
+fn production_window_drift_and_data_problems_are_flagged() {
+    let report = run_example("production-window", 1);
+    assert_eq!(report["verdict"], "reject");
+    assert!(assert_example_drift("production-window", &report) >= 14);
+    let exp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("examples/production-window/expected.json")).unwrap()).unwrap();
+    for id in exp["failing_checks"].as_object().unwrap().keys() {
+        assert_eq!(check(&report, id)["status"], "fail", "{id}");
+    }
+    let dq = check(&report, "data-quality");
+    let dup = dq["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "duplicate_rows").unwrap();
+    assert_eq!(dup["value"], exp["data_quality"]["duplicate_rows"].as_f64().unwrap());
+    assert_eq!(dup["passed"], false);
+}
