@@ -22,24 +22,25 @@ next to this file:
                              values, Jensen-Shannon otherwise; PSI where gate.toml asks for it)
                              and the data-quality numbers, computed here with numpy/scipy, and
                              the verdict the gate must reach: reject.
+
+Shared with the other generators (examples/common.py): the CSV/Parquet conventions, the drift
+primitives (binned shares, Wasserstein, Jensen-Shannon, PSI; also used by
+tests/reference/make_reference.py), expected.json writing.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy import stats
-from scipy.spatial import distance
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # examples/common.py
+import common  # noqa: E402
+
 DATA = HERE / "data"
 
 SEED = 20260315
@@ -48,15 +49,15 @@ N_CURRENT = 1000
 N_REPLAYED = 15
 PACKAGES = ["numpy", "scipy", "pyarrow"]
 
-# name -> kind; the file order.
+# name -> kind (common.ARROW_TYPES: int64, float64, string); the file order.
 COLUMNS = {
-    "applicant_age": "integer",
+    "applicant_age": "int",
     "annual_income": "float",
     "loan_amount": "float",
-    "credit_score": "integer",
-    "num_open_loans": "integer",
-    "employment_type": "utf8",
-    "channel": "utf8",
+    "credit_score": "int",
+    "num_open_loans": "int",
+    "employment_type": "str",
+    "channel": "str",
 }
 EMPLOYMENT = ["salaried", "self_employed", "contractor", "unemployed"]
 CHANNELS = ["branch", "web", "partner"]
@@ -105,40 +106,6 @@ def replay(cols: dict[str, list], n_rows: int) -> None:
         cols[c].extend(cols[c][n - n_rows:])
 
 
-def write_parquet(path: Path, cols: dict[str, list]) -> None:
-    types = {"integer": pa.int64(), "float": pa.float64(), "utf8": pa.string()}
-    pq.write_table(pa.table({c: pa.array(v, type=types[COLUMNS[c]]) for c, v in cols.items()}), path)
-
-
-def write_csv(path: Path, cols: dict[str, list]) -> None:
-    # repr() of a Python float is the shortest string that round-trips exactly; null -> empty field.
-    def cell(v) -> str:
-        if v is None:
-            return ""
-        return repr(v) if isinstance(v, float) else str(v)
-
-    n = len(cols["channel"])
-    with path.open("w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(list(cols))
-        for i in range(n):
-            w.writerow([cell(cols[c][i]) for c in cols])
-
-
-def read_csv(path: Path) -> dict[str, list]:
-    """Read current.csv back the way a consumer would: empty -> null, typed by COLUMNS."""
-    with path.open(newline="") as f:
-        r = csv.reader(f)
-        header = next(r)
-        assert header == list(COLUMNS), header
-        rows = list(r)
-    conv = {"integer": int, "float": float, "utf8": str}
-    return {
-        c: [None if row[j] == "" else conv[COLUMNS[c]](row[j]) for row in rows]
-        for j, c in enumerate(header)
-    }
-
-
 # --- drift, as Evidently 0.7 computes it (see tests/reference/make_reference.py) ---------------
 
 
@@ -148,32 +115,25 @@ def cleaned(values: list) -> list:
 
 
 def shares(ref: list, cur: list, kind: str, feel_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
-    if kind != "utf8" and len(set(ref)) > 20:
-        r, c = np.asarray(ref, dtype=np.float64), np.asarray(cur, dtype=np.float64)
-        edges = np.histogram_bin_edges(np.concatenate([r, c]), bins="sturges")
-        rp = np.histogram(r, edges)[0] / len(r)
-        cp = np.histogram(c, edges)[0] / len(c)
+    if kind != "str" and len(set(ref)) > 20:
+        rp, cp = common.sturges_shares(np.asarray(ref, dtype=np.float64), np.asarray(cur, dtype=np.float64))
     else:
         keys = sorted(set(ref) | set(cur))
         rp = np.array([ref.count(k) / len(ref) for k in keys])
         cp = np.array([cur.count(k) / len(cur) for k in keys])
     if feel_zeroes:
-        for a in (rp, cp):
-            m = a[a != 0].min()
-            np.place(a, a == 0, m / 10**6 if m <= 0.0001 else 0.0001)
+        common.fill_zero_shares(rp, cp)
     return rp, cp
 
 
 def drift_values(method: str, ref: list, cur: list, kind: str) -> dict[str, float]:
     if method == "wasserstein":
         r, c = np.asarray(ref, dtype=np.float64), np.asarray(cur, dtype=np.float64)
-        return {"wasserstein_normed": float(stats.wasserstein_distance(r, c) / max(float(np.std(r)), 0.001))}
+        return {"wasserstein_normed": common.wasserstein_normed(r, c)}
     if method == "jensen_shannon":
-        rp, cp = shares(ref, cur, kind, feel_zeroes=False)
-        return {"jensen_shannon": float(distance.jensenshannon(rp, cp))}
+        return {"jensen_shannon": common.jensen_shannon(*shares(ref, cur, kind, feel_zeroes=False))}
     assert method == "psi"
-    rp, cp = shares(ref, cur, kind, feel_zeroes=True)
-    return {"psi": float(np.sum((rp - cp) * np.log(rp / cp)))}
+    return {"psi": common.psi(*shares(ref, cur, kind, feel_zeroes=True))}
 
 
 def drift(ref_cols: dict[str, list], cur_cols: dict[str, list]) -> dict:
@@ -182,7 +142,7 @@ def drift(ref_cols: dict[str, list], cur_cols: dict[str, list]) -> dict:
         ref, cur = cleaned(ref_cols[c]), cleaned(cur_cols[c])
         assert len(ref) > 1000
         n_values = len(set(ref) | set(cur))
-        auto = "wasserstein" if kind != "utf8" and n_values > 5 else "jensen_shannon"
+        auto = "wasserstein" if kind != "str" and n_values > 5 else "jensen_shannon"
         method, threshold = PER_COLUMN.get(c, (auto, DEFAULT_THRESHOLD[auto]))
         values = drift_values(method, ref, cur, kind)
         score = values[SCORE_METRIC[method]]
@@ -195,16 +155,7 @@ def drift(ref_cols: dict[str, list], cur_cols: dict[str, list]) -> dict:
             "reference_n": len(ref),
             "current_n": len(cur),
         }
-    drifted = sum(v["drift_detected"] for v in columns.values())
-    share = drifted / len(columns)
-    return {
-        "columns": columns,
-        "columns_tested": len(columns),
-        "drifted_columns": drifted,
-        "drift_share": share,
-        "drift_share_threshold": DRIFT_SHARE,
-        "dataset_drift": share >= DRIFT_SHARE,
-    }
+    return common.dataset_drift(columns, DRIFT_SHARE)
 
 
 # --- data quality -------------------------------------------------------------------------------
@@ -222,9 +173,9 @@ def data_quality(ref_cols: dict[str, list], cur_cols: dict[str, list]) -> dict:
         ref_present = [v for v in ref_cols[c] if v is not None]
         # The data-quality plugin's auto kind: text, and integers with <= 20 distinct reference
         # values, are categorical (unseen_*); other numbers are numeric (out_of_range_*).
-        categorical = kind == "utf8" or (kind == "integer" and len(set(ref_present)) <= 20)
+        categorical = kind == "str" or (kind == "int" and len(set(ref_present)) <= 20)
         col["kind"] = "categorical" if categorical else "numeric"
-        if kind != "utf8":
+        if kind != "str":
             col["min"] = float(min(present))
             col["max"] = float(max(present))
         if categorical:
@@ -277,13 +228,13 @@ def main() -> int:
 
     ref_path = DATA / "reference.parquet"
     cur_path = DATA / "current.csv"
-    write_parquet(ref_path, ref)
-    write_csv(cur_path, cur)
+    common.write_parquet(ref_path, ref, COLUMNS)
+    common.write_csv(cur_path, cur)
 
     # Check the written files read back exactly.
     table = pq.read_table(ref_path)
     assert table.column_names == list(COLUMNS) and table.to_pydict() == ref
-    cur_read = read_csv(cur_path)
+    cur_read = common.read_csv(cur_path, COLUMNS)
     assert cur_read == cur
 
     drift_result = drift(ref, cur_read)
@@ -296,12 +247,7 @@ def main() -> int:
     assert drifted == ["annual_income", "loan_amount", "employment_type", "channel"], drifted
 
     expected = {
-        "generated_by": "generate.py",
-        "versions": {p: version(p) for p in PACKAGES},
-        "datasets": {
-            "reference": {"rows": N_REFERENCE, "columns": len(COLUMNS)},
-            "current": {"rows": N_CURRENT, "columns": len(COLUMNS)},
-        },
+        **common.expected_head(PACKAGES, N_REFERENCE, N_CURRENT, len(COLUMNS)),
         "drift": drift_result,
         "data_quality": quality,
         "verdict": "reject",
@@ -310,17 +256,14 @@ def main() -> int:
             "data-quality": "; ".join(failures),
         },
     }
-    with (HERE / "expected.json").open("w") as f:
-        json.dump(expected, f, indent=2)
-        f.write("\n")
+    common.write_json(HERE / "expected.json", expected)
 
     print(f"reference: {N_REFERENCE} rows, current: {N_CURRENT} rows, {len(COLUMNS)} columns")
     for c, v in drift_result["columns"].items():
         score = v[SCORE_METRIC[v["method"]]]
         print(f"  {c:<16} {v['method']:<15} {score:.6f}  drift={v['drift_detected']}")
     print(f"drift share {drift_result['drift_share']:.3f}; data quality: {'; '.join(failures)}")
-    for p in [ref_path, cur_path, HERE / "expected.json"]:
-        print(f"{p.relative_to(HERE)}: {p.stat().st_size} bytes")
+    common.print_sizes([ref_path, cur_path, HERE / "expected.json"], HERE)
     return 0
 
 

@@ -12,8 +12,13 @@ fn expected() -> serde_json::Value {
     serde_json::from_str(&text).expect("expected.json is JSON")
 }
 
+/// Asserts agreement with a reference value to a relative 1e-9. With `MODELGATE_PRINT_DIFFS=1`
+/// every comparison is printed (`cargo test --test e2e -- --nocapture`), for the record.
 fn assert_close(name: &str, got: f64, want: f64) {
     let rel = (got - want).abs() / want.abs().max(1e-300);
+    if std::env::var_os("MODELGATE_PRINT_DIFFS").is_some() {
+        eprintln!("reldiff {rel:e} {name}");
+    }
     assert!(rel <= 1e-9 || (got - want).abs() <= 1e-15, "{name}: got {got}, scikit-learn says {want} (rel {rel:e})");
 }
 
@@ -708,4 +713,55 @@ fn production_window_drift_and_data_problems_are_flagged() {
     let dup = dq["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "duplicate_rows").unwrap();
     assert_eq!(dup["value"], exp["data_quality"]["duplicate_rows"].as_f64().unwrap());
     assert_eq!(dup["passed"], false);
+}
+
+#[test]
+fn multiple_testing_corrections_follow_bonferroni_and_benjamini_hochberg() {
+    let refdir = root().join("tests/reference");
+    let exp: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(refdir.join("expected/drift_small.json")).unwrap()).unwrap();
+    // The p-value columns of the auto selection, from scipy.
+    let pvalues: Vec<(String, f64)> = exp["columns"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, c)| c["auto"]["metric"].as_str().unwrap().ends_with("_pvalue"))
+        .map(|(n, c)| (n.clone(), c["auto"]["value"].as_f64().unwrap()))
+        .collect();
+    let m = pvalues.len() as f64;
+    assert!(m >= 5.0);
+    let alpha = 0.05;
+    // Bonferroni: p * m <= alpha. Benjamini-Hochberg (step-up): the k smallest, k the largest rank
+    // with p_(k) <= k * alpha / m.
+    let mut sorted: Vec<f64> = pvalues.iter().map(|(_, p)| *p).collect();
+    sorted.sort_by(f64::total_cmp);
+    let k = (1..=sorted.len()).rev().find(|&k| sorted[k - 1] <= k as f64 * alpha / m).unwrap_or(0);
+    let bh_cut = if k == 0 { -1.0 } else { sorted[k - 1] };
+    let policy = format!(
+        "version = 1\nname = \"corrections\"\n[datasets]\nreference = \"{}\"\ncurrent = \"{}\"\n\
+         [[checks]]\nid = \"bonferroni\"\nplugin = \"drift\"\nseverity = \"advisory\"\n[checks.config]\ncorrection = \"bonferroni\"\n\
+         [[checks]]\nid = \"bh\"\nplugin = \"drift\"\nseverity = \"advisory\"\n[checks.config]\ncorrection = \"benjamini_hochberg\"\n",
+        refdir.join("data/drift_small_reference.csv").display(),
+        refdir.join("data/drift_small_current.csv").display(),
+    );
+    let gate = Gate::new(&policy);
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    let detected = |id: &str, column: &str| {
+        check(&report, id)["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "drift_detected" && x["column"] == column)
+            .unwrap()["value"]
+            == 1.0
+    };
+    let mut differs = 0;
+    for (column, p) in &pvalues {
+        let raw = exp["columns"][column]["auto"]["drift_detected"].as_bool().unwrap();
+        assert_eq!(detected("bonferroni", column), p * m <= alpha, "bonferroni {column} p={p}");
+        assert_eq!(detected("bh", column), *p <= bh_cut, "benjamini-hochberg {column} p={p}");
+        differs += usize::from(raw != detected("bonferroni", column));
+    }
+    assert!(differs > 0, "the correction changes at least one decision on this data");
 }

@@ -21,9 +21,10 @@ Writes, next to this file, small seeded datasets and the numbers the plugins mus
     expected/drift_large.json
     expected/quality.json
 
-Data files: CSV floats are written with repr() (shortest round-trip form), NaN as "NaN", +-inf as
-"inf"/"-inf" (what both polars and pandas parse as floats), a missing value as an empty field
-(null for polars, NaN for pandas). Parquet keeps null and NaN apart. Floats are rounded to a few
+Data files follow the conventions of examples/common.py (shared with the examples' generators, and
+imported from there): CSV floats are written with repr() (shortest round-trip form), NaN as "NaN",
++-inf as "inf"/"-inf" (what both polars and pandas parse as floats), a missing value as an empty
+field (null for polars, NaN for pandas). Parquet keeps null and NaN apart. Floats are rounded to a few
 decimals when generated, so the files stay small; the numbers below are computed from the files as
 read back, not from the generator's arrays.
 
@@ -116,14 +117,11 @@ Data quality (expected/quality.json):
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 import platform
 import sys
 import warnings
-from importlib.metadata import version
 from pathlib import Path
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # Evidently's usage telemetry: off
@@ -138,9 +136,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import stats
-from scipy.spatial import distance
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent / "examples"))  # examples/common.py
+import common  # noqa: E402
+
 DATA = HERE / "data"
 EXPECTED = HERE / "expected"
 
@@ -170,50 +170,7 @@ DRIFT_SHARE = 0.5
 
 
 # ---------------------------------------------------------------------------------------------
-# Writing and reading data files
-
-
-def fmt_float(v: float) -> str:
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return repr(float(v))
-
-
-def fmt_cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, (float, np.floating)):
-        return fmt_float(float(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    return str(v)
-
-
-def write_csv(path: Path, columns: dict[str, list]) -> None:
-    names = list(columns)
-    n = len(columns[names[0]])
-    assert all(len(c) == n for c in columns.values())
-    with path.open("w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(names)
-        for i in range(n):
-            w.writerow([fmt_cell(columns[c][i]) for c in names])
-
-
-def arrow_array(values: list, kind: str) -> pa.Array:
-    if kind == "float":
-        # pyarrow: None -> null; float("nan") stays a NaN value (from_pandas=False).
-        return pa.array(values, type=pa.float64(), from_pandas=False)
-    if kind == "int":
-        return pa.array(values, type=pa.int64())
-    return pa.array(values, type=pa.string())
-
-
-def write_parquet(path: Path, columns: dict[str, list], kinds: dict[str, str]) -> None:
-    table = pa.table({c: arrow_array(v, kinds[c]) for c, v in columns.items()})
-    pq.write_table(table, path)
+# Reading data files (they are written with common.write_csv and common.write_parquet)
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -225,6 +182,10 @@ def read(path: Path) -> pd.DataFrame:
 
 def rounded(x: np.ndarray, decimals: int) -> list[float]:
     return [float(v) for v in np.round(x, decimals)]
+
+
+def cats(rng: np.random.Generator, levels: list[str], p: list[float], n: int) -> list[str]:
+    return [str(v) for v in rng.choice(levels, size=n, p=p)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -247,9 +208,6 @@ def drift_small_data() -> tuple[dict, dict, dict]:
                 out[i] = None
         return out
 
-    def cats(levels: list[str], p: list[float], n: int) -> list[str]:
-        return [str(v) for v in rng.choice(levels, size=n, p=p)]
-
     ref = {
         "stable_normal": rounded(rng.normal(0.0, 1.0, n_ref), 4),
         "shifted_normal": rounded(rng.normal(10.0, 2.0, n_ref), 4),
@@ -257,9 +215,9 @@ def drift_small_data() -> tuple[dict, dict, dict]:
         "age": [int(v) for v in rng.integers(18, 80, n_ref)],
         "num_children": [int(v) for v in rng.choice([0, 1, 2, 3], size=n_ref, p=[0.4, 0.3, 0.2, 0.1])],
         "has_default": [int(v) for v in rng.choice([0, 1], size=n_ref, p=[0.9, 0.1])],
-        "color": cats(["red", "green", "blue", "black"], [0.4, 0.3, 0.2, 0.1], n_ref),
-        "segment": cats(["retail", "sme", "corporate"], [0.6, 0.3, 0.1], n_ref),
-        "is_member": cats(["no", "yes"], [0.7, 0.3], n_ref),
+        "color": cats(rng, ["red", "green", "blue", "black"], [0.4, 0.3, 0.2, 0.1], n_ref),
+        "segment": cats(rng, ["retail", "sme", "corporate"], [0.6, 0.3, 0.1], n_ref),
+        "is_member": cats(rng, ["no", "yes"], [0.7, 0.3], n_ref),
     }
     cur = {
         "stable_normal": rounded(rng.normal(0.0, 1.0, n_cur), 4),
@@ -269,9 +227,9 @@ def drift_small_data() -> tuple[dict, dict, dict]:
         "num_children": [int(v) for v in rng.choice([0, 1, 2, 3], size=n_cur, p=[0.4, 0.3, 0.2, 0.1])],
         "has_default": [int(v) for v in rng.choice([0, 1], size=n_cur, p=[0.8, 0.2])],
         # a shifted mix (a category unseen in the reference would make chi2_statistic infinite)
-        "color": cats(["red", "green", "blue", "black"], [0.3, 0.3, 0.25, 0.15], n_cur),
-        "segment": cats(["retail", "sme", "corporate"], [0.6, 0.3, 0.1], n_cur),
-        "is_member": cats(["no", "yes"], [0.68, 0.32], n_cur),
+        "color": cats(rng, ["red", "green", "blue", "black"], [0.3, 0.3, 0.25, 0.15], n_cur),
+        "segment": cats(rng, ["retail", "sme", "corporate"], [0.6, 0.3, 0.1], n_cur),
+        "is_member": cats(rng, ["no", "yes"], [0.68, 0.32], n_cur),
     }
     # A couple of missing categories: empty CSV fields (dropped by the drift test).
     for i in (7, 123):
@@ -285,17 +243,14 @@ def drift_large_data() -> tuple[dict, dict, dict]:
     rng = np.random.default_rng(20260302)
     n_ref, n_cur = 5000, 2000
 
-    def cats(levels: list[str], p: list[float], n: int) -> list[str]:
-        return [str(v) for v in rng.choice(levels, size=n, p=p)]
-
     ref = {
         "stable_amount": rounded(rng.gamma(2.0, 50.0, n_ref), 2),
         "shifted_amount": rounded(rng.gamma(2.0, 50.0, n_ref), 2),
         "tenure_months": [int(v) for v in rng.integers(0, 60, n_ref)],
         "session_minutes": rounded(rng.normal(30.0, 8.0, n_ref), 3),
         "num_products": [int(v) for v in rng.choice([1, 2, 3, 4], size=n_ref, p=[0.5, 0.3, 0.15, 0.05])],
-        "region": cats(["north", "south", "east", "west", "central"], [0.3, 0.25, 0.2, 0.15, 0.1], n_ref),
-        "channel": cats(["web", "app", "store"], [0.5, 0.3, 0.2], n_ref),
+        "region": cats(rng, ["north", "south", "east", "west", "central"], [0.3, 0.25, 0.2, 0.15, 0.1], n_ref),
+        "channel": cats(rng, ["web", "app", "store"], [0.5, 0.3, 0.2], n_ref),
     }
     cur = {
         "stable_amount": rounded(rng.gamma(2.0, 50.0, n_cur), 2),
@@ -303,8 +258,8 @@ def drift_large_data() -> tuple[dict, dict, dict]:
         "tenure_months": [int(v) for v in rng.integers(0, 60, n_cur)],
         "session_minutes": rounded(rng.normal(33.0, 8.0, n_cur), 3),
         "num_products": [int(v) for v in rng.choice([1, 2, 3, 4], size=n_cur, p=[0.5, 0.3, 0.15, 0.05])],
-        "region": cats(["north", "south", "east", "west", "central"], [0.3, 0.25, 0.2, 0.15, 0.1], n_cur),
-        "channel": cats(["web", "app", "store"], [0.3, 0.5, 0.2], n_cur),
+        "region": cats(rng, ["north", "south", "east", "west", "central"], [0.3, 0.25, 0.2, 0.15, 0.1], n_cur),
+        "channel": cats(rng, ["web", "app", "store"], [0.3, 0.5, 0.2], n_cur),
     }
     # A few NaN and inf in a float column of the current window (dropped by the drift test).
     for i, v in [(5, float("nan")), (77, float("inf")), (901, float("nan")), (1500, float("-inf"))]:
@@ -391,19 +346,14 @@ def proportions(ref: pd.Series, cur: pd.Series, feel_zeroes: bool) -> tuple[np.n
     """Evidently's get_binned_data: Sturges bins over both samples when the column is numerical and
     the *reference* has > 20 distinct values, else the shares of each value of the union."""
     if ref.dtype.kind in "fiu" and ref.nunique() > 20:
-        combined = np.concatenate([ref.to_numpy(np.float64), cur.to_numpy(np.float64)])
-        edges = np.histogram_bin_edges(combined, bins="sturges")
-        r = np.histogram(ref.to_numpy(np.float64), edges)[0] / len(ref)
-        c = np.histogram(cur.to_numpy(np.float64), edges)[0] / len(cur)
+        r, c = common.sturges_shares(ref.to_numpy(np.float64), cur.to_numpy(np.float64))
     else:
         keys = union_keys(ref, cur)
         rc, cc = ref.value_counts(), cur.value_counts()
         r = np.array([rc.get(k, 0) / len(ref) for k in keys])
         c = np.array([cc.get(k, 0) / len(cur) for k in keys])
     if feel_zeroes:
-        for a in (r, c):
-            m = a[a != 0].min()
-            np.place(a, a == 0, m / 10**6 if m <= 0.0001 else 0.0001)
+        common.fill_zero_shares(r, c)
     return r, c
 
 
@@ -439,19 +389,15 @@ def z_test(ref: pd.Series, cur: pd.Series) -> dict:
 
 
 def wasserstein(ref: pd.Series, cur: pd.Series) -> dict:
-    r, c = ref.to_numpy(np.float64), cur.to_numpy(np.float64)
-    norm = max(float(np.std(r)), 0.001)
-    return {"wasserstein_normed": float(stats.wasserstein_distance(r, c) / norm)}
+    return {"wasserstein_normed": common.wasserstein_normed(ref.to_numpy(np.float64), cur.to_numpy(np.float64))}
 
 
 def jensen_shannon(ref: pd.Series, cur: pd.Series) -> dict:
-    r, c = proportions(ref, cur, feel_zeroes=False)
-    return {"jensen_shannon": float(distance.jensenshannon(r, c))}
+    return {"jensen_shannon": common.jensen_shannon(*proportions(ref, cur, feel_zeroes=False))}
 
 
 def psi(ref: pd.Series, cur: pd.Series) -> dict:
-    r, c = proportions(ref, cur, feel_zeroes=True)
-    return {"psi": float(np.sum((r - c) * np.log(r / c)))}
+    return {"psi": common.psi(*proportions(ref, cur, feel_zeroes=True))}
 
 
 METHODS = {"ks": ks, "chi2": chi2, "z": z_test, "wasserstein": wasserstein,
@@ -841,23 +787,7 @@ def evidently_quality(ref_df: pd.DataFrame, cur_df: pd.DataFrame, columns: dict,
 
 
 def versions() -> dict:
-    return {"python": platform.python_version(), **{p: version(p) for p in PACKAGES}}
-
-
-def write_json(path: Path, obj: dict) -> None:
-    def check(o):
-        if isinstance(o, float):
-            assert math.isfinite(o), (path, o)
-        elif isinstance(o, dict):
-            for v in o.values():
-                check(v)
-        elif isinstance(o, list):
-            for v in o:
-                check(v)
-    check(obj)
-    with path.open("w") as f:
-        json.dump(obj, f, indent=2, allow_nan=False)
-        f.write("\n")
+    return {"python": platform.python_version(), **common.package_versions(PACKAGES)}
 
 
 def main() -> int:
@@ -866,26 +796,26 @@ def main() -> int:
 
     ref, cur, types = drift_small_data()
     paths = (DATA / "drift_small_reference.csv", DATA / "drift_small_current.csv")
-    write_csv(paths[0], ref)
-    write_csv(paths[1], cur)
+    common.write_csv(paths[0], ref)
+    common.write_csv(paths[1], cur)
     small = drift_case("drift_small", *paths, types)
-    write_json(EXPECTED / "drift_small.json", small)
+    common.write_json(EXPECTED / "drift_small.json", small)
 
     ref, cur, types = drift_large_data()
     paths = (DATA / "drift_large_reference.parquet", DATA / "drift_large_current.csv")
     kinds = {c: ("str" if t == "categorical" else ("int" if isinstance(ref[c][0], int) else "float"))
              for c, t in types.items()}
-    write_parquet(paths[0], ref, kinds)
-    write_csv(paths[1], cur)
+    common.write_parquet(paths[0], ref, kinds)
+    common.write_csv(paths[1], cur)
     large = drift_case("drift_large", *paths, types)
-    write_json(EXPECTED / "drift_large.json", large)
+    common.write_json(EXPECTED / "drift_large.json", large)
 
     ref, cur, ref_kinds, cur_kinds = quality_data()
     paths = (DATA / "quality_reference.csv", DATA / "quality_current.parquet")
-    write_csv(paths[0], ref)
-    write_parquet(paths[1], cur, cur_kinds)
+    common.write_csv(paths[0], ref)
+    common.write_parquet(paths[1], cur, cur_kinds)
     quality = quality_case(*paths, ref_kinds, cur_kinds)
-    write_json(EXPECTED / "quality.json", quality)
+    common.write_json(EXPECTED / "quality.json", quality)
 
     for case in (small, large):
         print(f"{case['case']}: drifted {case['dataset']['drifted_columns']}/{case['dataset']['columns_tested']}")
@@ -899,8 +829,7 @@ def main() -> int:
     print(f"quality: rows {quality['dataset']['row_count']}, duplicates {quality['dataset']['duplicate_rows']}")
     for n in quality["notes"][len(QUALITY_NOTES):]:
         print(f"  note: {n}")
-    for p in sorted([*DATA.iterdir(), *EXPECTED.iterdir()]):
-        print(f"{p.relative_to(HERE)}: {p.stat().st_size} bytes")
+    common.print_sizes(sorted([*DATA.iterdir(), *EXPECTED.iterdir()]), HERE)
     return 0
 
 

@@ -365,9 +365,9 @@ impl Confidence {
         let low = |v: &[f64]| v.iter().filter(|&&p| p < cut).count() as f64 / v.len() as f64;
         Confidence {
             model: model.to_string(),
-            mean: crate::stats::mean(current),
+            mean: modelgate_sdk::numeric::mean(current),
             low_share: low(current),
-            reference_mean: crate::stats::mean(reference),
+            reference_mean: modelgate_sdk::numeric::mean(reference),
             reference_low_share: low(reference),
         }
     }

@@ -6,7 +6,9 @@
 //! `get_one_column_drift`). Numeric samples are kept twice, in row order (numpy's summation
 //! order for `np.std`) and sorted.
 
-use crate::stats::{self, pairwise_sum, Ks};
+use modelgate_sdk::numeric::pairwise_sum;
+
+use crate::stats::{self, Ks};
 
 /// A cleaned numeric sample: finite values in row order and sorted.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,7 +1,8 @@
 //! Special functions and distributions the drift tests need, computed as scipy 1.17 computes
 //! them (re-implemented here: the plugin runs in a WebAssembly sandbox without C libraries).
 //!
-//! * [`pairwise_sum`]: numpy's summation order (`np.sum` of a contiguous `f64` array).
+//! * [`std_pop`]: `np.std`, in numpy's summation order ([`modelgate_sdk::numeric`], shared with
+//!   the other plugins, has the pairwise sum and the mean).
 //! * [`erf`], [`erfc`], [`ndtr`]: the Cephes rational approximations scipy's `special.ndtr`
 //!   (hence `stats.norm.cdf`) uses.
 //! * [`chi2_sf`]: `stats.chi2.sf` = `special.chdtrc` = the regularized upper incomplete gamma
@@ -26,46 +27,7 @@
 // The published constants keep their full decimal expansions.
 #![allow(clippy::excessive_precision)]
 
-/// numpy's block size for pairwise summation (`PW_BLOCKSIZE`).
-const PW_BLOCKSIZE: usize = 128;
-
-/// Sums `a` as `np.sum` does for a contiguous `f64` array: pairwise summation with 8-way
-/// unrolled leaves of at most 128 values.
-pub fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut res = 0.0;
-        for &x in a {
-            res += x;
-        }
-        res
-    } else if n <= PW_BLOCKSIZE {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for (j, r) in r.iter_mut().enumerate() {
-                *r += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += a[i];
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
-    }
-}
-
-/// `np.mean`: pairwise sum divided by the length (NaN for an empty slice).
-pub fn mean(a: &[f64]) -> f64 {
-    pairwise_sum(a) / a.len() as f64
-}
+use modelgate_sdk::numeric::{mean, pairwise_sum};
 
 /// `np.std(a)` (population, ddof = 0) as numpy computes it: the mean, the squared deviations,
 /// their pairwise sum over `n`, the square root. The order of `a` matters in the last bits.

@@ -1,5 +1,7 @@
 //! Latency statistics over timed runs.
 
+use modelgate_sdk::numeric::percentile_sorted;
+
 /// Percentiles and throughput of a set of timed runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
@@ -25,9 +27,9 @@ impl Summary {
         ms.sort_by(f64::total_cmp);
         let mean_ms = ms.iter().sum::<f64>() / ms.len() as f64;
         Some(Summary {
-            p50_ms: percentile(&ms, 50.0),
-            p95_ms: percentile(&ms, 95.0),
-            p99_ms: percentile(&ms, 99.0),
+            p50_ms: percentile_sorted(&ms, 50.0),
+            p95_ms: percentile_sorted(&ms, 95.0),
+            p99_ms: percentile_sorted(&ms, 99.0),
             mean_ms,
             throughput: if mean_ms > 0.0 { rows as f64 / (mean_ms / 1e3) } else { 0.0 },
         })
@@ -44,14 +46,6 @@ impl Summary {
             _ => unreachable!("metric names are validated against METRICS"),
         }
     }
-}
-
-/// numpy's default (linear) percentile of sorted values.
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q / 100.0;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use modelgate_sdk::numeric::percentile;
 use modelgate_sdk::{BoundKind, Direction, Metric};
 
 use crate::evaluate::{MetricBounds, Outcome, Task};
@@ -51,16 +52,6 @@ impl SplitMix64 {
     pub fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
-}
-
-/// numpy's linear percentile (q in [0, 100]) of unsorted values.
-pub fn percentile(values: &[f64], q: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let h = (v.len() - 1) as f64 * q / 100.0;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(v.len() - 1);
-    v[lo] + (h - lo as f64) * (v[hi] - v[lo])
 }
 
 /// Resampled statistics of one metric: candidate values and, when there is a baseline, the

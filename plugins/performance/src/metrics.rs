@@ -1,65 +1,17 @@
 //! The metric math: plain functions over slices, computed as scikit-learn 1.7 computes them.
 //!
 //! Matching scikit-learn means more than the formulas: every sum is numpy's pairwise summation
-//! ([`pairwise_sum`], the algorithm `np.sum` / `np.mean` use on a contiguous `f64` array), in
-//! numpy's element order, and every intermediate array is formed as scikit-learn forms it (e.g.
-//! the ROC curve's collinear points are dropped before the trapezoids are summed). With that,
-//! results agree with scikit-learn to the last bit except where a transcendental function
-//! (`ln`, `sqrt` is exact) differs in the last place between libms.
+//! ([`pairwise_sum`], from [`modelgate_sdk::numeric`]: the algorithm `np.sum` / `np.mean` use on
+//! a contiguous `f64` array), in numpy's element order, and every intermediate array is formed as
+//! scikit-learn forms it (e.g. the ROC curve's collinear points are dropped before the trapezoids
+//! are summed). With that, results agree with scikit-learn to the last bit except where a
+//! transcendental function (`ln`, `sqrt` is exact) differs in the last place between libms.
 //!
 //! Undefined values are `None` (a single-class target for ROC AUC, ...); callers decide whether
 //! that is an error (a threshold is configured) or a metric to skip.
 
-/// numpy's block size for pairwise summation (`PW_BLOCKSIZE`).
-const PW_BLOCKSIZE: usize = 128;
-
-/// Sums `a` exactly as `np.sum` does for a contiguous `f64` array: pairwise summation with
-/// 8-way unrolled leaves of at most 128 values.
-pub fn pairwise_sum(a: &[f64]) -> f64 {
-    pairwise_sum_by(a.len(), |i| a[i])
-}
-
-/// [`pairwise_sum`] of the virtual array `f(0), ..., f(n - 1)`, without materialising it.
-pub fn pairwise_sum_by(n: usize, f: impl Fn(usize) -> f64) -> f64 {
-    pairwise_range(&f, 0, n)
-}
-
-fn pairwise_range(f: &impl Fn(usize) -> f64, start: usize, n: usize) -> f64 {
-    if n < 8 {
-        let mut res = 0.0;
-        for i in start..start + n {
-            res += f(i);
-        }
-        res
-    } else if n <= PW_BLOCKSIZE {
-        let mut r = [0.0f64; 8];
-        for (j, r) in r.iter_mut().enumerate() {
-            *r = f(start + j);
-        }
-        let mut i = 8;
-        while i < n - n % 8 {
-            for (j, r) in r.iter_mut().enumerate() {
-                *r += f(start + i + j);
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res += f(start + i);
-            i += 1;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise_range(f, start, n2) + pairwise_range(f, start + n2, n - n2)
-    }
-}
-
-/// `np.mean` of the virtual array `f(0), ..., f(n - 1)`; NaN when `n` is 0.
-pub fn mean_by(n: usize, f: impl Fn(usize) -> f64) -> f64 {
-    pairwise_sum_by(n, f) / n as f64
-}
+// numpy's summation order, shared with the other plugins through the SDK.
+pub use modelgate_sdk::numeric::{mean_by, pairwise_sum, pairwise_sum_by};
 
 // ---------------------------------------------------------------------------------------------
 // Classification from labels. Labels are codes (indices into a sorted list of label names).

@@ -11,7 +11,9 @@
 //!   [`Table::read_column_f64`], [`Table::read_column_utf8`], ... (see [`table`]);
 //! * builders for results: [`Metric::new`], [`CheckResult::new`], and the threshold evaluator
 //!   [`Bounds`];
-//! * [`log`] and its shorthands [`info`], [`warn`], ...
+//! * [`log`] and its shorthands [`info`], [`warn`], ...;
+//! * [`numeric`]: numpy's pairwise summation, mean and linear percentiles, for metrics that must
+//!   agree with numpy, scipy or scikit-learn to the last bit.
 //!
 //! # A minimal plugin
 //!
@@ -105,6 +107,7 @@ pub mod bounds;
 mod config;
 mod context;
 mod log;
+pub mod numeric;
 mod result;
 pub mod table;
 
