@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import (
     accuracy_score,
@@ -87,6 +88,22 @@ def bootstrap_bounds(y, outputs) -> dict:
             "delta_ci_upper": float(np.percentile(delta, hi)),
         }
     return out
+
+
+LOW_CONFIDENCE = 0.6
+
+
+def z_test(ref: np.ndarray, cur: np.ndarray) -> dict:
+    """Evidently's two-proportion z-test: 1 for any value but the smallest, pooled variance,
+    two-sided normal p-value; drift when p < 0.05."""
+    first = min(np.unique(np.concatenate([ref, cur])))
+    x1, x2 = (ref != first).astype(np.float64), (cur != first).astype(np.float64)
+    n1, n2 = len(x1), len(x2)
+    p1, p2 = x1.sum() / n1, x2.sum() / n2
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2))
+    p = 2 * (1 - stats.norm.cdf(abs(z)))
+    return {"z_statistic": float(z), "z_pvalue": float(p), "drift_detected": bool(p < 0.05)}
 
 
 SLICE_COLUMN = "mean_radius"
@@ -150,6 +167,20 @@ def main() -> int:
         for name, (label, proba) in outputs.items():
             slices[key][name] = metrics(y_csv[rows], label[rows], proba[rows])
 
+    # Prediction drift (reference vs current predictions, Evidently's two-proportion z-test for
+    # two labels) and confidence (top-class probability on current) of each model, as the drift
+    # check's [checks.config.prediction] computes them.
+    prediction = {}
+    for name in models:
+        ref_label, _ = common.run_onnx(MODELS / f"{name}.onnx", x_ref.astype(np.float32), len(CLASSES))
+        label, proba = outputs[name]
+        top = proba.astype(np.float64).max(axis=1)
+        prediction[name] = {
+            **z_test(ref_label, label),
+            "mean_confidence": float(np.mean(top)),
+            "low_confidence_share": float(np.mean(top < LOW_CONFIDENCE)),
+        }
+
     cand, base = results["candidate"], results["baseline"]
     assert cand["accuracy"] > base["accuracy"], (cand["accuracy"], base["accuracy"])
     assert cand["roc_auc"] > base["roc_auc"], (cand["roc_auc"], base["roc_auc"])
@@ -158,6 +189,7 @@ def main() -> int:
         **common.expected_head(common.MODEL_PACKAGES, int(x_ref.shape[0]), int(x_cur.shape[0]), len(features) + 1),
         "models": results,
         "slices": slices,
+        "prediction": {"low_confidence": LOW_CONFIDENCE, "models": prediction},
         "bootstrap": {**{k: v for k, v in BOOTSTRAP.items() if k != "metrics"},
                       "bounds": bootstrap_bounds(y_csv, outputs)},
     }

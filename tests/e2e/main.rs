@@ -765,3 +765,37 @@ fn multiple_testing_corrections_follow_bonferroni_and_benjamini_hochberg() {
     }
     assert!(differs > 0, "the correction changes at least one decision on this data");
 }
+
+#[test]
+fn prediction_drift_and_confidence_match_scipy() {
+    let exp = expected();
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"drift\"\nplugin = \"drift\"\nseverity = \"advisory\"\n\
+         [checks.config.prediction]\nmodels = [\"candidate\", \"baseline\"]\nlow_confidence = {}\n",
+        exp["prediction"]["low_confidence"]
+    ));
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    let drift = check(&report, "drift");
+    let metrics = drift["metrics"].as_array().unwrap();
+    let mut compared = 0;
+    for (model, want) in exp["prediction"]["models"].as_object().unwrap() {
+        for (name, value) in want.as_object().unwrap() {
+            let found = metrics
+                .iter()
+                .find(|m| {
+                    m["name"] == name.as_str()
+                        && m["model"] == model.as_str()
+                        && (m["column"] == "prediction" || name.ends_with("confidence") || name.ends_with("confidence_share"))
+                })
+                .unwrap_or_else(|| panic!("no {name} for {model}: {}", drift["summary"]));
+            let got = found["value"].as_f64().unwrap();
+            match value.as_bool() {
+                Some(b) => assert_eq!(got == 1.0, b, "{model} {name}"),
+                None => assert_close(&format!("prediction {model} {name}"), got, value.as_f64().unwrap()),
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 10);
+}
