@@ -3,8 +3,8 @@
 #
 #   tests/run.sh demo    build (release) and run the bundled demo gate
 #   tests/run.sh test    run the whole test suite (host, built-in plugins, end-to-end)
-#   tests/run.sh setup   only install: the wasm32-wasip2 target and the pinned Python venv
-#                        (.venv: onnxruntime, scikit-learn, ...)
+#   tests/run.sh setup   only install: the wasm32-wasip2 target, the pinned Python venv
+#                        (.venv: onnxruntime, scikit-learn, ...), xmllint and chromium (apt-get)
 #
 # Idempotent: a second run installs nothing.
 set -euo pipefail
@@ -21,9 +21,21 @@ setup() {
     tests/venv.sh
 }
 
+test_tools() {
+    # The report tests validate JUnit with xmllint and render HTML in headless Chromium.
+    if ! command -v xmllint >/dev/null || ! command -v chromium >/dev/null; then
+        echo "setup: installing xmllint and chromium (Debian packages)" >&2
+        if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+            -o DPkg::Lock::Timeout=300 libxml2-utils chromium >/dev/null
+    fi
+}
+
 case "${1:-}" in
     setup)
         setup
+        test_tools
         ;;
     demo)
         setup
@@ -32,6 +44,7 @@ case "${1:-}" in
         ;;
     test)
         setup
+        test_tools
         # Guest code (SDK, metric math) runs natively in unit tests.
         (cd plugins && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
         # Host unit tests and the end-to-end tests of the real binary.

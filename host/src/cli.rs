@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::gate::{self, GateOptions};
 use crate::policy::Policy;
+use crate::report::progress::Progress;
 use crate::report::{self, json, terminal};
 use crate::runtime::{self, Limits, Runtime};
 use crate::verdict::Verdict;
@@ -81,6 +82,12 @@ pub struct RunArgs {
     /// is also appended to $GITHUB_STEP_SUMMARY and failing checks become annotations.
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML report (verdict, checks, plots) to this path.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Show progress of long steps on stderr: auto (on a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = report::progress::When::Auto, value_name = "WHEN")]
+    pub progress: report::progress::When,
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -141,7 +148,8 @@ pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let run = rt.block_on(gate::run(&policy, &opts))?;
+    let progress = if args.quiet { Progress::hidden() } else { Progress::new(args.progress) };
+    let run = rt.block_on(gate::run(&policy, &opts, &progress))?;
     let verdict = Verdict::of(&run.checks);
     let total = started.elapsed();
     // Render every report before writing any, so that a failure leaves none half-done.
@@ -153,6 +161,9 @@ pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
     }
     if let Some(path) = &args.junit {
         files.push((path, report::junit::render(&run, verdict, total).into_bytes()));
+    }
+    if let Some(path) = &args.html {
+        files.push((path, report::html::render(&run, verdict).into_bytes()));
     }
     let markdown = report::markdown::render(&run, verdict);
     if let Some(path) = &args.markdown {

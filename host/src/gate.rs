@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context as _};
 use crate::data::{sha256_file, ColumnType, Dataset};
 use crate::model::Model;
 use crate::policy::{Policy, Severity, TaskType};
+use crate::report::progress::Progress;
 use crate::runtime::{self, CheckContext, Limits, Outcome, Runtime};
 
 /// The built-in plugins compiled into this binary: (name, component bytes).
@@ -115,11 +116,12 @@ struct PreparedCheck {
 
 /// Reads the policy's inputs and runs its checks. An `Err` is an error verdict (exit 2): the gate
 /// could not be evaluated at all. Individual check failures are in the returned run.
-pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun> {
+pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> anyhow::Result<GateRun> {
     let spec = &policy.spec;
     let policy_sha = sha256_file(&policy.path).with_context(|| format!("cannot read {}", policy.path.display()))?;
 
     // 1. Datasets, loaded in parallel.
+    progress.step(format!("loading {}", plural(spec.datasets.len(), "dataset")));
     let mut loads = Vec::new();
     for (name, d) in &spec.datasets {
         let (name, path, format) = (name.clone(), policy.resolve(&d.path), d.format);
@@ -131,6 +133,9 @@ pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun>
     }
 
     // 2. Task, features and models.
+    if !spec.models.is_empty() {
+        progress.step(format!("loading {}", plural(spec.models.len(), "model")));
+    }
     let mut features = Vec::new();
     let mut models = Vec::new();
     if let Some(task) = &spec.task {
@@ -186,6 +191,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun>
     }
 
     // 3. Plugins: resolve, pin, compile — all before anything runs.
+    progress.step(format!("preparing {}", plural(spec.checks.len(), "plugin")));
     let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
     let mut prepared = Vec::new();
     let mut plugin_inputs: Vec<(String, String, String)> = Vec::new();
@@ -220,6 +226,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun>
     }
 
     // 4. Run the checks concurrently, each in a fresh store on a blocking thread.
+    progress.step(format!("running {}", plural(spec.checks.len(), "check")));
     let jobs = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
     let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
     let task = spec.task.as_ref();
@@ -249,12 +256,15 @@ pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun>
         }));
     }
     let mut checks = Vec::new();
+    let total = handles.len();
     for h in handles {
         let (index, outcome, duration) = h.await.map_err(|e| anyhow!("check runner crashed: {e}"))?;
+        progress.tick(total);
         let c = &spec.checks[index];
         checks.push(CheckReport { id: c.id.clone(), plugin: c.plugin.clone(), severity: c.severity, outcome, duration });
     }
 
+    progress.finish();
     let plugins = plugin_inputs
         .into_iter()
         .zip(&checks)
@@ -290,6 +300,14 @@ pub async fn run(policy: &Policy, opts: &GateOptions) -> anyhow::Result<GateRun>
         plugins,
         checks,
     })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn crashed_outcome(msg: &str) -> Outcome {

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::path::Path;
+
 use support::*;
 
 /// The reference numbers computed by examples/breast-cancer/generate.py (scikit-learn on
@@ -420,6 +422,10 @@ f1 = {{ min = 0.999 }}
     .expect_code(1);
 
     let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_valid_junit(Path::new(&junit));
+    let broken = gate.path("broken.xml");
+    std::fs::write(&broken, xml.replacen("<testcase classname=", "<testcase nom=\"x\" classname=", 1)).unwrap();
+    assert!(!xmllint_accepts(Path::new(&broken)), "the schema check can fail");
     let doc = roxmltree::Document::parse(&xml).expect("the JUnit report is well-formed XML");
     let suites = doc.root_element();
     assert_eq!(suites.tag_name().name(), "testsuites");
@@ -798,4 +804,126 @@ fn prediction_drift_and_confidence_match_scipy() {
         }
     }
     assert_eq!(compared, 10);
+}
+
+/// A report with its timing fields (started_at, duration_ms) removed.
+fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("started_at");
+        o.remove("duration_ms");
+    }
+    for c in v["checks"].as_array_mut().into_iter().flatten() {
+        c.as_object_mut().unwrap().remove("duration_ms");
+    }
+    v
+}
+
+#[test]
+fn identical_inputs_give_identical_reports_whatever_the_parallelism() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}
+[[checks]]
+id = \"perf\"
+plugin = \"performance\"
+[checks.config]
+bootstrap_samples = 50
+slices = [\"mean_concave_points\"]
+[checks.config.metrics]
+accuracy = {{ min = 0.9, confidence = 0.9 }}
+[[checks]]
+id = \"drift\"
+plugin = \"drift\"
+[checks.config.prediction]
+models = [\"candidate\"]
+[[checks]]
+id = \"quality\"
+plugin = \"data-quality\"
+"
+    ));
+    let mut reports = Vec::new();
+    for jobs in ["1", "4", "4"] {
+        let out = gate.check(&["--jobs", jobs]);
+        assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+        let text = std::fs::read_to_string(gate.path("report.json")).unwrap();
+        reports.push(without_timings(serde_json::from_str(&text).unwrap()));
+    }
+    let first = serde_json::to_string_pretty(&reports[0]).unwrap();
+    for r in &reports[1..] {
+        assert_eq!(serde_json::to_string_pretty(r).unwrap(), first, "reports differ beyond timing fields");
+    }
+    assert!(reports[0]["checks"].as_array().unwrap().iter().all(|c| c["status"] != "error"), "{first}");
+}
+
+#[test]
+fn progress_lines_name_each_step_and_quiet_hides_them() {
+    let gate = Gate::new(&format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n"));
+    let out = gate.check(&["--progress", "always"]).expect_code(0);
+    for step in ["loading 2 datasets … done in", "loading 2 models … done in", "preparing 1 plugin … done in", "running 1 check … done in"] {
+        assert!(out.stderr.contains(step), "missing `{step}` in:\n{}", out.stderr);
+    }
+    let out = gate.check(&["--progress", "always", "--quiet"]).expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1, "--quiet prints only the verdict: {}", out.stdout);
+}
+
+/// Whether xmllint validates a JUnit file against tests/schemas/junit.xsd (set-up installs xmllint).
+fn xmllint_accepts(file: &Path) -> bool {
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(root().join("tests/schemas/junit.xsd"))
+        .arg(file)
+        .output()
+        .expect("xmllint is installed by tests/run.sh (Debian package libxml2-utils)");
+    out.status.success()
+}
+
+fn assert_valid_junit(file: &Path) {
+    assert!(xmllint_accepts(file), "{} does not validate against tests/schemas/junit.xsd", file.display());
+}
+
+/// Runs headless Chromium (installed by tests/run.sh from Debian's package) on a local file.
+fn chromium(args: &[&str], page: &Path) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        .args(["--disable-component-update", "--disable-sync", "--disable-quic"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium is installed by tests/run.sh (Debian package chromium)")
+}
+
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (example, code, ids) in [
+        ("production-window", 1, vec!["drift", "data-quality"]),
+        ("breast-cancer", 0, vec!["performance", "latency"]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("report.html");
+        let policy = root().join("examples").join(example).join("gate.toml");
+        modelgate(&["check", policy.to_str().unwrap(), "--html", page.to_str().unwrap(), "--quiet"]).expect_code(code);
+        let html = std::fs::read_to_string(&page).unwrap();
+        for attr in ["src=\"http", "href=\"http", "src='http", "href='http", "url(http", "@import"] {
+            assert!(!html.contains(attr), "{example}: the page loads something from the network ({attr})");
+        }
+        let out = chromium(&["--dump-dom"], &page);
+        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let verdict = if code == 0 { "PROMOTE" } else { "REJECT" };
+        assert!(dom.to_uppercase().contains(verdict), "{example}: no verdict banner in the rendered page");
+        for id in ids {
+            assert!(dom.contains(id), "{example}: check {id} missing from the rendered page");
+        }
+        assert!(dom.matches("<svg").count() >= 2, "{example}: plots are inline SVG");
+        let shot = shots.join(format!("{example}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let out = chromium(&[&format!("--screenshot={}", shot.display()), "--window-size=1280,2400", "--hide-scrollbars"], &page);
+        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+        let png = std::fs::read(&shot).expect("the screenshot was written");
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{example}: a real screenshot ({} bytes)", png.len());
+    }
 }

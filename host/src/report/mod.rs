@@ -1,8 +1,10 @@
 //! Reports: the terminal table for people, the JSON report (schema_version 1) for machines.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod progress;
 pub mod terminal;
 
 use std::fmt::Write as _;

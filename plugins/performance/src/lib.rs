@@ -550,8 +550,9 @@ fn read_probabilities(
         })?;
     }
     // scikit-learn warns (and goes on) when rows do not sum to 1: np.allclose(sum, 1,
-    // rtol=sqrt(eps)).
-    let tolerance = 1e-8 + f64::EPSILON.sqrt();
+    // rtol=sqrt(eps of the dtype)). Models output float32 probabilities (ONNX), so use float32's
+    // epsilon, as scikit-learn does on a float32 array; float64 would flag every rounded row.
+    let tolerance = 1e-8 + f64::from(f32::EPSILON).sqrt();
     let off: Vec<usize> = (0..rows)
         .filter(|&i| (row_sum[i] - 1.0).abs() > tolerance)
         .collect();
