@@ -927,3 +927,32 @@ fn html_report_renders_in_headless_chromium() {
         assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{example}: a real screenshot ({} bytes)", png.len());
     }
 }
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let policy = example().join("gate.toml");
+    let cmd = format!("{} check {} --quiet", env!("CARGO_BIN_EXE_modelgate"), policy.display());
+    // `script` (util-linux) runs the command on a pseudo-terminal.
+    let on_tty = |no_color: bool| {
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env("MODELGATE_CACHE_DIR", cache_dir());
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        String::from_utf8_lossy(&c.output().expect("script is in util-linux").stdout).into_owned()
+    };
+    let coloured = on_tty(false);
+    assert!(coloured.contains("\x1b[32;1mPROMOTE\x1b[0m"), "{coloured:?}");
+    let plain = on_tty(true);
+    assert!(plain.contains("verdict: PROMOTE (exit 0)") && !plain.contains('\x1b'), "{plain:?}");
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_modelgate"))
+        .args(["check", policy.to_str().unwrap(), "--quiet"])
+        .env("MODELGATE_CACHE_DIR", cache_dir())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert!(piped.contains("PROMOTE") && !piped.contains('\x1b'), "no colour when stdout is not a terminal: {piped:?}");
+}
