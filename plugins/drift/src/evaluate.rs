@@ -399,7 +399,7 @@ pub struct Settings<'a> {
 /// The metrics of one outcome. `gating`: whether this column's drift fails the check. The host
 /// turns a `warn` result with a failed metric into `fail`, so a drift that only warns is
 /// reported with its threshold but without `passed` (the value, 1 or 0, still says it drifted).
-fn column_metrics(o: &Outcome, gating: bool) -> Vec<Metric> {
+fn column_metrics(o: &Outcome) -> Vec<Metric> {
     let base = |m: Metric| {
         let m = m.column(&o.column);
         match &o.model {
@@ -420,11 +420,11 @@ fn column_metrics(o: &Outcome, gating: bool) -> Vec<Metric> {
     } else {
         "threshold"
     };
-    let mut m = Metric::new("drift_detected", if o.drifted { 1.0 } else { 0.0 })
-        .threshold(kind, o.threshold);
-    if gating {
-        m = m.passed(!o.drifted);
-    }
+    // `passed` marks drift whether or not it fails the check: the host keeps a `warn` result
+    // with failed metrics as a warning, and reports show the drifted columns either way.
+    let m = Metric::new("drift_detected", if o.drifted { 1.0 } else { 0.0 })
+        .threshold(kind, o.threshold)
+        .passed(!o.drifted);
     out.push(base(m));
     out
 }
@@ -479,10 +479,10 @@ pub fn assemble(
     let mut warn = Vec::<String>::new();
 
     for o in features {
-        metrics.extend(column_metrics(o, s.fail_on == FailOn::AnyColumn));
+        metrics.extend(column_metrics(o));
     }
     for o in predictions {
-        metrics.extend(column_metrics(o, s.fail_on_prediction_drift));
+        metrics.extend(column_metrics(o));
     }
     let drifted: Vec<&Outcome> = features.iter().filter(|o| o.drifted).collect();
     let tested = features.len();
@@ -492,11 +492,7 @@ pub fn assemble(
         dataset_drift = share >= s.drift_share;
         // Dataset drift when share >= drift_share (Evidently's rule), so the bound is not an
         // inclusive `max`: its kind is `drift_share`.
-        let mut m = Metric::new("drift_share", share).threshold("drift_share", s.drift_share);
-        if s.fail_on != FailOn::Never {
-            m = m.passed(!dataset_drift);
-        }
-        metrics.push(m);
+        metrics.push(Metric::new("drift_share", share).threshold("drift_share", s.drift_share).passed(!dataset_drift));
         metrics.push(Metric::new("drifted_columns", drifted.len() as f64));
         metrics.push(Metric::new("columns_tested", tested as f64));
         let listed: Vec<String> = drifted.iter().take(5).map(|o| describe(o)).collect();
@@ -769,7 +765,7 @@ mod tests {
     }
 
     #[test]
-    fn warn_only_drift_leaves_passed_out() {
+    fn warn_only_drift_marks_the_column_and_warns() {
         let a: Vec<f64> = (0..100).map(|i| i as f64).collect();
         let b: Vec<f64> = (0..100).map(|i| i as f64 + 50.0).collect();
         let drifted = test_column(&num("x", a.clone(), b)).unwrap();
@@ -781,13 +777,13 @@ mod tests {
         all.extend(same);
         let r = assemble(&settings(&bounds), &all, &[], &[]).unwrap();
         assert!(matches!(r.status, Status::Warn), "{}", r.summary);
-        assert!(r.metrics.iter().all(|m| m.passed != Some(false)));
         let dd = r
             .metrics
             .iter()
             .find(|m| m.name == "drift_detected")
             .unwrap();
-        assert_eq!((dd.value, dd.passed), (1.0, None));
+        // The drifted column is marked; the result stays a warning.
+        assert_eq!((dd.value, dd.passed), (1.0, Some(false)));
         assert_eq!(dd.thresholds[0].kind, "p_value");
         let mut st = settings(&bounds);
         st.fail_on = FailOn::AnyColumn;

@@ -78,11 +78,10 @@
 //!
 //! Per column (`column` set): the method's metrics above, `pvalue_adjusted` (with a
 //! correction), and `drift_detected` (1 or 0; thresholds `[{kind: "p_value" | "threshold",
-//! value}]`; `passed` = not drifted when a drifted column fails the check, i.e. with
-//! `fail_on = "any_column"`, else left out, because the host fails a result with any failed
-//! metric and a drifted column alone only warns). Dataset: `drift_share` (threshold `max` =
-//! `drift_share`, failed when the share is **at least** `drift_share`, as Evidently decides
-//! dataset drift; no `passed` with `fail_on = "never"`), `drifted_columns`, `columns_tested`. Prediction drift: the same per-column metrics with
+//! value}]`; `passed` = not drifted — a drifted column that only warns (the default) is a failed
+//! metric in a `warn` result, which the host reports as a warning). Dataset: `drift_share`
+//! (threshold kind `drift_share`; failed when the share is **at least** `drift_share`, as
+//! Evidently decides dataset drift), `drifted_columns`, `columns_tested`. Prediction drift: the same per-column metrics with
 //! `column = "prediction"` and `model` set. Confidence (classifiers with probabilities):
 //! `mean_confidence` and `low_confidence_share` on the current dataset, with `model` set.
 //!
