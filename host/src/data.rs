@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -206,7 +206,7 @@ impl Dataset {
             format!("cannot read {}: check `datasets.{name}` in the policy (paths are relative to the policy file)", what())
         })?;
         if meta.is_dir() {
-            bail!("{} is a directory, not a data file", what());
+            bail!("{} is a directory, not a data file; point `datasets.{name}` at the data file itself", what());
         }
         let format = match format.or_else(|| format_of(path)) {
             Some(f) => f,
@@ -217,15 +217,25 @@ impl Dataset {
             ),
         };
         if meta.len() == 0 {
-            bail!("{} is an empty file", what());
+            bail!("{} is an empty file; write the data into it (with a header row for CSV), or check `datasets.{name}`", what());
         }
         let sha256 = sha256_file(path).with_context(|| format!("cannot read {}", what()))?;
-        let df = read_frame(path, format).with_context(|| format!("cannot load {} as {format:?}", what()))?;
+        if format == DataFormat::Csv {
+            check_csv_shape(path).map_err(|e| anyhow!("{}: {e}", what()))?;
+        }
+        let df = read_frame(path, format).with_context(|| {
+            let hint = match format {
+                DataFormat::Csv => "the file is not valid CSV; fix it or re-export it",
+                _ => "the file is damaged (truncated?) or is not in that format; re-export it, or give the right \
+                      `format` for it in the policy",
+            };
+            format!("cannot load {} as {}: {hint}", what(), format_name(format))
+        })?;
         if df.width() == 0 {
-            bail!("{} has no columns", what());
+            bail!("{} has no columns; write the data with a header row, or check `datasets.{name}`", what());
         }
         if df.height() == 0 {
-            bail!("{} has a header but no rows", what());
+            bail!("{} has a header but no rows; the gate needs data to decide: check `datasets.{name}`", what());
         }
         Ok(Dataset { name: name.to_string(), path: Some(path.to_path_buf()), sha256: Some(sha256), df })
     }
@@ -524,6 +534,128 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> Option<f64> {
     Some(v[lo] + (h - lo as f64) * (v[hi] - v[lo]))
 }
 
+/// How a format is named in messages.
+fn format_name(format: DataFormat) -> &'static str {
+    match format {
+        DataFormat::Csv => "CSV",
+        DataFormat::Parquet => "Parquet",
+        DataFormat::Ipc => "Arrow IPC",
+        DataFormat::Ndjson => "NDJSON",
+    }
+}
+
+/// Shortens text shown in a message to about `max` characters.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+/// Reads a CSV file once, quote-aware, before polars does, and refuses what polars would read
+/// wrongly or explain badly: a header that is one column holding another delimiter, duplicate
+/// column names (polars would rename them silently), and rows with more or fewer fields than the
+/// header. Blank lines are skipped, as polars does. The error says what is wrong and what to do.
+fn check_csv_shape(path: &Path) -> Result<(), String> {
+    let file = File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    check_csv_records(file)
+}
+
+fn check_csv_records(reader: impl Read) -> Result<(), String> {
+    let mut header: Option<Vec<String>> = None;
+    let mut fields: Vec<Vec<u8>> = vec![Vec::new()];
+    let (mut in_quotes, mut quote_pending, mut empty) = (false, false, true);
+    let (mut line, mut record_line) = (1usize, 1usize);
+    let mut end_record = |fields: &mut Vec<Vec<u8>>, empty: bool, record_line: usize| -> Result<(), String> {
+        let n = fields.len();
+        let taken = std::mem::replace(fields, vec![Vec::new()]);
+        if empty {
+            return Ok(());
+        }
+        match &header {
+            None => {
+                let names: Vec<String> = taken.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                if names.len() == 1 {
+                    if let Some(d) = [';', '\t', '|'].into_iter().find(|d| names[0].contains(*d)) {
+                        let shown = if d == '\t' { "a tab".to_string() } else { format!("`{d}`") };
+                        return Err(format!(
+                            "the header is a single column `{}`: the file looks separated by {shown}, but modelgate \
+                             reads comma-separated CSV; re-export it with `,` as the delimiter",
+                            shorten(&names[0], 60)
+                        ));
+                    }
+                }
+                let mut seen = std::collections::HashMap::new();
+                for (i, n) in names.iter().enumerate() {
+                    if let Some(first) = seen.insert(n.as_str(), i) {
+                        return Err(format!(
+                            "column `{n}` appears twice in the header (columns {} and {}); rename or drop one of \
+                             them: modelgate does not guess which one is meant",
+                            first + 1,
+                            i + 1
+                        ));
+                    }
+                }
+                header = Some(names);
+            }
+            Some(h) if n != h.len() => {
+                return Err(format!(
+                    "line {record_line} has {n} fields but the header has {}; fix that row (a missing or extra `,`, \
+                     or a `,` inside a value that is not quoted)",
+                    h.len()
+                ))
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    };
+    for b in std::io::BufReader::with_capacity(1 << 16, reader).bytes() {
+        let b = b.map_err(|e| format!("cannot read the file: {e}"))?;
+        if quote_pending {
+            quote_pending = false;
+            if b == b'"' {
+                fields.last_mut().expect("a record has a field").push(b'"');
+                continue;
+            }
+            in_quotes = false;
+        }
+        if in_quotes {
+            match b {
+                b'"' => quote_pending = true,
+                b'\n' => {
+                    line += 1;
+                    fields.last_mut().expect("a record has a field").push(b);
+                }
+                _ => fields.last_mut().expect("a record has a field").push(b),
+            }
+            continue;
+        }
+        match b {
+            b'"' if fields.last().is_some_and(|f| f.is_empty()) => {
+                in_quotes = true;
+                empty = false;
+            }
+            b',' => {
+                fields.push(Vec::new());
+                empty = false;
+            }
+            b'\n' => {
+                end_record(&mut fields, empty, record_line)?;
+                empty = true;
+                line += 1;
+                record_line = line;
+            }
+            b'\r' => {}
+            _ => {
+                fields.last_mut().expect("a record has a field").push(b);
+                empty = false;
+            }
+        }
+    }
+    end_record(&mut fields, empty, record_line)
+}
+
 fn read_frame(path: &Path, format: DataFormat) -> anyhow::Result<DataFrame> {
     Ok(match format {
         DataFormat::Csv => CsvReadOptions::default()
@@ -610,6 +742,21 @@ mod tests {
         assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
         assert_eq!(d.duplicate_rows(&["a".to_string()]).unwrap(), 3);
         assert_eq!(d.duplicate_rows(&["nope".to_string()]).unwrap_err().kind, CallErrorKind::NoSuchColumn);
+    }
+
+    #[test]
+    fn csv_shape_refuses_duplicates_other_delimiters_and_ragged_rows() {
+        let check = |t: &str| check_csv_records(t.as_bytes());
+        assert_eq!(check("a,b\n1,2\n\n3,4\n"), Ok(()));
+        assert_eq!(check("a,\"b,c\"\r\n1,\"x \"\"y\"\", z\"\r\n2,\"multi\nline\"\n"), Ok(()));
+        let e = check("a,b,a\n1,2,3\n").unwrap_err();
+        assert!(e.contains("column `a` appears twice") && e.contains("columns 1 and 3"), "{e}");
+        let e = check("a;b;c\n1;2;3\n").unwrap_err();
+        assert!(e.contains("separated by `;`") && e.contains("re-export"), "{e}");
+        let e = check("a,b\n1,2\n1,2,3\n").unwrap_err();
+        assert!(e.contains("line 3 has 3 fields but the header has 2"), "{e}");
+        let e = check("a,b\n\"x\ny\",2\n1\n").unwrap_err();
+        assert!(e.contains("line 4 has 1 fields"), "{e}");
     }
 
     #[test]

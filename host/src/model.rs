@@ -378,7 +378,14 @@ impl OnnxModel {
             .with_intra_threads(1)
             .map_err(|e| anyhow!("cannot configure ONNX Runtime: {e}"))?
             .commit_from_file(path)
-            .map_err(|e| anyhow!("cannot load {} as an ONNX model: {e}", what()))?;
+            .map_err(|e| {
+                anyhow!(
+                    "cannot load {} as an ONNX model: {e}; check `models.{name}.onnx` in the policy: export the model \
+                     to ONNX (e.g. with skl2onnx), or, for a model the gate cannot run, give `predictions = \"column\"` \
+                     instead",
+                    what()
+                )
+            })?;
         let inputs = session.inputs();
         if inputs.len() != 1 {
             bail!(
@@ -410,7 +417,10 @@ impl OnnxModel {
         for o in session.outputs() {
             if let ValueType::Tensor { ty, shape, .. } = o.dtype() {
                 match (task, ty, shape.len()) {
-                    (TaskType::Regression, TensorElementType::Float32 | TensorElementType::Float64, _) if value_output.is_none() => {
+                    // One value per row: [rows] or [rows, 1]; a [rows, k] float output is class probabilities.
+                    (TaskType::Regression, TensorElementType::Float32 | TensorElementType::Float64, n)
+                        if value_output.is_none() && (n == 1 || (n == 2 && shape[1] == 1)) =>
+                    {
                         value_output = Some(o.name().to_string())
                     }
                     (_, TensorElementType::Int64 | TensorElementType::String, 1) if label_output.is_none() => {
@@ -424,9 +434,15 @@ impl OnnxModel {
         let outputs: Vec<String> = session.outputs().iter().map(|o| format!("{} {:?}", o.name(), o.dtype())).collect();
         match task {
             TaskType::Regression if value_output.is_none() => bail!(
-                "{} has no float output for a regression task (outputs: {}); check `task.type`",
+                "{} has no output of one float per row ([rows] or [rows, 1]) for a regression task (outputs: {}); \
+                 check `task.type`: {}",
                 what(),
-                outputs.join("; ")
+                outputs.join("; "),
+                if label_output.is_some() {
+                    "the model outputs class labels, so it is a classifier — set `task.type = \"binary\"` or \"multiclass\""
+                } else {
+                    "export the regressor with a single float output"
+                }
             ),
             TaskType::Binary | TaskType::Multiclass if label_output.is_none() => bail!(
                 "{} has no label output (int64 or string tensor [rows]) for a {task} task (outputs: {}); check \

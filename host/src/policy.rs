@@ -293,12 +293,19 @@ impl Policy {
     /// Parses and validates policy text read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
         let invalid = |message: String| PolicyError::Invalid { path: path.to_path_buf(), message };
-        let de = toml::Deserializer::parse(text).map_err(|e| invalid(toml_message(text, &e)))?;
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| invalid(format!("{}; the file is not valid TOML: fix it there", toml_message(text, &e))))?;
         let spec: PolicySpec = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
             let inner = e.into_inner();
             let mut msg = toml_message(text, &inner);
             if let Some(hint) = nearest_key_hint(inner.message()) {
+                msg.push_str(&hint);
+            } else if inner.message().starts_with("unknown field") {
+                msg.push_str("; remove it, or use one of the keys listed");
+            }
+            if let Some(hint) = value_hint(&key, inner.message()) {
+                msg.push_str("; ");
                 msg.push_str(&hint);
             }
             if key.is_empty() || key == "." {
@@ -406,7 +413,7 @@ impl PolicySpec {
                 return Err(format!("at key `checks[{i}].id`: a check needs a non-empty id"));
             }
             if !ids.insert(c.id.as_str()) {
-                return Err(format!("at key `checks[{i}].id`: the id `{}` is used by another check; ids must be unique", c.id));
+                return Err(format!("at key `checks[{i}].id`: the id `{}` is used by another check; ids must be unique: rename one of them", c.id));
             }
             if let Some(h) = &c.sha256 {
                 if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -457,6 +464,30 @@ fn nearest_key_hint(message: &str) -> Option<String> {
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     let best = candidates.iter().map(|c| (levenshtein(unknown, c), *c)).min()?;
     (best.0 <= 3.max(unknown.len() / 3)).then(|| format!(" (did you mean `{}`?)", best.1))
+}
+
+/// What to write instead, for a value of the wrong type or an unknown variant at a key.
+fn value_hint(key: &str, message: &str) -> Option<String> {
+    let wrong_value = message.starts_with("invalid type")
+        || message.starts_with("unknown variant")
+        || message.starts_with("wanted ")
+        || message.starts_with("invalid value");
+    if !wrong_value {
+        return None;
+    }
+    let last = key.rsplit('.').next().unwrap_or(key);
+    Some(match (key, last) {
+        ("version", _) => format!("set `version = {POLICY_VERSION}`"),
+        (_, "severity") => "write `severity = \"blocking\"` or `severity = \"advisory\"`".into(),
+        ("task.type", _) => "write `type = \"binary\"`, `\"multiclass\"` or `\"regression\"`".into(),
+        (_, "format") => "write `format = \"csv\"`, `\"parquet\"`, `\"ipc\"` or `\"ndjson\"`".into(),
+        _ if message.contains("expected u32") || message.contains("expected u64") => {
+            format!("write a whole number for `{last}`")
+        }
+        _ if message.contains("expected f64") => format!("write a number for `{last}`"),
+        _ if message.contains("expected a string") => format!("write a quoted string for `{last}`"),
+        _ => return None,
+    })
 }
 
 /// Edit distance between two strings, for "did you mean" hints.
@@ -530,6 +561,29 @@ mod tests {
         let e = parse(&format!("{MINIMAL}[task]\ntype = \"ranking\"\ntarget = \"y\"\n")).unwrap_err();
         assert!(e.contains("task.type"), "{e}");
         assert!(e.contains("binary"), "{e}");
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_say_what_to_write() {
+        let e = parse("version = \"one\"\nname = \"g\"\n[datasets]\nc = \"c.csv\"\n").unwrap_err();
+        assert!(e.contains("at key `version`") && e.contains("set `version = 1`"), "{e}");
+        let e = parse(&format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nseverity = 3\n")).unwrap_err();
+        assert!(e.contains("checks[0].severity") && e.contains("\"advisory\""), "{e}");
+        let e = parse(&format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nmemory_mb = \"lots\"\n")).unwrap_err();
+        assert!(e.contains("checks[0].memory_mb") && e.contains("whole number"), "{e}");
+        let e = parse(&format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\nfeatures_list = []\n")).unwrap_err();
+        assert!(e.contains("task.features_list") && e.contains("remove it"), "{e}");
+    }
+
+    #[test]
+    fn datasets_and_models_keep_policy_order() {
+        let p = parse(
+            "version = 1\nname = \"g\"\n[task]\ntype = \"binary\"\ntarget = \"y\"\n[datasets]\nzeta = \"z.csv\"\nalpha = \"a.csv\"\n\
+             [models.candidate]\nonnx = \"c.onnx\"\n[models.baseline]\nonnx = \"b.onnx\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.spec.datasets.keys().collect::<Vec<_>>(), ["zeta", "alpha"]);
+        assert_eq!(p.spec.models.keys().collect::<Vec<_>>(), ["candidate", "baseline"]);
     }
 
     #[test]
