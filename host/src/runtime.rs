@@ -13,7 +13,6 @@ use anyhow::{anyhow, bail, Context as _};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::data::{CallError, CallErrorKind, ColumnType, Dataset};
@@ -38,8 +37,10 @@ use bindings::modelgate::plugin::{host, types};
 pub const WIT_VERSION: &str = "0.1.0";
 /// How often the epoch ticker advances.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Most bytes of stdout / stderr kept per check.
+/// Most bytes of stdout / stderr kept per check: the first 48 KiB and the last 16 KiB (where a
+/// panic message is); what lies between is dropped, and the guest never sees a full pipe.
 pub const MAX_OUTPUT_BYTES: usize = 64 * 1024;
+const OUTPUT_TAIL_BYTES: usize = 16 * 1024;
 /// Most bytes of `log` messages kept per check.
 pub const MAX_LOG_BYTES: usize = 64 * 1024;
 /// Most metrics one result may carry.
@@ -100,6 +101,8 @@ pub struct HostState {
     logs: Vec<LogLine>,
     log_bytes: usize,
     logs_dropped: usize,
+    /// When the check's time limit runs out (host calls are not interrupted by the epoch deadline).
+    deadline: Instant,
 }
 
 impl WasiView for HostState {
@@ -339,8 +342,8 @@ impl Runtime {
         plugin_info(info, wit_version_of(pre))
     }
 
-    fn store(&self, limits: &Limits) -> (Store<HostState>, MemoryOutputPipe) {
-        let out = MemoryOutputPipe::new(MAX_OUTPUT_BYTES);
+    fn store(&self, limits: &Limits) -> (Store<HostState>, BoundedOutput) {
+        let out = BoundedOutput::default();
         let wasi = WasiCtxBuilder::new()
             .stdout(out.clone())
             .stderr(out.clone())
@@ -355,6 +358,7 @@ impl Runtime {
             logs: Vec::new(),
             log_bytes: 0,
             logs_dropped: 0,
+            deadline: Instant::now() + limits.timeout,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -420,7 +424,7 @@ impl Runtime {
             outcome.logs.push(LogLine { level: "warn", message: format!("{} log lines dropped (over {MAX_LOG_BYTES} bytes)", st.logs_dropped) });
         }
         drop(store);
-        outcome.output = String::from_utf8_lossy(&out.contents()).into_owned();
+        outcome.output = out.contents();
         // A Rust guest prints its panic message to stderr before trapping: put it in the reason.
         if let (Some(err), Some(panic)) = (&mut outcome.error, panic_message(&outcome.output)) {
             if err.contains("trapped") {
@@ -449,9 +453,98 @@ impl Runtime {
             ),
             Some(Trap::OutOfFuel) => anyhow!("fuel budget of {} exhausted during {during}", limits.fuel.unwrap_or(0)),
             Some(Trap::StackOverflow) => anyhow!("the plugin overflowed its call stack during {during} (unbounded recursion?)"),
+            // A Rust (or C) guest keeps its stack in linear memory, below its data: unbounded
+            // recursion runs that stack pointer below address 0 before wasm's own stack fills up.
+            Some(Trap::MemoryOutOfBounds) => anyhow!(
+                "the plugin trapped during {during}: out of bounds memory access (a memory bug in the plugin, or its \
+                 stack overflowed: unbounded recursion?)"
+            ),
             Some(t) => anyhow!("the plugin trapped during {during}: {t}"),
-            None => anyhow!("{during} failed: {e:#}"),
+            None => {
+                // Without the wasm backtrace (function indices, useless in a report).
+                let msg = e
+                    .chain()
+                    .map(|c| c.to_string())
+                    .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+                    .collect::<Vec<_>>()
+                    .join(": ");
+                if msg.contains("invalid utf-8") {
+                    anyhow!("{during} failed: the plugin gave the host a string that is not valid UTF-8 ({msg})")
+                } else if msg.contains("handle limit exceeded") {
+                    anyhow!("{during} failed: the plugin holds too many resource handles ({msg}); drop the tables `predict` returns")
+                } else {
+                    anyhow!("{during} failed: {msg}")
+                }
+            }
         }
+    }
+}
+
+/// The guest's stdout and stderr (one stream, as a terminal would interleave them), bounded: it keeps
+/// the head and the tail and counts what it drops in between. Writes always succeed, so a plugin that
+/// prints a lot is not killed by a full pipe (wasmtime's `MemoryOutputPipe` closes the stream, the
+/// guest's `println!` panics, and the panic message is lost in the full pipe).
+#[derive(Clone, Default)]
+struct BoundedOutput(Arc<Mutex<OutputBuf>>);
+
+#[derive(Default)]
+struct OutputBuf {
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    dropped: usize,
+}
+
+impl BoundedOutput {
+    fn push(&self, bytes: &[u8]) {
+        let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let room = (MAX_OUTPUT_BYTES - OUTPUT_TAIL_BYTES).saturating_sub(b.head.len()).min(bytes.len());
+        b.head.extend_from_slice(&bytes[..room]);
+        let rest = &bytes[room..];
+        let rest = if rest.len() > OUTPUT_TAIL_BYTES {
+            b.dropped += rest.len() - OUTPUT_TAIL_BYTES;
+            &rest[rest.len() - OUTPUT_TAIL_BYTES..]
+        } else {
+            rest
+        };
+        b.tail.extend(rest);
+        let over = b.tail.len().saturating_sub(OUTPUT_TAIL_BYTES);
+        b.tail.drain(..over);
+        b.dropped += over;
+    }
+
+    fn contents(&self) -> String {
+        let b = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut all = b.head.clone();
+        if b.dropped > 0 {
+            all.extend_from_slice(format!("\n[… {} bytes of output dropped …]\n", b.dropped).as_bytes());
+        }
+        all.extend(b.tail.iter());
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+impl tokio::io::AsyncWrite for BoundedOutput {
+    fn poll_write(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+        self.push(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl wasmtime_wasi::cli::IsTerminal for BoundedOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl wasmtime_wasi::cli::StdoutStream for BoundedOutput {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
     }
 }
 
@@ -769,6 +862,27 @@ impl host::HostModel for HostState {
     fn benchmark(&mut self, r: Resource<ModelRes>, data: Resource<TableRes>, batch_size: u32, warmup: u32, iterations: u32) -> HostResult<Vec<u64>> {
         let model = self.table.get(&r)?.0.clone();
         let d = self.dataset(&data)?;
+        // The benchmark runs in the host, where the epoch deadline cannot stop it: up to 20,000 runs
+        // on a large batch could hold the gate for hours. Time one run first and refuse a benchmark
+        // that cannot finish within what is left of the check's time limit.
+        let runs = u64::from(warmup) + u64::from(iterations);
+        if runs > 1 && warmup <= crate::model::MAX_BENCH_ITERATIONS && iterations <= crate::model::MAX_BENCH_ITERATIONS {
+            let one = match model.benchmark(&d, batch_size, 0, 1) {
+                Ok(v) => Duration::from_nanos(v.first().copied().unwrap_or(0)),
+                Err(e) => return Ok(Err(host_error(e))),
+            };
+            let needed = one.saturating_mul(u32::try_from(runs).unwrap_or(u32::MAX));
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if needed > left {
+                return Ok(Err(host_error(CallError::new(CallErrorKind::InvalidArgument, format!(
+                    "{runs} benchmark runs of {:.3} ms each would take about {:.1} s, more than the {:.1} s left of \
+                     the check's time limit; use fewer iterations or a smaller batch",
+                    one.as_secs_f64() * 1e3,
+                    needed.as_secs_f64(),
+                    left.as_secs_f64()
+                )))));
+            }
+        }
         Ok(model.benchmark(&d, batch_size, warmup, iterations).map_err(host_error))
     }
     fn drop(&mut self, r: Resource<ModelRes>) -> wasmtime::Result<()> {

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `modelgate` binary on the bundled example, on policies that must
 //! reject, on broken inputs that must error, and on misbehaving plugins that must be contained.
 
+mod adversarial;
 mod bad_inputs;
 mod ci_examples;
 mod support;
