@@ -59,22 +59,9 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
 // ---------------------------------------------------------------------------------------------
 // Text
 
-/// Escapes text for HTML (element content and quoted attribute values alike; valid in SVG too).
+/// Escapes text for HTML (content, quoted attributes, SVG text).
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters other than tab / newline are not allowed in HTML text.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::escape_markup(s)
 }
 
 /// At most `n` characters, with an ellipsis when cut.
@@ -157,14 +144,7 @@ fn fmt_ms(ms: u128) -> String {
 // Page parts
 
 fn banner(s: &mut String, run: &GateRun, verdict: Verdict) {
-    let count = |st: Status| run.checks.iter().filter(|c| c.outcome.status == st).count();
-    let mut parts = Vec::new();
-    for (st, word) in [(Status::Pass, "passed"), (Status::Warn, "warned"), (Status::Fail, "failed"), (Status::Error, "errored")] {
-        let n = count(st);
-        if n > 0 {
-            parts.push(format!("{n} {word}"));
-        }
-    }
+    let parts = crate::report::status_counts(run);
     let counts = if parts.is_empty() { "no checks ran".to_string() } else { parts.join(" · ") };
     let blocking = run.checks.iter().filter(|c| c.severity == Severity::Blocking).count();
     let meaning = match verdict {

@@ -10,27 +10,9 @@ use std::fmt::Write as _;
 
 use crate::gate::{CheckReport, GateRun};
 use crate::policy::Severity;
-use crate::report::metric_line;
+use crate::report::{escape_markup as escape, metric_line};
 use crate::runtime::Status;
 use crate::verdict::Verdict;
-
-/// Escapes text for XML attributes and content (and drops characters XML 1.0 cannot hold).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn secs(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
@@ -135,7 +117,7 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}");
+        assert_eq!(escape("a<b>&\"c'\u{1}\u{85}"), "a&lt;b&gt;&amp;&quot;c&#39;\u{FFFD}\u{FFFD}");
         assert_eq!(escape("line\nnext"), "line\nnext");
     }
 }

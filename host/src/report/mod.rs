@@ -14,6 +14,37 @@ use crate::runtime::MetricOut;
 
 use anyhow::Context as _;
 
+/// Escapes text for XML and HTML (element content and quoted attribute values alike, SVG too);
+/// control characters that XML 1.0 and HTML cannot hold become U+FFFD.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "2 passed", "1 failed", ... for the statuses that occur, in pass / warn / fail / error order.
+pub fn status_counts(run: &crate::gate::GateRun) -> Vec<String> {
+    use crate::runtime::Status;
+    [(Status::Pass, "passed"), (Status::Warn, "warned"), (Status::Fail, "failed"), (Status::Error, "errored")]
+        .into_iter()
+        .filter_map(|(s, word)| {
+            let n = run.checks.iter().filter(|c| c.outcome.status == s).count();
+            (n > 0).then(|| format!("{n} {word}"))
+        })
+        .collect()
+}
+
 /// Writes a file atomically: to a temporary file in the same directory, then renamed into place,
 /// so a reader never sees a half-written report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -41,14 +41,7 @@ impl Paint {
 /// The verdict line, e.g. "verdict: REJECT (exit 1) — 1 failed, 2 passed".
 pub fn verdict_line(run: &GateRun, verdict: Verdict, color: bool) -> String {
     let p = Paint(color);
-    let count = |s: Status| run.checks.iter().filter(|c| c.outcome.status == s).count();
-    let mut parts = Vec::new();
-    for (s, word) in [(Status::Pass, "passed"), (Status::Warn, "warned"), (Status::Fail, "failed"), (Status::Error, "errored")] {
-        let n = count(s);
-        if n > 0 {
-            parts.push(format!("{n} {word}"));
-        }
-    }
+    let parts = crate::report::status_counts(run);
     let word = verdict.as_str().to_uppercase();
     let word = match verdict {
         Verdict::Promote => p.wrap("32;1", &word),
