@@ -959,3 +959,32 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     let piped = String::from_utf8_lossy(&piped.stdout);
     assert!(piped.contains("PROMOTE") && !piped.contains('\x1b'), "no colour when stdout is not a terminal: {piped:?}");
 }
+
+#[test]
+fn many_checks_in_parallel_on_shared_data_agree_with_a_serial_run() {
+    // 12 checks over the same datasets, models and predictions: run 8 at a time and one at a time.
+    let mut policy = EXAMPLE_HEAD.to_string();
+    for i in 0..4 {
+        policy += &format!(
+            "[[checks]]\nid = \"perf{i}\"\nplugin = \"performance\"\n[checks.config]\nslices = [\"label\"]\nmin_slice_size = 10\n\
+             [[checks]]\nid = \"drift{i}\"\nplugin = \"drift\"\nseverity = \"advisory\"\n[checks.config.prediction]\nmodels = [\"candidate\", \"baseline\"]\n\
+             [[checks]]\nid = \"quality{i}\"\nplugin = \"data-quality\"\n"
+        );
+    }
+    let gate = Gate::new(&policy);
+    let mut reports = Vec::new();
+    for jobs in ["8", "1"] {
+        gate.check(&["--jobs", jobs]).expect_code(0);
+        reports.push(without_timings(gate.report()));
+    }
+    assert_eq!(reports[0], reports[1], "parallel and serial runs differ");
+    let checks = reports[0]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 12);
+    // The four copies of each check agree with each other too.
+    for kind in ["perf", "drift", "quality"] {
+        let first = &check(&reports[0], &format!("{kind}0"))["metrics"];
+        for i in 1..4 {
+            assert_eq!(&check(&reports[0], &format!("{kind}{i}"))["metrics"], first, "{kind}{i}");
+        }
+    }
+}
