@@ -395,7 +395,10 @@ impl Runtime {
             let plugin = pre.instantiate(&mut store).map_err(|e| self.explain(&store, e, limits, started, "instantiation"))?;
             let v = plugin.modelgate_plugin_validator();
             let info = v.call_describe(&mut store).map_err(|e| self.explain(&store, e, limits, started, "describe()"))?;
-            outcome.info = Some(plugin_info(info, wit_version_of(pre))?);
+            let info = plugin_info(info, wit_version_of(pre))?;
+            // The host checks the config against the schema the plugin publishes before running it.
+            check_config(&info, config_json)?;
+            outcome.info = Some(info);
             let wctx = build_context(&mut store, ctx)?;
             let r = v
                 .call_validate(&mut store, &wctx, config_json)
@@ -635,6 +638,32 @@ fn plugin_info(i: types::PluginInfo, wit_version: String) -> anyhow::Result<Plug
         needs_models: i.needs.models,
         needs_labels: i.needs.labels,
     })
+}
+
+/// Validates a check's config against the plugin's JSON Schema; the error names the key path
+/// (`config.metrics.accuracy.min`) and the rule broken.
+pub fn check_config(info: &PluginInfo, config_json: &str) -> anyhow::Result<()> {
+    let config: serde_json::Value = serde_json::from_str(config_json)?;
+    let validator = jsonschema::validator_for(&info.config_schema)
+        .map_err(|e| anyhow!("plugin `{}` publishes a config schema that is not a valid JSON Schema: {e}", info.name))?;
+    let errors: Vec<String> = validator
+        .iter_errors(&config)
+        .take(5)
+        .map(|e| {
+            let path: String = e.instance_path.to_string().split('/').filter(|s| !s.is_empty()).map(|s| format!(".{s}")).collect();
+            format!("config{path}: {e}")
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "the check's config does not match the schema of plugin `{}` ({}); fix the policy's [checks.config] (see `modelgate plugin inspect {}`)",
+            info.name,
+            errors.join("; "),
+            info.name
+        )
+    }
 }
 
 fn wit_version_of(pre: &bindings::PluginPre<HostState>) -> String {

@@ -988,3 +988,18 @@ fn many_checks_in_parallel_on_shared_data_agree_with_a_serial_run() {
         }
     }
 }
+
+#[test]
+fn configs_are_validated_against_the_plugin_schema_before_running() {
+    let gate = Gate::new(&format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config]\nbootstrap_samples = 5\n\
+         [checks.config.metrics]\naccuracy = {{ min = \"high\" }}\n"
+    ));
+    gate.check(&[]).expect_code(2);
+    let perf = check(&gate.report(), "perf").clone();
+    assert_eq!(perf["status"], "error");
+    let e = perf["error"].as_str().unwrap();
+    assert!(e.contains("does not match the schema of plugin `performance`"), "{e}");
+    assert!(e.contains("config.bootstrap_samples: 5 is less than the minimum of 10"), "{e}");
+    assert!(e.contains("config.metrics.accuracy.min: \"high\" is not of type \"number\""), "{e}");
+}
