@@ -210,7 +210,7 @@ pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
             (runtime::read_plugin_file(p)?, p.display().to_string())
         }
     };
-    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let sha = crate::data::sha256_bytes(&bytes);
     let rt = Runtime::new(runtime::default_cache_dir())?;
     let pre = rt.prepare(&format!("plugin {shown}"), &bytes, &sha)?;
     let limits = Limits { memory_bytes: 512 << 20, timeout: std::time::Duration::from_secs(10), fuel: None };

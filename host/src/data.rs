@@ -183,6 +183,11 @@ pub fn format_of(path: &Path) -> Option<DataFormat> {
     })
 }
 
+/// The sha256 of bytes, hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// Streams a file through sha256 and returns the hex digest.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = File::open(path)?;

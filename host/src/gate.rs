@@ -206,7 +206,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
     for (index, c) in spec.checks.iter().enumerate() {
         let (bytes, shown) = resolve_plugin(policy, &c.plugin)
             .with_context(|| format!("check `{}` (checks[{index}].plugin)", c.id))?;
-        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        let sha = crate::data::sha256_bytes(&bytes);
         if let Some(pin) = &c.sha256 {
             if !pin.eq_ignore_ascii_case(&sha) {
                 bail!(

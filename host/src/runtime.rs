@@ -329,7 +329,9 @@ impl Runtime {
         })?;
         if let Some(f) = &file {
             // Best effort: a read-only cache only costs compile time.
-            let _ = write_atomic(f, &component.serialize()?);
+            let compiled = component.serialize()?;
+            let dir = f.parent().expect("cache files live in the cache directory");
+            let _ = std::fs::create_dir_all(dir).map_err(anyhow::Error::from).and_then(|()| crate::report::write_atomic(f, &compiled));
         }
         Ok(component)
     }
@@ -716,15 +718,6 @@ fn build_context(store: &mut Store<HostState>, ctx: &CheckContext) -> anyhow::Re
         datasets,
         models,
     })
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 fn host_error(e: CallError) -> types::HostError {

@@ -38,7 +38,7 @@ fn entry(what: String, v: &Value) -> anyhow::Result<Finding> {
     let path = v["path"].as_str().with_context(|| format!("{what}: no `path` in the report"))?.to_string();
     let recorded = v["sha256"].as_str().with_context(|| format!("{what}: no `sha256` in the report"))?.to_string();
     let actual = match path.strip_prefix("builtin:") {
-        Some(name) => builtins::get(name).map(|b| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b))),
+        Some(name) => builtins::get(name).map(crate::data::sha256_bytes),
         None => sha256_file(Path::new(&path)).ok(),
     };
     Ok(Finding { what, path, recorded, actual })

@@ -53,16 +53,7 @@ struct RuleTable {
     level: Option<Level>,
 }
 
-fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    let v = f64::deserialize(deserializer)?;
-    if v.is_finite() {
-        Ok(Some(v))
-    } else {
-        Err(de::Error::custom(format!(
-            "expected a finite number, got {v}"
-        )))
-    }
-}
+use modelgate_sdk::bounds::finite;
 
 impl<'de> Deserialize<'de> for RuleSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

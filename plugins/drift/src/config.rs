@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use modelgate_sdk::Bounds;
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// A drift method.
@@ -253,20 +253,7 @@ pub struct Config {
     pub prediction: Option<PredictionConfig>,
 }
 
-fn finite<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    finite_req(d).map(Some)
-}
-
-fn finite_req<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    let v = f64::deserialize(d)?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(de::Error::custom(format!(
-            "expected a finite number, got {v}"
-        )))
-    }
-}
+use modelgate_sdk::bounds::{finite, finite_number as finite_req};
 
 impl Config {
     /// Checks values serde cannot: ranges and contradictions.

@@ -135,15 +135,22 @@ pub struct Bounds {
     pub max_relative_drop: Option<f64>,
 }
 
-fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+/// Deserializes a number that must be finite (`deserialize_with = "finite_number"`), for config
+/// keys where NaN or ±inf can only be a mistake.
+pub fn finite_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
     let v = f64::deserialize(deserializer)?;
     if v.is_finite() {
-        Ok(Some(v))
+        Ok(v)
     } else {
         Err(serde::de::Error::custom(format!(
             "expected a finite number, got {v}"
         )))
     }
+}
+
+/// [`finite_number`] for an optional key (use with `#[serde(default)]`).
+pub fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    finite_number(deserializer).map(Some)
 }
 
 impl Bounds {
