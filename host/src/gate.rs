@@ -173,6 +173,18 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             (Some(d), TaskType::Binary | TaskType::Multiclass) => Some(sorted_distinct(d, &task.target)?),
             _ => None,
         };
+        // Checked before loading any model: the target's values are already at hand.
+        if let (TaskType::Binary, Some(d), Some(values), Some(pos)) = (task.kind, labelled, &target_values, &task.positive_label) {
+            if !values.contains(&pos.0) {
+                bail!(
+                    "task.positive_label `{}` does not occur in column `{}` of dataset `{}` (values: {})",
+                    pos.0,
+                    task.target,
+                    d.name,
+                    values.join(", ")
+                );
+            }
+        }
         let ort = opts.onnxruntime.clone().or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
         for (name, m) in &spec.models {
             let path = m.onnx.as_ref().map(|p| policy.resolve(p));
@@ -181,20 +193,6 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
                 .await
                 .map_err(|e| anyhow!("model loader crashed: {e}"))??;
             models.push(Arc::new(model));
-        }
-        if task.kind == TaskType::Binary {
-            if let (Some(d), Some(pos)) = (labelled, &task.positive_label) {
-                let values = sorted_distinct(d, &task.target)?;
-                if !values.contains(&pos.0) {
-                    bail!(
-                        "task.positive_label `{}` does not occur in column `{}` of dataset `{}` (values: {})",
-                        pos.0,
-                        task.target,
-                        d.name,
-                        values.join(", ")
-                    );
-                }
-            }
         }
     }
 
