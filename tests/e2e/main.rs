@@ -1003,3 +1003,15 @@ fn configs_are_validated_against_the_plugin_schema_before_running() {
     assert!(e.contains("config.bootstrap_samples: 5 is less than the minimum of 10"), "{e}");
     assert!(e.contains("config.metrics.accuracy.min: \"high\" is not of type \"number\""), "{e}");
 }
+
+#[test]
+fn a_positive_label_the_target_never_holds_is_an_error() {
+    let gate = Gate::new(&format!(
+        "{}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n",
+        EXAMPLE_HEAD.replace("positive_label = 1", "positive_label = 7")
+    ));
+    let out = gate.check(&[]).expect_code(2);
+    assert!(out.stderr.contains("task.positive_label `7` does not occur in column `label`"), "{}", out.stderr);
+    assert!(out.stderr.contains("values: 0, 1"), "{}", out.stderr);
+    assert!(!gate.has_report());
+}
