@@ -73,6 +73,9 @@ pub struct PluginInput {
     pub name: String,
     /// Its version (from `describe`).
     pub version: String,
+    /// The `modelgate:plugin` WIT version it was built against (empty when it did not start).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub wit_version: String,
 }
 
 /// One check's report.
@@ -278,7 +281,8 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             let info = check.outcome.info.as_ref();
             let name = info.map_or_else(String::new, |i| i.name.clone());
             let version = info.map_or_else(String::new, |i| i.version.clone());
-            (id, PluginInput { path, sha256, name, version })
+            let wit_version = info.map_or_else(String::new, |i| i.wit_version.clone());
+            (id, PluginInput { path, sha256, name, version, wit_version })
         })
         .collect();
     Ok(GateRun {

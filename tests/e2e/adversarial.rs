@@ -216,6 +216,22 @@ fn a_plugin_built_against_another_wit_major_version_is_refused_before_running() 
 }
 
 #[test]
+fn a_plugin_built_against_a_later_0_1_release_runs() {
+    let gate = gate("[[checks]]\nid = \"next\"\nplugin = \"{dir}/wit_v0_1_9_plugin.wasm\"\n");
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    let next = check(&report, "next");
+    assert_eq!(next["status"], "pass", "{next}");
+    assert_eq!(report["inputs"]["plugins"]["next"]["wit_version"], "0.1.9", "{report}");
+    assert_eq!(report["inputs"]["plugins"]["perf"]["wit_version"], "0.1.0", "{report}");
+    assert_eq!(next["metrics"][0]["value"], 228.0, "{next}");
+
+    let wasm = fixture_plugins().join("wit_v0_1_9_plugin.wasm");
+    let out = modelgate(&["plugin", "inspect", wasm.to_str().unwrap()]).expect_code(0);
+    assert!(out.stdout.contains("0.1.9"), "{}", out.stdout);
+}
+
+#[test]
 fn bad_host_call_arguments_come_back_as_host_errors() {
     let gate = gate("[[checks]]\nid = \"abuse\"\nplugin = \"{dir}/host_abuse.wasm\"\n");
     gate.check(&[]).expect_code(0);

@@ -73,6 +73,19 @@ pub fn cache_dir() -> PathBuf {
 pub fn fixture_plugins() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        // The WIT-version fixtures bind to this release's contract with only the version changed.
+        let wit = std::fs::read_to_string(root().join("wit/plugin.wit")).expect("read wit/plugin.wit");
+        let package = "package modelgate:plugin@0.1.0;";
+        assert!(wit.contains(package), "wit/plugin.wit declares {package}");
+        for (dir, version) in [("wit-v2", "2.0.0"), ("wit-v0.1.9", "0.1.9")] {
+            let dir = root().join("tests/plugins").join(dir);
+            std::fs::create_dir_all(&dir).expect("create a WIT fixture directory");
+            let text = wit.replace(package, &format!("package modelgate:plugin@{version};"));
+            // Rewritten only when it changes, so cargo does not rebuild the fixtures every run.
+            if std::fs::read_to_string(dir.join("plugin.wit")).ok().as_deref() != Some(text.as_str()) {
+                std::fs::write(dir.join("plugin.wit"), text).expect("write a WIT fixture");
+            }
+        }
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-plugins");
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(root().join("tests/plugins"))
