@@ -67,6 +67,36 @@ pub enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Create a plugin project that builds as generated and passes its own tests.
+    New {
+        /// The plugin's name: lowercase letters, digits and dashes (e.g. `label-balance`).
+        name: String,
+        /// The language of the project.
+        #[arg(long, value_enum, default_value_t = crate::scaffold::Lang::Rust)]
+        lang: crate::scaffold::Lang,
+        /// Where to create it (default: ./NAME); must not exist or be empty.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Run one plugin alone against the datasets and models of a gate policy: the policy's own
+    /// checks are replaced by this plugin, whose config comes from the policy's check that uses the
+    /// same file (or `--check ID`), or from `--config`. Exit codes as `check`.
+    Test {
+        /// The plugin: a .wasm component, or the name of a built-in plugin.
+        file: String,
+        /// The gate policy whose datasets, models, task and runtime limits to use.
+        #[arg(long, value_name = "POLICY")]
+        policy: PathBuf,
+        /// Take the config, severity and limits of this check of the policy.
+        #[arg(long, value_name = "ID")]
+        check: Option<String>,
+        /// The plugin's config as a JSON object (replaces the policy check's config).
+        #[arg(long, value_name = "JSON")]
+        config: Option<String>,
+        /// Report options.
+        #[command(flatten)]
+        run: RunArgs,
+    },
 }
 
 /// Options of a gate run.
@@ -130,14 +160,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Verify { report } => crate::verify::verify(&report).map(|ok| ExitCode::from(if ok { 0 } else { 1 })),
         Command::Plugin { command: PluginCommand::Inspect { file, json } } => inspect(&file, json).map(|_| ExitCode::SUCCESS),
+        Command::Plugin { command: PluginCommand::New { name, lang, dir } } => new_plugin(&name, lang, dir).map(|_| ExitCode::SUCCESS),
+        Command::Plugin { command: PluginCommand::Test { file, policy, check: id, config, run } } => {
+            let started = (SystemTime::now(), Instant::now());
+            let policy = plugin_test_policy(&file, &policy, id.as_deref(), config.as_deref())?;
+            gate_and_report(policy, &run, started).map(ExitCode::from)
+        }
     }
 }
 
 /// Runs a gate and writes its reports; returns the verdict.
 pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
-    let started_at = SystemTime::now();
-    let started = Instant::now();
-    let policy = Policy::load(policy_path)?;
+    let started = (SystemTime::now(), Instant::now());
+    gate_and_report(Policy::load(policy_path)?, args, started)
+}
+
+/// Runs a loaded policy and writes its reports; returns the verdict.
+fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (SystemTime, Instant)) -> anyhow::Result<Verdict> {
     let opts = GateOptions {
         jobs: args.jobs.map(usize::from),
         onnxruntime: args.onnxruntime.clone(),
@@ -193,6 +232,66 @@ pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
         print!("{}", terminal::render(&run, verdict, color));
     }
     Ok(verdict)
+}
+
+/// `plugin new`: writes the project and says what to do next.
+fn new_plugin(name: &str, lang: crate::scaffold::Lang, dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from(name));
+    let written = crate::scaffold::create(name, lang, &dir)?;
+    println!("created {} ({} files)", dir.display(), written.len());
+    let build = match lang {
+        crate::scaffold::Lang::Rust => "cargo test && cargo build --release --target wasm32-wasip2",
+        crate::scaffold::Lang::Python => "./build.sh",
+    };
+    let wasm = crate::scaffold::component_path(name, lang);
+    println!("next:\n  cd {}\n  {build}\n  modelgate plugin test {wasm} --policy sample/gate.toml", dir.display());
+    Ok(())
+}
+
+/// The policy `plugin test` runs: `policy` with its checks replaced by one check of `file`.
+fn plugin_test_policy(file: &str, policy_path: &Path, id: Option<&str>, config: Option<&str>) -> anyhow::Result<Policy> {
+    let mut policy = Policy::load(policy_path)?;
+    let plugin = if gate::builtins::get(file).is_some() {
+        file.to_string()
+    } else {
+        let p = Path::new(file);
+        if !p.is_file() {
+            bail!("no plugin file {file} (and no built-in plugin of that name; built-ins: {})", gate::builtins::names().join(", "));
+        }
+        p.canonicalize().with_context(|| format!("cannot resolve {file}"))?.display().to_string()
+    };
+    let same_plugin = |c: &crate::policy::CheckSpec| {
+        c.plugin == plugin || policy.resolve(Path::new(&c.plugin)).canonicalize().is_ok_and(|p| p.display().to_string() == plugin)
+    };
+    let ids = || policy.spec.checks.iter().map(|c| format!("`{}`", c.id)).collect::<Vec<_>>().join(", ");
+    let template = match id {
+        Some(id) => Some(policy.spec.checks.iter().find(|c| c.id == id).cloned().with_context(|| {
+            format!("{}: no check `{id}` (--check); the policy's checks are {}", policy.path.display(), ids())
+        })?),
+        None => policy.spec.checks.iter().find(|c| same_plugin(c)).cloned(),
+    };
+    let mut check = template.unwrap_or_else(|| crate::policy::CheckSpec {
+        id: Path::new(file).file_stem().map_or_else(|| "plugin".into(), |s| s.to_string_lossy().replace('_', "-")),
+        plugin: String::new(),
+        sha256: None,
+        severity: Default::default(),
+        config: None,
+        memory_mb: None,
+        timeout_s: None,
+        fuel: None,
+    });
+    check.plugin = plugin;
+    // The file under test is whatever was just built: a pin in the policy is for the gate.
+    check.sha256 = None;
+    if let Some(json) = config {
+        let value: serde_json::Value = serde_json::from_str(json).with_context(|| format!("--config is not valid JSON: {json}"))?;
+        if !value.is_object() {
+            bail!("--config must be a JSON object, e.g. '{{\"max_missing_share\": 0.1}}'");
+        }
+        check.config = Some(serde_json::from_value(value).context("--config cannot be a check config (TOML has no null)")?);
+    }
+    policy.spec.checks = vec![check];
+    Ok(policy)
 }
 
 /// `plugin inspect`: compiles the component, calls `describe`, prints what it says.

@@ -11,5 +11,6 @@ pub mod model;
 pub mod policy;
 pub mod report;
 pub mod runtime;
+pub mod scaffold;
 pub mod verdict;
 pub mod verify;

@@ -5,6 +5,7 @@ mod adversarial;
 mod bad_inputs;
 mod ci_examples;
 mod support;
+mod third_party;
 
 use std::path::Path;
 
