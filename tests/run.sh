@@ -3,8 +3,9 @@
 #
 #   tests/run.sh demo    build (release) and run the bundled demo gate
 #   tests/run.sh test    run the whole test suite (host, built-in plugins, end-to-end)
-#   tests/run.sh setup   only install: the wasm32-wasip2 target, the pinned Python venv
-#                        (.venv: onnxruntime, scikit-learn, ...), xmllint and chromium (apt-get)
+#   tests/run.sh setup   only install: the wasm32-wasip2 target, the pinned Python venvs
+#                        (.venv: onnxruntime, scikit-learn, ...; .venv-componentize), xmllint and
+#                        chromium (apt-get)
 #
 # Idempotent: a second run installs nothing.
 set -euo pipefail
@@ -19,6 +20,8 @@ setup() {
         rustup target add wasm32-wasip2
     fi
     tests/venv.sh
+    # Python plugins (examples/plugins, `plugin new --lang python`) are built with componentize-py.
+    examples/plugins/componentize-py.sh --version >/dev/null
 }
 
 test_tools() {

@@ -41,13 +41,15 @@ if ! up_to_date; then
         echo "componentize-py.sh: installing componentize-py==$version into $venv ..." >&2
         rm -f "$stamp"
         log="$venv/.pip.log"
-        # A venv whose interpreter is gone or broken (e.g. the base python was upgraded) is rebuilt.
-        if [[ -e "$py" ]] && ! "$py" -c 'import sys' > /dev/null 2>&1; then
+        # A venv whose interpreter is gone or broken (e.g. the base python was upgraded), or that has no
+        # pip (an earlier `python3 -m venv` without python3-venv), is rebuilt.
+        if [[ -e "$py" ]] && ! "$py" -m pip --version > /dev/null 2>&1; then
             find "$venv" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
         fi
         if [[ ! -x "$py" ]]; then
             if ! "$base_python" -m venv "$venv" > "$log" 2>&1; then
                 cat "$log" >&2
+                find "$venv" -mindepth 1 -maxdepth 1 ! -name .lock ! -name .pip.log -exec rm -rf {} +
                 echo "componentize-py.sh: '$base_python -m venv' failed; on Debian install the venv module: apt-get install python3-venv" >&2
                 exit 1
             fi

@@ -44,6 +44,10 @@ fn missing_shares(csv: &Path) -> Vec<(String, f64)> {
         .collect()
 }
 
+fn value_of(check: &Value, name: &str) -> f64 {
+    check["metrics"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("no {name}: {check}"))["value"].as_f64().unwrap()
+}
+
 fn metric_of<'a>(check: &'a Value, column: &str) -> &'a Value {
     check["metrics"].as_array().unwrap().iter().find(|m| m["column"] == column).unwrap_or_else(|| panic!("no metric for `{column}`: {check}"))
 }
@@ -95,6 +99,102 @@ fn pinned_gate(project: &Path, wasm: &Path, sha256: &str) -> Gate {
         project.join("sample/data.csv").display(),
         wasm.display()
     ))
+}
+
+/// componentize-py (pinned by examples/plugins/componentize-py.sh, installed into
+/// .venv-componentize on first use) — the same release `plugin new --lang python` pins.
+fn componentize_py() -> PathBuf {
+    static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| {
+        let script = root().join("examples/plugins/componentize-py.sh");
+        let pinned = std::fs::read_to_string(&script).unwrap();
+        let want = format!("version=\"{}\"", modelgate::scaffold::COMPONENTIZE_PY_VERSION);
+        assert!(pinned.contains(&want), "componentize-py.sh and scaffold::COMPONENTIZE_PY_VERSION pin the same release ({want})");
+        run_in(&root(), script.to_str().unwrap(), &["--version"], &[]);
+        root().join(".venv-componentize/bin/componentize-py")
+    })
+    .clone()
+}
+
+/// The labels of the breast-cancer hold-out data, counted here from the CSV: (zeros, ones).
+fn label_counts() -> (u64, u64) {
+    let text = std::fs::read_to_string(example().join("data/current.csv")).unwrap();
+    let mut lines = text.lines();
+    let col = lines.next().unwrap().split(',').position(|h| h == "label").unwrap();
+    let labels: Vec<String> = lines.map(|l| l.split(',').nth(col).unwrap().trim().to_string()).collect();
+    let ones = labels.iter().filter(|v| v.as_str() == "1").count() as u64;
+    let zeros = labels.iter().filter(|v| v.as_str() == "0").count() as u64;
+    assert_eq!(ones + zeros, labels.len() as u64, "labels are 0 or 1");
+    (zeros, ones)
+}
+
+#[cfg(unix)]
+fn inode(p: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap())
+}
+
+#[test]
+fn a_python_plugin_runs_through_the_gate_and_its_compiled_component_is_cached() {
+    let exe = componentize_py();
+    let out = scratch("label-balance");
+    std::fs::create_dir_all(&out).unwrap();
+    let wasm = out.join("label_balance.wasm");
+    let build = root().join("examples/plugins/python-label-balance/build.sh");
+    run_in(&root(), build.to_str().unwrap(), &[wasm.to_str().unwrap()], &[]);
+    assert!(exe.exists());
+    let sha = modelgate::data::sha256_file(&wasm).unwrap();
+    let (zeros, ones) = label_counts();
+    let policy = |config: &str| {
+        format!(
+            "{EXAMPLE_HEAD}\n[[checks]]\nid = \"labels\"\nplugin = \"{}\"\nsha256 = \"{sha}\"\n[checks.config]\n{config}\n",
+            wasm.display()
+        )
+    };
+    // A cache of its own, empty: the first gate compiles the component and stores it.
+    let cache = out.join("cache");
+    let gate = Gate::new(&policy("min_share = 0.05\nmax_classes = 2"));
+    let report = gate.path("report.json");
+    let args = ["check", &gate.policy(), "--json", &report];
+    modelgate_with_cache(&args, &cache).expect_code(0);
+    let first = gate.report();
+    let labels = check(&first, "labels");
+    assert_eq!(labels["status"], "pass", "{labels}");
+    let share = value_of(labels, "minority_share");
+    assert_eq!(share, zeros.min(ones) as f64 / (zeros + ones) as f64);
+    assert_eq!(value_of(labels, "classes"), 2.0);
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(entries.len(), 1, "one compiled component: {entries:?}");
+    assert!(entries[0].file_name().unwrap().to_string_lossy().starts_with(&sha));
+    // The second gate loads the compiled component instead of compiling (and rewriting) it.
+    #[cfg(unix)]
+    let ino = inode(&entries[0]);
+    modelgate_with_cache(&args, &cache).expect_code(0);
+    #[cfg(unix)]
+    assert_eq!(inode(&entries[0]), ino, "the cache entry was not rewritten");
+    assert_eq!(check(&gate.report(), "labels")["metrics"], labels["metrics"]);
+
+    // The rarest class (37 %) below a 45 % minimum rejects.
+    let strict = Gate::new(&policy("min_share = 0.45"));
+    strict.check(&[]).expect_code(1);
+    let labels = check(&strict.report(), "labels").clone();
+    assert_eq!(labels["status"], "fail");
+    assert!(labels["summary"].as_str().unwrap().contains("below min 45.0%"), "{labels}");
+    // The plugin's own error names the key and the column.
+    let wrong = Gate::new(&policy("column = \"diagnosis\""));
+    let out = wrong.check(&[]).expect_code(2);
+    assert!(out.stdout.contains("config.column: dataset `current` has no column `diagnosis`"), "{}", out.stdout);
+}
+
+#[test]
+fn a_python_plugin_from_plugin_new_builds_tests_and_gates() {
+    let exe = componentize_py();
+    let project = scratch("missing-share-python");
+    modelgate(&["plugin", "new", "missing-share", "--lang", "python", "--dir", project.to_str().unwrap()]).expect_code(0);
+    // The project's own build: its unit tests, then the component.
+    run_in(&project, "./build.sh", &[], &[("COMPONENTIZE_PY", &exe)]);
+    let wasm = project.join("missing_share.wasm");
+    plugin_test_on_the_sample(&project, &wasm);
+    pin_and_gate(&project, &wasm);
 }
 
 /// A gate that pins the build runs it; a wrong pin is refused before anything runs.
