@@ -48,6 +48,8 @@ case "${1:-}" in
     test)
         setup
         test_tools
+        # The registry tests run a real MLflow server (pinned, its own venv; --no-deps: see the file).
+        PIP_NO_DEPS=1 tests/venv.sh .venv-mlflow tests/mlflow/requirements.txt
         # Guest code (SDK, metric math) runs natively in unit tests.
         (cd plugins && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
         # Host unit tests and the end-to-end tests of the real binary.

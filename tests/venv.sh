@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Create or update the repo's Python virtual environment at <repo>/.venv with the
-# pinned packages of tests/requirements.txt (scikit-learn, skl2onnx, onnxruntime, ...).
+# Create or update one of the repo's Python virtual environments with pinned packages. Every
+# Python tool of the repo gets its venv here:
 #
-# Idempotent: a stamp file (.venv/.requirements.sha256) records the hash of the
-# requirements that were installed; when it matches, nothing is done.
+#   .venv               tests/requirements.txt (scikit-learn, skl2onnx, onnxruntime, ...): examples,
+#                       and the onnxruntime shared library the gate loads
+#   .venv-reference     tests/reference/requirements.txt (Evidently, pandas): reference values
+#   .venv-componentize  examples/plugins/requirements.txt (componentize-py): Python plugins
+#   .venv-mlflow        tests/mlflow/requirements.txt (MLflow): the registry tests
 #
-# usage: tests/venv.sh [-v] [--print-python]
-#   -v               say what is happening even when nothing needs doing, show pip's output
-#   --print-python   print the venv's python path on stdout at the end
+# Idempotent: a stamp file (VENV/.requirements.sha256) records the hash of the requirements that
+# were installed; when it matches, nothing is done. Concurrent callers wait for each other.
+#
+# usage: tests/venv.sh [-v] [--print-python] [VENV REQUIREMENTS]
+#   VENV REQUIREMENTS  paths relative to the repo (default: .venv tests/requirements.txt)
+#   -v                 say what is happening even when nothing needs doing, show pip's output
+#   --print-python     print the venv's python path on stdout at the end
 #
 # Environment: PYTHON (default python3) is the interpreter the venv is made from.
 set -euo pipefail
 
 verbose=0
 print_python=0
+positional=()
 for arg in "$@"; do
     case "$arg" in
         -v|--verbose) verbose=1 ;;
@@ -22,18 +30,32 @@ for arg in "$@"; do
             awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"
             exit 0
             ;;
-        *)
-            echo "venv.sh: unknown argument '$arg' (expected -v or --print-python)" >&2
+        -*)
+            echo "venv.sh: unknown option '$arg' (expected -v or --print-python)" >&2
             exit 2
             ;;
+        *) positional+=("$arg") ;;
     esac
 done
+case "${#positional[@]}" in
+    0) positional=(.venv tests/requirements.txt) ;;
+    2) ;;
+    *)
+        echo "venv.sh: give both VENV and REQUIREMENTS, or neither" >&2
+        exit 2
+        ;;
+esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="$root/.venv"
-req="$root/tests/requirements.txt"
+venv="$root/${positional[0]}"
+req_name="${positional[1]}"
+req="$root/$req_name"
 stamp="$venv/.requirements.sha256"
 py="$venv/bin/python"
+if [[ ! -f "$req" ]]; then
+    echo "venv.sh: no requirements file $req" >&2
+    exit 2
+fi
 
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 
@@ -49,7 +71,7 @@ finish() {
 }
 
 if up_to_date; then
-    (( verbose )) && echo "venv.sh: $venv is up to date with tests/requirements.txt" >&2
+    (( verbose )) && echo "venv.sh: $venv is up to date with $req_name" >&2
     finish
 fi
 
@@ -60,7 +82,7 @@ if command -v flock > /dev/null 2>&1; then
     exec 9> "$venv/.lock"
     flock 9
     if up_to_date; then
-        (( verbose )) && echo "venv.sh: $venv is up to date with tests/requirements.txt" >&2
+        (( verbose )) && echo "venv.sh: $venv is up to date with $req_name" >&2
         finish
     fi
 fi
@@ -71,18 +93,20 @@ if ! command -v "$base_python" > /dev/null 2>&1; then
     exit 1
 fi
 
-echo "venv.sh: installing tests/requirements.txt into $venv (this takes a minute) ..." >&2
+echo "venv.sh: installing $req_name into $venv (this takes a minute) ..." >&2
 
 rm -f "$stamp"
 log="$venv/.pip.log"
 
-# A venv whose interpreter is gone or broken (e.g. the base python was upgraded) is rebuilt.
-if [[ -e "$py" ]] && ! "$py" -c 'import sys' > /dev/null 2>&1; then
+# A venv whose interpreter is gone or broken (e.g. the base python was upgraded), or that has no
+# pip (an earlier `python3 -m venv` without python3-venv), is rebuilt.
+if [[ -e "$py" ]] && ! "$py" -m pip --version > /dev/null 2>&1; then
     find "$venv" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
 fi
 if [[ ! -x "$py" ]]; then
     if ! "$base_python" -m venv "$venv" > "$log" 2>&1; then
         cat "$log" >&2
+        find "$venv" -mindepth 1 -maxdepth 1 ! -name .lock ! -name .pip.log -exec rm -rf {} +
         echo "venv.sh: '$base_python -m venv' failed; on Debian install the venv module: apt-get install python3-venv" >&2
         exit 1
     fi

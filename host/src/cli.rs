@@ -35,6 +35,12 @@ pub enum Command {
         /// Report options.
         #[command(flatten)]
         run: RunArgs,
+        /// After the gate, log the verdict, metrics and reports to the candidate's MLflow run and,
+        /// when the verdict is promote and every input verifies, point this registry alias (e.g.
+        /// `champion`) at the candidate's version. The candidate (the first model) must come from
+        /// the registry (`models:/...`).
+        #[arg(long, value_name = "ALIAS")]
+        promote: Option<String>,
     },
     /// Run the bundled breast-cancer example gate (promotes a stronger candidate over its baseline).
     Demo {
@@ -151,7 +157,15 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Check { policy, run } => check(&policy, &run).map(ExitCode::from),
+        Command::Check { policy, run, promote: None } => check(&policy, &run).map(ExitCode::from),
+        Command::Check { policy, run, promote: Some(alias) } => {
+            let started = (SystemTime::now(), Instant::now());
+            let policy = Policy::load(&policy)?;
+            let candidate = crate::promote::check_candidate(&policy, &alias)?;
+            let done = gate_and_report(policy, &run, started)?;
+            crate::promote::promote(&done, &candidate, &alias)?;
+            Ok(ExitCode::from(done.verdict))
+        }
         Command::Demo { run } => {
             let dir = crate::demo::extract()?;
             let verdict = check(&dir.path().join("gate.toml"), &run);
@@ -164,7 +178,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plugin { command: PluginCommand::Test { file, policy, check: id, config, run } } => {
             let started = (SystemTime::now(), Instant::now());
             let policy = plugin_test_policy(&file, &policy, id.as_deref(), config.as_deref())?;
-            gate_and_report(policy, &run, started).map(ExitCode::from)
+            gate_and_report(policy, &run, started).map(|d| ExitCode::from(d.verdict))
         }
     }
 }
@@ -172,11 +186,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Runs a gate and writes its reports; returns the verdict.
 pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
     let started = (SystemTime::now(), Instant::now());
-    gate_and_report(Policy::load(policy_path)?, args, started)
+    gate_and_report(Policy::load(policy_path)?, args, started).map(|d| d.verdict)
 }
 
-/// Runs a loaded policy and writes its reports; returns the verdict.
-fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (SystemTime, Instant)) -> anyhow::Result<Verdict> {
+/// A finished gate: its run, verdict, and every report rendered (written where asked).
+pub struct Done {
+    /// The run.
+    pub run: gate::GateRun,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The JSON report, whether or not `--json` asked for it.
+    pub json: Vec<u8>,
+    /// Every other report rendered: (file name for an artifact store, content).
+    pub others: Vec<(&'static str, Vec<u8>)>,
+}
+
+/// Runs a loaded policy and writes its reports.
+fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (SystemTime, Instant)) -> anyhow::Result<Done> {
     let opts = GateOptions {
         jobs: args.jobs.map(usize::from),
         onnxruntime: args.onnxruntime.clone(),
@@ -192,24 +218,27 @@ fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (Syste
     let verdict = Verdict::of(&run.checks);
     let total = started.elapsed();
     // Render every report before writing any, so that a failure leaves none half-done.
-    let mut files: Vec<(&PathBuf, Vec<u8>)> = Vec::new();
-    if let Some(path) = &args.json {
-        let mut bytes = serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
-        bytes.push(b'\n');
-        files.push((path, bytes));
-    }
-    if let Some(path) = &args.junit {
-        files.push((path, report::junit::render(&run, verdict, total).into_bytes()));
-    }
-    if let Some(path) = &args.html {
-        files.push((path, report::html::render(&run, verdict).into_bytes()));
-    }
+    let mut json_bytes = serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
+    json_bytes.push(b'\n');
     let markdown = report::markdown::render(&run, verdict);
-    if let Some(path) = &args.markdown {
-        files.push((path, markdown.clone().into_bytes()));
+    let mut others: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    let mut files: Vec<(&PathBuf, &[u8])> = Vec::new();
+    if let Some(path) = &args.json {
+        files.push((path, &json_bytes));
     }
+    if args.junit.is_some() {
+        others.push(("junit.xml", report::junit::render(&run, verdict, total).into_bytes()));
+    }
+    if args.html.is_some() {
+        others.push(("report.html", report::html::render(&run, verdict).into_bytes()));
+    }
+    if args.markdown.is_some() {
+        others.push(("summary.md", markdown.clone().into_bytes()));
+    }
+    let paths = [&args.junit, &args.html, &args.markdown].into_iter().flatten();
+    files.extend(paths.zip(&others).map(|(p, (_, bytes))| (p, bytes.as_slice())));
     for (path, bytes) in files {
-        report::write_atomic(path, &bytes)?;
+        report::write_atomic(path, bytes)?;
     }
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
         for line in report::markdown::annotations(&run) {
@@ -231,7 +260,7 @@ fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (Syste
     } else {
         print!("{}", terminal::render(&run, verdict, color));
     }
-    Ok(verdict)
+    Ok(Done { run, verdict, json: json_bytes, others })
 }
 
 /// `plugin new`: writes the project and says what to do next.

@@ -24,6 +24,16 @@ pub const FILES: &[(&str, &[u8])] = example![
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// Creates a fresh, empty directory `modelgate-PREFIX-PID-N` in the system's temporary directory.
+    pub fn new(prefix: &str) -> anyhow::Result<TempDir> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("modelgate-{prefix}-{}-{nanos}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(TempDir(path))
+    }
+
     /// Its path.
     pub fn path(&self) -> &Path {
         &self.0
@@ -38,8 +48,7 @@ impl Drop for TempDir {
 
 /// Writes the example to a fresh temporary directory.
 pub fn extract() -> anyhow::Result<TempDir> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let dir = TempDir(std::env::temp_dir().join(format!("modelgate-demo-{}-{nanos}", std::process::id())));
+    let dir = TempDir::new("demo")?;
     for (rel, bytes) in FILES {
         let p = dir.0.join(rel);
         std::fs::create_dir_all(p.parent().expect("relative paths have a parent"))

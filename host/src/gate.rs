@@ -43,10 +43,13 @@ pub struct GateOptions {
 /// A file the verdict depends on.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct InputFile {
-    /// Path as resolved.
+    /// Path as resolved (`models:/NAME/VERSION` for a model from the registry).
     pub path: String,
     /// sha256, hex.
     pub sha256: String,
+    /// Where a model came from in the MLflow registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<crate::registry::RegistryModel>,
 }
 
 /// A loaded dataset as reported.
@@ -141,6 +144,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
     }
     let mut features = Vec::new();
     let mut models = Vec::new();
+    let mut registry_models: Vec<(String, crate::registry::RegistryModel)> = Vec::new();
     if let Some(task) = &spec.task {
         let output_cols: Vec<String> = spec
             .models
@@ -189,12 +193,31 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             }
         }
         let ort = opts.onnxruntime.clone().or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
+        let mut registry: Option<Arc<crate::registry::Client>> = None;
         for (name, m) in &spec.models {
-            let path = m.onnx.as_ref().map(|p| policy.resolve(p));
+            let reference = m.onnx.as_ref().and_then(|p| p.to_str()).filter(|p| crate::registry::is_registry_uri(p));
+            let (path, downloaded) = match reference {
+                Some(uri) => {
+                    let client = match &registry {
+                        Some(c) => c.clone(),
+                        None => registry.insert(Arc::new(crate::registry::Client::new(spec.registry.tracking_uri.as_deref())?)).clone(),
+                    };
+                    let (uri, model_name) = (uri.to_string(), name.clone());
+                    let (file, info) = tokio::task::spawn_blocking(move || download_model(&client, &uri, &model_name))
+                        .await
+                        .map_err(|e| anyhow!("registry client crashed: {e}"))?
+                        .with_context(|| format!("model `{name}` (models.{name}.onnx)"))?;
+                    registry_models.push((name.clone(), info));
+                    (Some(file.path().join("model.onnx")), Some(file))
+                }
+                None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
+            };
             let (name, m, features, tv, ort, kind) = (name.clone(), m.clone(), features.clone(), target_values.clone(), ort.clone(), task.kind);
             let model = tokio::task::spawn_blocking(move || Model::load(&name, &m, path, kind, &features, tv.as_deref(), ort.as_deref()))
                 .await
                 .map_err(|e| anyhow!("model loader crashed: {e}"))??;
+            // ONNX Runtime has read the file: the download is not needed any more.
+            drop(downloaded);
             models.push(Arc::new(model));
         }
     }
@@ -287,7 +310,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         .collect();
     Ok(GateRun {
         name: spec.name.clone(),
-        policy: InputFile { path: policy.path.display().to_string(), sha256: policy_sha },
+        policy: InputFile { path: policy.path.display().to_string(), sha256: policy_sha, registry: None },
         datasets: datasets
             .iter()
             .map(|d| {
@@ -303,13 +326,38 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         models: models
             .iter()
             .map(|m| {
-                let file = m.path.as_ref().map(|p| InputFile { path: p.display().to_string(), sha256: m.sha256.clone().unwrap_or_default() });
+                let registry = registry_models.iter().find(|(n, _)| n == &m.name).map(|(_, r)| r.clone());
+                let path = |p: &PathBuf| registry.as_ref().map_or_else(|| p.display().to_string(), |r| r.pinned_uri());
+                let file = m.path.as_ref().map(|p| InputFile { path: path(p), sha256: m.sha256.clone().unwrap_or_default(), registry: registry.clone() });
                 (m.name.clone(), file)
             })
             .collect(),
         plugins,
         checks,
     })
+}
+
+/// Resolves a `models:/` reference and downloads the version's ONNX file into a fresh temporary
+/// directory (as `model.onnx`), removed when the returned guard is dropped.
+fn download_model(client: &crate::registry::Client, uri: &str, model: &str) -> anyhow::Result<(crate::demo::TempDir, crate::registry::RegistryModel)> {
+    let reference = crate::registry::parse(uri)?;
+    let version = client.resolve(&reference)?;
+    let (bytes, artifact) = client.download_onnx(&version)?;
+    let dir = crate::demo::TempDir::new(&format!("registry-{model}"))?;
+    let file = dir.path().join("model.onnx");
+    std::fs::write(&file, &bytes).with_context(|| format!("cannot write the downloaded model to {}", file.display()))?;
+    let info = crate::registry::RegistryModel {
+        tracking_uri: client.uri().to_string(),
+        name: reference.name.clone(),
+        version: version["version"].as_str().unwrap_or_default().to_string(),
+        alias: match reference.selector {
+            crate::registry::Selector::Alias(a) => Some(a),
+            crate::registry::Selector::Version(_) => None,
+        },
+        run_id: version["run_id"].as_str().filter(|r| !r.is_empty()).map(str::to_string),
+        artifact,
+    };
+    Ok((dir, info))
 }
 
 fn plural(n: usize, word: &str) -> String {

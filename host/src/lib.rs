@@ -9,6 +9,8 @@ pub mod demo;
 pub mod gate;
 pub mod model;
 pub mod policy;
+pub mod promote;
+pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod scaffold;

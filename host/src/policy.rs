@@ -72,6 +72,18 @@ pub struct PolicySpec {
     /// Host settings: sandbox limits, ONNX Runtime location.
     #[serde(default)]
     pub runtime: RuntimeSpec,
+    /// The MLflow registry that `models:/...` references resolve through.
+    #[serde(default)]
+    pub registry: RegistrySpec,
+}
+
+/// `[registry]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrySpec {
+    /// The MLflow tracking server (default: `MLFLOW_TRACKING_URI`).
+    #[serde(default)]
+    pub tracking_uri: Option<String>,
 }
 
 /// The task type.
@@ -198,7 +210,8 @@ impl<'de> Deserialize<'de> for DatasetSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
-    /// ONNX file (relative to the policy).
+    /// ONNX file (relative to the policy), or an MLflow registry reference: `models:/NAME@ALIAS`
+    /// or `models:/NAME/VERSION`.
     #[serde(default)]
     pub onnx: Option<PathBuf>,
     /// Column holding the model's predictions, for models the gate cannot run.
@@ -396,6 +409,9 @@ impl PolicySpec {
                     ))
                 }
                 _ => {}
+            }
+            if let Some(uri) = m.onnx.as_ref().and_then(|p| p.to_str()).filter(|p| crate::registry::is_registry_uri(p)) {
+                crate::registry::parse(uri).map_err(|e| format!("at key `models.{name}.onnx`: {e}"))?;
             }
             if let (Some(p), Some(c)) = (&m.probabilities, &m.classes) {
                 if p.len() != c.len() {

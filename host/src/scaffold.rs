@@ -36,7 +36,7 @@ const PYTHON_TEMPLATE: &[(&str, &str)] =
     embed!("templates/python": "app.py", "checks.py", "test_checks.py", "build.sh", "README.md");
 
 /// The componentize-py release Python plugins are built with (also pinned by
-/// examples/plugins/componentize-py.sh).
+/// examples/plugins/requirements.txt).
 pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 
 /// The guest SDK's sources, vendored into Rust projects under `vendor/modelgate-sdk`.

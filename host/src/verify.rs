@@ -23,8 +23,10 @@ pub struct Finding {
     pub path: String,
     /// The digest the report recorded.
     pub recorded: String,
-    /// The digest on disk now, or None if the file cannot be read.
+    /// The digest on disk (or in the registry) now, or None if the file cannot be read.
     pub actual: Option<String>,
+    /// Why it cannot be read, when that is known.
+    pub note: Option<String>,
 }
 
 impl Finding {
@@ -37,11 +39,31 @@ impl Finding {
 fn entry(what: String, v: &Value) -> anyhow::Result<Finding> {
     let path = v["path"].as_str().with_context(|| format!("{what}: no `path` in the report"))?.to_string();
     let recorded = v["sha256"].as_str().with_context(|| format!("{what}: no `sha256` in the report"))?.to_string();
-    let actual = match path.strip_prefix("builtin:") {
-        Some(name) => builtins::get(name).map(crate::data::sha256_bytes),
-        None => sha256_file(Path::new(&path)).ok(),
+    let (actual, note) = if v["registry"].is_object() {
+        match registry_sha256(&v["registry"]) {
+            Ok(sha) => (Some(sha), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        }
+    } else {
+        match path.strip_prefix("builtin:") {
+            Some(name) => (builtins::get(name).map(crate::data::sha256_bytes), None),
+            None => (sha256_file(Path::new(&path)).ok(), None),
+        }
     };
-    Ok(Finding { what, path, recorded, actual })
+    Ok(Finding { what, path, recorded, actual, note })
+}
+
+/// Downloads the model version a report names from its registry again and hashes it.
+fn registry_sha256(r: &Value) -> anyhow::Result<String> {
+    let field = |k: &str| r[k].as_str().with_context(|| format!("the report's registry entry has no `{k}`"));
+    let client = crate::registry::Client::new(Some(field("tracking_uri")?))?;
+    let reference = crate::registry::ModelRef {
+        name: field("name")?.to_string(),
+        selector: crate::registry::Selector::Version(field("version")?.to_string()),
+    };
+    let version = client.resolve(&reference)?;
+    let (bytes, _) = client.download_onnx(&version)?;
+    Ok(crate::data::sha256_bytes(&bytes))
 }
 
 /// Every input of a report, re-hashed.
@@ -76,8 +98,9 @@ pub fn verify(report_path: &Path) -> anyhow::Result<bool> {
             (None, _) => "MISSING".to_string(),
             (Some(_), false) => "CHANGED".to_string(),
         };
-        let detail = match &f.actual {
-            Some(a) if !f.matches() => format!(" (sha256 now {}…, the report says {}…)", &a[..12], &f.recorded[..12.min(f.recorded.len())]),
+        let detail = match (&f.actual, &f.note) {
+            (Some(a), _) if !f.matches() => format!(" (sha256 now {}…, the report says {}…)", &a[..12], &f.recorded[..12.min(f.recorded.len())]),
+            (None, Some(note)) => format!(" ({note})"),
             _ => String::new(),
         };
         println!("{state}  {:<width$}  {}{detail}", f.what, f.path);

@@ -4,6 +4,7 @@
 mod adversarial;
 mod bad_inputs;
 mod ci_examples;
+mod registry;
 mod support;
 mod third_party;
 

@@ -101,15 +101,15 @@ fn pinned_gate(project: &Path, wasm: &Path, sha256: &str) -> Gate {
     ))
 }
 
-/// componentize-py (pinned by examples/plugins/componentize-py.sh, installed into
+/// componentize-py (pinned in examples/plugins/requirements.txt, installed into
 /// .venv-componentize on first use) — the same release `plugin new --lang python` pins.
 fn componentize_py() -> PathBuf {
     static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     EXE.get_or_init(|| {
         let script = root().join("examples/plugins/componentize-py.sh");
-        let pinned = std::fs::read_to_string(&script).unwrap();
-        let want = format!("version=\"{}\"", modelgate::scaffold::COMPONENTIZE_PY_VERSION);
-        assert!(pinned.contains(&want), "componentize-py.sh and scaffold::COMPONENTIZE_PY_VERSION pin the same release ({want})");
+        let pinned = std::fs::read_to_string(root().join("examples/plugins/requirements.txt")).unwrap();
+        let want = format!("componentize-py=={}", modelgate::scaffold::COMPONENTIZE_PY_VERSION);
+        assert!(pinned.lines().any(|l| l == want), "examples/plugins/requirements.txt and scaffold::COMPONENTIZE_PY_VERSION pin the same release ({want})");
         run_in(&root(), script.to_str().unwrap(), &["--version"], &[]);
         root().join(".venv-componentize/bin/componentize-py")
     })

@@ -1109,7 +1109,7 @@ mod tests {
         let perf = serde_json::json!({"models": {"candidate": {"confusion_matrix": {"labels": ["0", "1"], "matrix": [[5, 1], [0, 4]]}}}});
         GateRun {
             name: "demo & co".into(),
-            policy: InputFile { path: "gate.toml".into(), sha256: "ab".repeat(32) },
+            policy: InputFile { path: "gate.toml".into(), sha256: "ab".repeat(32), registry: None },
             datasets: vec![("current".into(), DatasetInput { path: "cur.csv".into(), sha256: "cd".repeat(32), rows: 8, columns: 2 })],
             models: vec![("candidate".into(), None)],
             plugins: vec![("perf".into(), PluginInput { path: "builtin:performance".into(), sha256: "ef".repeat(32), name: "performance".into(), version: "0.1.0".into(), wit_version: "0.1.0".into() })],
