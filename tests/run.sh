@@ -50,6 +50,8 @@ case "${1:-}" in
         test_tools
         # The registry tests run a real MLflow server (pinned, its own venv; --no-deps: see the file).
         PIP_NO_DEPS=1 tests/venv.sh .venv-mlflow tests/mlflow/requirements.txt
+        # The data-version tests write .dvc and dvc.lock files with real DVC (pinned, its own venv).
+        tests/venv.sh .venv-dvc tests/dvc/requirements.txt
         # Guest code (SDK, metric math) runs natively in unit tests.
         (cd plugins && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
         # Host unit tests and the end-to-end tests of the real binary.

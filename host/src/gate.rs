@@ -63,6 +63,9 @@ pub struct DatasetInput {
     pub rows: usize,
     /// Columns.
     pub columns: usize,
+    /// The DVC entry that tracks the file, checked against it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dvc: Option<crate::dvc::DvcEntry>,
 }
 
 /// A plugin as reported.
@@ -131,11 +134,18 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
     let mut loads = Vec::new();
     for (name, d) in &spec.datasets {
         let (name, path, format) = (name.clone(), policy.resolve(&d.path), d.format);
-        loads.push(tokio::task::spawn_blocking(move || Dataset::load(&name, &path, format)));
+        loads.push(tokio::task::spawn_blocking(move || {
+            // A DVC-tracked file must be the tracked version before anything reads it.
+            let dvc = crate::dvc::check(&name, &path)?;
+            Dataset::load(&name, &path, format).map(|d| (d, dvc))
+        }));
     }
     let mut datasets = Vec::new();
+    let mut dvc_entries = Vec::new();
     for l in loads {
-        datasets.push(Arc::new(l.await.map_err(|e| anyhow!("dataset loader crashed: {e}"))??));
+        let (d, dvc) = l.await.map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
+        datasets.push(Arc::new(d));
+        dvc_entries.push(dvc);
     }
 
     // 2. Task, features and models.
@@ -313,12 +323,14 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         policy: InputFile { path: policy.path.display().to_string(), sha256: policy_sha, registry: None },
         datasets: datasets
             .iter()
-            .map(|d| {
+            .zip(dvc_entries)
+            .map(|(d, dvc)| {
                 let input = DatasetInput {
                     path: d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
                     sha256: d.sha256.clone().unwrap_or_default(),
                     rows: d.rows(),
                     columns: d.df.width(),
+                    dvc,
                 };
                 (d.name.clone(), input)
             })

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod data;
 pub mod demo;
+pub mod dvc;
 pub mod gate;
 pub mod model;
 pub mod policy;

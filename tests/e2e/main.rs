@@ -3,6 +3,7 @@
 
 mod adversarial;
 mod bad_inputs;
+mod dvc;
 mod ci_examples;
 mod registry;
 mod support;

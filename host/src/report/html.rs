@@ -1110,7 +1110,7 @@ mod tests {
         GateRun {
             name: "demo & co".into(),
             policy: InputFile { path: "gate.toml".into(), sha256: "ab".repeat(32), registry: None },
-            datasets: vec![("current".into(), DatasetInput { path: "cur.csv".into(), sha256: "cd".repeat(32), rows: 8, columns: 2 })],
+            datasets: vec![("current".into(), DatasetInput { path: "cur.csv".into(), sha256: "cd".repeat(32), rows: 8, columns: 2, dvc: None })],
             models: vec![("candidate".into(), None)],
             plugins: vec![("perf".into(), PluginInput { path: "builtin:performance".into(), sha256: "ef".repeat(32), name: "performance".into(), version: "0.1.0".into(), wit_version: "0.1.0".into() })],
             checks: vec![
