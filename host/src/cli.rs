@@ -136,6 +136,10 @@ pub struct RunArgs {
     /// Do not read or write the compiled-plugin cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Print where the time went (loading each dataset and model, compiling each plugin, each
+    /// check, each model's predictions) on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Parses arguments, runs, and maps the result to the exit-code contract. Errors are printed with
@@ -259,6 +263,9 @@ fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (Syste
         println!("{}", terminal::verdict_line(&run, verdict, color));
     } else {
         print!("{}", terminal::render(&run, verdict, color));
+    }
+    if args.timings {
+        eprint!("{}", terminal::timings(&run, started.elapsed()));
     }
     Ok(Done { run, verdict, json: json_bytes, others })
 }

@@ -169,6 +169,8 @@ pub struct Dataset {
     pub sha256: Option<String>,
     /// The data.
     pub df: DataFrame,
+    /// Column statistics already computed: every check asks for the same ones.
+    stats_cache: std::sync::Mutex<std::collections::HashMap<String, ColumnStats>>,
 }
 
 /// Infers a file's format from its extension.
@@ -242,12 +244,12 @@ impl Dataset {
         if df.height() == 0 {
             bail!("{} has a header but no rows; the gate needs data to decide: check `datasets.{name}`", what());
         }
-        Ok(Dataset { name: name.to_string(), path: Some(path.to_path_buf()), sha256: Some(sha256), df })
+        Ok(Dataset { name: name.to_string(), path: Some(path.to_path_buf()), sha256: Some(sha256), df, stats_cache: Default::default() })
     }
 
     /// Wraps a frame computed by the host (e.g. predictions).
     pub fn from_frame(name: impl Into<String>, df: DataFrame) -> Dataset {
-        Dataset { name: name.into(), path: None, sha256: None, df }
+        Dataset { name: name.into(), path: None, sha256: None, df, stats_cache: Default::default() }
     }
 
     /// Number of rows.
@@ -312,25 +314,42 @@ impl Dataset {
         Ok(v)
     }
 
-    /// Summary statistics of a column.
+    /// Summary statistics of a column (computed once per column, then cached).
     pub fn stats(&self, column: &str) -> Result<ColumnStats, CallError> {
+        if let Some(st) = self.stats_cache.lock().unwrap_or_else(|p| p.into_inner()).get(column) {
+            return Ok(st.clone());
+        }
+        let st = self.compute_stats(column)?;
+        self.stats_cache.lock().unwrap_or_else(|p| p.into_inner()).insert(column.to_string(), st.clone());
+        Ok(st)
+    }
+
+    fn compute_stats(&self, column: &str) -> Result<ColumnStats, CallError> {
         let s = self.series(column)?;
+        let numeric = ColumnType::of(s.dtype()).is_numeric();
         let mut st = ColumnStats {
             rows: s.len() as u64,
             null_count: s.null_count() as u64,
-            unique_count: {
+            unique_count: if numeric {
+                0 // counted below, by hashing
+            } else {
                 let non_null = s.drop_nulls();
                 non_null.n_unique().map_err(CallError::failed)? as u64
             },
             ..Default::default()
         };
-        if !ColumnType::of(s.dtype()).is_numeric() {
+        if !numeric {
             return Ok(st);
         }
         let ca = self.numeric(column)?;
+        // Distinct values by their bits (-0.0 as 0.0, every NaN as one), as polars' n_unique
+        // counts them, without sorting.
+        let mut distinct: std::collections::HashSet<u64, std::hash::BuildHasherDefault<MixHasher>> =
+            std::collections::HashSet::with_capacity_and_hasher(1024, Default::default());
         let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for x in ca.iter().flatten() {
+            distinct.insert(if x.is_nan() { f64::NAN.to_bits() } else { (x + 0.0).to_bits() });
             if x.is_nan() {
                 st.nan_count += 1;
             } else if x.is_infinite() {
@@ -345,6 +364,7 @@ impl Dataset {
                 hi = hi.max(x);
             }
         }
+        st.unique_count = distinct.len() as u64;
         if n > 0 {
             st.min = Some(lo);
             st.max = Some(hi);
@@ -405,40 +425,95 @@ impl Dataset {
         Ok(out)
     }
 
-    /// Rows equal to an earlier row over `columns` (all when empty), as pandas' `duplicated().sum()`.
-    /// Rows are compared by a 128-bit hash of their values rendered as text (null and NaN each equal
-    /// themselves); a false match needs a 128-bit collision.
+    /// Rows equal to an earlier row over `columns` (all when empty), as pandas' `duplicated().sum()`:
+    /// null equals null, NaN equals NaN, -0.0 equals 0.0. Each row gets a 128-bit hash of its
+    /// values, built column by column (native values, no text rendering); a false match needs a
+    /// 128-bit collision.
     pub fn duplicate_rows(&self, columns: &[String]) -> Result<u64, CallError> {
         let names: Vec<String> = if columns.is_empty() { self.column_names() } else { columns.to_vec() };
-        let mut text = Vec::with_capacity(names.len());
+        let rows = self.rows();
+        let (mut h1, mut h2) = (vec![0x243f_6a88_85a3_08d3u64; rows], vec![0x1319_8a2e_0370_7344u64; rows]);
+        let mut absorb = |i: usize, tag: u64, bits: u64| {
+            h1[i] = mix(mix(h1[i] ^ tag) ^ bits);
+            h2[i] = mix(mix(h2[i] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0) ^ bits.rotate_left(29) ^ 0x082e_fa98_ec4e_6c89);
+        };
         for n in &names {
-            let s = self.series(n)?.cast(&DataType::String).map_err(CallError::failed)?;
-            text.push(s);
-        }
-        let cols: Vec<&StringChunked> = text.iter().map(|s| s.str()).collect::<Result<_, _>>().map_err(CallError::failed)?;
-        let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
-        let mut seen = std::collections::HashSet::with_capacity(self.rows());
-        let mut duplicates = 0u64;
-        for _ in 0..self.rows() {
-            let (mut a, mut b) = (Sha256::new(), 0u64);
-            for it in iters.iter_mut() {
-                match it.next().flatten() {
-                    Some(v) => {
-                        a.update((v.len() as u64).to_le_bytes());
-                        a.update(v.as_bytes());
+            let s = self.series(n)?;
+            let kind = ColumnType::of(s.dtype());
+            match kind {
+                ColumnType::Float => {
+                    let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
+                    for (i, v) in s.f64().map_err(CallError::failed)?.iter().enumerate() {
+                        match v {
+                            None => absorb(i, 0, 0),
+                            Some(x) if x.is_nan() => absorb(i, 2, 0),
+                            Some(x) => absorb(i, 1, (x + 0.0).to_bits()), // -0.0 + 0.0 is 0.0
+                        }
                     }
-                    None => a.update(u64::MAX.to_le_bytes()),
                 }
-                b += 1;
-            }
-            a.update(b.to_le_bytes());
-            let digest = a.finalize();
-            let key = u128::from_le_bytes(digest[..16].try_into().expect("sha256 has 32 bytes"));
-            if !seen.insert(key) {
-                duplicates += 1;
+                ColumnType::Integer | ColumnType::Boolean => {
+                    let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
+                    for (i, v) in s.i64().map_err(CallError::failed)?.iter().enumerate() {
+                        match v {
+                            None => absorb(i, 0, 0),
+                            Some(x) => absorb(i, 1, x as u64),
+                        }
+                    }
+                }
+                _ => {
+                    let s = s.cast(&DataType::String).map_err(CallError::failed)?;
+                    for (i, v) in s.str().map_err(CallError::failed)?.iter().enumerate() {
+                        match v {
+                            None => absorb(i, 0, 0),
+                            Some(t) => absorb(i, 3 ^ (t.len() as u64) << 8, xxhash_rust::xxh3::xxh3_64(t.as_bytes())),
+                        }
+                    }
+                }
             }
         }
-        Ok(duplicates)
+        let mut keys: Vec<u128> = h1.into_iter().zip(h2).map(|(a, b)| (u128::from(a) << 64) | u128::from(b)).collect();
+        keys.sort_unstable();
+        Ok(keys.windows(2).filter(|w| w[0] == w[1]).count() as u64)
+    }
+
+    /// `scipy.stats.wasserstein_distance` between the finite values of `column` here and of
+    /// `other_column` in `other`: Σ |F_u − F_v| Δ over the sorted union of the values (scipy's
+    /// `_cdf_distance(1, u, v)`), streamed over the two sorted samples with a compensated sum
+    /// (numpy sums the terms pairwise; both are accurate to a few units in the last place).
+    pub fn wasserstein(&self, column: &str, other: &Dataset, other_column: &str) -> Result<f64, CallError> {
+        let (u, v) = std::thread::scope(|s| {
+            let u = s.spawn(|| self.sorted_finite(column));
+            let v = other.sorted_finite(other_column);
+            (u.join().unwrap_or_else(|_| Err(CallError::new(CallErrorKind::Failed, "sorting failed"))), v)
+        });
+        let (u, v) = (u?, v?);
+        for (d, c, values) in [(self, column, &u), (other, other_column, &v)] {
+            if values.is_empty() {
+                return Err(CallError::invalid(format!("column `{c}` of dataset `{}` has no finite value", d.name)));
+            }
+        }
+        let (nu, nv) = (u.len() as f64, v.len() as f64);
+        let (mut i, mut j) = (0usize, 0usize);
+        let (mut sum, mut compensation) = (0.0f64, 0.0f64);
+        let mut prev: Option<f64> = None;
+        while i < u.len() || j < v.len() {
+            let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) { u[i] } else { v[j] };
+            if let Some(p) = prev {
+                // The term of the interval [p, x): the CDFs are those at p.
+                let term = (i as f64 / nu - j as f64 / nv).abs() * (x - p);
+                let t = sum + term;
+                compensation += if sum.abs() >= term.abs() { (sum - t) + term } else { (term - t) + sum };
+                sum = t;
+            }
+            while i < u.len() && u[i] <= x {
+                i += 1;
+            }
+            while j < v.len() && v[j] <= x {
+                j += 1;
+            }
+            prev = Some(x);
+        }
+        Ok(sum + compensation)
     }
 
     fn slice(&self, column: &str, offset: u64, len: u32) -> Result<Series, CallError> {
@@ -747,6 +822,19 @@ mod tests {
         assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
         assert_eq!(d.duplicate_rows(&["a".to_string()]).unwrap(), 3);
         assert_eq!(d.duplicate_rows(&["nope".to_string()]).unwrap_err().kind, CallErrorKind::NoSuchColumn);
+        // pandas: DataFrame({"f": [0.0, -0.0, nan, nan, None, 1.5], "s": ["", "", "a", "a", None, None]})
+        // .duplicated().sum() == 2 (-0.0 == 0.0, NaN == NaN); a null is neither 0, NaN nor "".
+        let df = df!(
+            "f" => [Some(0.0f64), Some(-0.0), Some(f64::NAN), Some(f64::NAN), None, Some(1.5)],
+            "s" => [Some(""), Some(""), Some("a"), Some("a"), None, None],
+        )
+        .unwrap();
+        let d = Dataset::from_frame("t", df);
+        assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
+        assert_eq!(d.duplicate_rows(&["s".to_string()]).unwrap(), 3);
+        // Equal text in different columns is not an equal row: ("ab", "c") vs ("a", "bc").
+        let df = df!("x" => ["ab", "a"], "y" => ["c", "bc"]).unwrap();
+        assert_eq!(Dataset::from_frame("t", df).duplicate_rows(&[]).unwrap(), 0);
     }
 
     #[test]
@@ -765,8 +853,52 @@ mod tests {
     }
 
     #[test]
+    fn wasserstein_matches_scipy_and_skips_non_finite_values() {
+        let t = |u: Vec<Option<f64>>, v: Vec<Option<f64>>| {
+            let a = Dataset::from_frame("a", df!("x" => u).unwrap());
+            let b = Dataset::from_frame("b", df!("y" => v).unwrap());
+            a.wasserstein("x", &b, "y")
+        };
+        // scipy.stats.wasserstein_distance([0, 1, 3], [5, 6, 8]) == 5.0, and the others likewise.
+        assert_eq!(t(vec![Some(0.0), Some(1.0), Some(3.0)], vec![Some(5.0), Some(6.0), Some(8.0)]).unwrap(), 5.0);
+        let w = t(vec![Some(3.4), Some(3.9), Some(7.5), Some(7.8)], vec![Some(4.5), Some(1.4), None, Some(f64::NAN), Some(f64::INFINITY)]).unwrap();
+        assert!((w - 2.7).abs() < 1e-15, "{w}");
+        let w = t(vec![Some(1.0), Some(1.0), Some(1.0), Some(2.0)], vec![Some(1.0), Some(2.0), Some(2.0), Some(2.0), Some(3.5)]).unwrap();
+        assert!((w - 0.85).abs() < 1e-15, "{w}");
+        let e = t(vec![Some(1.0)], vec![None, Some(f64::NAN)]).unwrap_err();
+        assert!(e.message.contains("column `y` of dataset `b` has no finite value"), "{}", e.message);
+        let text = Dataset::from_frame("c", df!("s" => ["a"]).unwrap());
+        assert_eq!(text.wasserstein("s", &text, "s").unwrap_err().kind, CallErrorKind::UnsupportedType);
+    }
+
+    #[test]
     fn value_counts_sorted_by_count_then_value() {
         let vc = ds().value_counts("s", 2).unwrap();
         assert_eq!(vc, vec![("a".to_string(), 3), ("b".to_string(), 1)]);
+    }
+}
+
+/// A 64-bit finaliser (SplitMix64's): every input bit affects every output bit.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A hasher for u64 keys: one [`mix`] per key (std's SipHash is several times slower here).
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = mix(self.0 ^ u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = mix(self.0 ^ v);
     }
 }

@@ -114,6 +114,8 @@ pub struct GateRun {
     pub plugins: Vec<(String, PluginInput)>,
     /// Checks in policy order.
     pub checks: Vec<CheckReport>,
+    /// Where the time went: (depth, what, wall time); depth 0 is a phase, 1 an item of it.
+    pub timings: Vec<(u8, String, Duration)>,
 }
 
 struct PreparedCheck {
@@ -131,22 +133,29 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
 
     // 1. Datasets, loaded in parallel.
     progress.step(format!("loading {}", plural(spec.datasets.len(), "dataset")));
+    let mut timings: Vec<(u8, String, Duration)> = Vec::new();
+    let phase_started = Instant::now();
     let mut loads = Vec::new();
     for (name, d) in &spec.datasets {
         let (name, path, format) = (name.clone(), policy.resolve(&d.path), d.format);
         loads.push(tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
             // A DVC-tracked file must be the tracked version before anything reads it.
             let dvc = crate::dvc::check(&name, &path)?;
-            Dataset::load(&name, &path, format).map(|d| (d, dvc))
+            Dataset::load(&name, &path, format).map(|d| (d, dvc, started.elapsed()))
         }));
     }
     let mut datasets = Vec::new();
     let mut dvc_entries = Vec::new();
     for l in loads {
-        let (d, dvc) = l.await.map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
+        let (d, dvc, took) = l.await.map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
+        timings.push((1, format!("dataset `{}` ({} rows × {} columns)", d.name, d.rows(), d.df.width()), took));
         datasets.push(Arc::new(d));
         dvc_entries.push(dvc);
     }
+    timings.insert(0, (0, "load datasets (in parallel)".into(), phase_started.elapsed()));
+    let phase_started = Instant::now();
+    let models_at = timings.len();
 
     // 2. Task, features and models.
     if !spec.models.is_empty() {
@@ -222,18 +231,26 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
                 }
                 None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
             };
+            let started = Instant::now();
             let (name, m, features, tv, ort, kind) = (name.clone(), m.clone(), features.clone(), target_values.clone(), ort.clone(), task.kind);
             let model = tokio::task::spawn_blocking(move || Model::load(&name, &m, path, kind, &features, tv.as_deref(), ort.as_deref()))
                 .await
                 .map_err(|e| anyhow!("model loader crashed: {e}"))??;
             // ONNX Runtime has read the file: the download is not needed any more.
+            let from = if downloaded.is_some() { " (from the registry)" } else { "" };
             drop(downloaded);
+            timings.push((1, format!("model `{}`{from}", model.name), started.elapsed()));
             models.push(Arc::new(model));
         }
+    }
+    if !spec.models.is_empty() {
+        timings.insert(models_at, (0, "load models".into(), phase_started.elapsed()));
     }
 
     // 3. Plugins: resolve, pin, compile — all before anything runs.
     progress.step(format!("preparing {}", plural(spec.checks.len(), "plugin")));
+    let phase_started = Instant::now();
+    let plugins_at = timings.len();
     let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
     let mut prepared = Vec::new();
     let mut plugin_inputs: Vec<(String, String, String)> = Vec::new();
@@ -241,6 +258,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         let (bytes, shown) = resolve_plugin(policy, &c.plugin)
             .with_context(|| format!("check `{}` (checks[{index}].plugin)", c.id))?;
         let sha = crate::data::sha256_bytes(&bytes);
+        let bytes_len = bytes.len();
         if let Some(pin) = &c.sha256 {
             if !pin.eq_ignore_ascii_case(&sha) {
                 bail!(
@@ -251,6 +269,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             }
         }
         let what = format!("plugin {shown} (check `{}`)", c.id);
+        let started = Instant::now();
         let pre = {
             let rt = rt.clone();
             let sha = sha.clone();
@@ -263,9 +282,13 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             timeout: Duration::from_secs_f64(c.timeout_s.unwrap_or(spec.runtime.timeout_s)),
             fuel: c.fuel.or(spec.runtime.fuel),
         };
+        timings.push((1, format!("plugin {shown} ({} KB)", bytes_len.div_ceil(1024)), started.elapsed()));
         plugin_inputs.push((c.id.clone(), shown, sha));
         prepared.push(PreparedCheck { index, pre, config_json, limits });
     }
+
+    timings.insert(plugins_at, (0, "prepare plugins (compile, or load from the cache)".into(), phase_started.elapsed()));
+    let phase_started = Instant::now();
 
     // 4. Run the checks concurrently, each in a fresh store on a blocking thread.
     progress.step(format!("running {}", plural(spec.checks.len(), "check")));
@@ -307,6 +330,15 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
     }
 
     progress.finish();
+    timings.push((0, format!("run checks ({jobs} at a time)"), phase_started.elapsed()));
+    for c in &checks {
+        timings.push((1, format!("check `{}`", c.id), c.duration));
+    }
+    for m in &models {
+        for (dataset, took) in m.predict_times() {
+            timings.push((1, format!("predictions of `{}` on `{dataset}` (inside the checks)", m.name), took));
+        }
+    }
     let plugins = plugin_inputs
         .into_iter()
         .zip(&checks)
@@ -346,6 +378,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             .collect(),
         plugins,
         checks,
+        timings,
     })
 }
 

@@ -155,6 +155,8 @@ pub struct Model {
     /// What produces the predictions.
     pub source: Source,
     predictions: Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Dataset>, CallError>>>>>,
+    /// How long each dataset's predictions took, in the order computed (for `--timings`).
+    predict_times: Mutex<Vec<(String, std::time::Duration)>>,
 }
 
 impl std::fmt::Debug for Model {
@@ -230,6 +232,7 @@ impl Model {
             features: features.to_vec(),
             source,
             predictions: Mutex::new(HashMap::new()),
+            predict_times: Mutex::new(Vec::new()),
         })
     }
 
@@ -254,7 +257,18 @@ impl Model {
             let mut map = self.predictions.lock().unwrap_or_else(|p| p.into_inner());
             map.entry(data.name.clone()).or_default().clone()
         };
-        cell.get_or_init(|| self.compute_predictions(data).map(Arc::new)).clone()
+        cell.get_or_init(|| {
+            let started = std::time::Instant::now();
+            let out = self.compute_predictions(data).map(Arc::new);
+            self.predict_times.lock().unwrap_or_else(|p| p.into_inner()).push((data.name.clone(), started.elapsed()));
+            out
+        })
+        .clone()
+    }
+
+    /// How long each dataset's predictions took, in the order they were computed.
+    pub fn predict_times(&self) -> Vec<(String, std::time::Duration)> {
+        self.predict_times.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn compute_predictions(&self, data: &Dataset) -> Result<Dataset, CallError> {

@@ -34,7 +34,7 @@ pub mod bindings {
 use bindings::modelgate::plugin::{host, types};
 
 /// The WIT package version this host implements.
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.1.1";
 /// How often the epoch ticker advances.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Most bytes of stdout / stderr kept per check: the first 48 KiB and the last 16 KiB (where a
@@ -874,6 +874,13 @@ impl host::HostTable for HostState {
             return Ok(Err(e));
         }
         Ok(d.duplicate_rows(&columns).map_err(host_error))
+    }
+    fn wasserstein(&mut self, r: Resource<TableRes>, column: String, other: Resource<TableRes>, other_column: String) -> HostResult<f64> {
+        let (d, o) = (self.dataset(&r)?, self.dataset(&other)?);
+        if let Some(e) = [&column, &other_column].into_iter().find_map(|c| check_name(c).err()) {
+            return Ok(Err(e));
+        }
+        Ok(d.wasserstein(&column, &o, &other_column).map_err(host_error))
     }
     fn read_f64(&mut self, r: Resource<TableRes>, column: String, offset: u64, len: u32) -> HostResult<types::F64Chunk> {
         self.with_column(&r, &column, |d| {

@@ -207,12 +207,21 @@ fn a_plugin_built_against_another_wit_major_version_is_refused_before_running() 
     let gate = gate("[[checks]]\nid = \"v2\"\nplugin = \"{dir}/wit_v2_plugin.wasm\"\n");
     let out = gate.check(&[]).expect_code(2);
     assert!(out.stderr.contains("(check `v2`) was built against modelgate:plugin@2.0.0"), "{}", out.stderr);
-    assert!(out.stderr.contains("this modelgate implements @0.1.0 and accepts 0.1.x"), "{}", out.stderr);
+    assert!(out.stderr.contains("this modelgate implements @0.1.1 and accepts 0.1.x"), "{}", out.stderr);
     assert!(!gate.has_report(), "nothing ran");
 
     let wasm = fixture_plugins().join("wit_v2_plugin.wasm");
     let out = modelgate(&["plugin", "inspect", wasm.to_str().unwrap()]).expect_code(2);
-    assert!(out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.0"), "{}", out.stderr);
+    assert!(out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.1"), "{}", out.stderr);
+}
+
+#[test]
+fn a_plugin_built_against_an_earlier_0_1_release_runs() {
+    let gate = gate("[[checks]]\nid = \"old\"\nplugin = \"{dir}/wit_v0_1_0_plugin.wasm\"\n");
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    assert_eq!(check(&report, "old")["status"], "pass");
+    assert_eq!(report["inputs"]["plugins"]["old"]["wit_version"], "0.1.0", "{report}");
 }
 
 #[test]
@@ -223,7 +232,7 @@ fn a_plugin_built_against_a_later_0_1_release_runs() {
     let next = check(&report, "next");
     assert_eq!(next["status"], "pass", "{next}");
     assert_eq!(report["inputs"]["plugins"]["next"]["wit_version"], "0.1.9", "{report}");
-    assert_eq!(report["inputs"]["plugins"]["perf"]["wit_version"], "0.1.0", "{report}");
+    assert_eq!(report["inputs"]["plugins"]["perf"]["wit_version"], modelgate::runtime::WIT_VERSION, "{report}");
     assert_eq!(next["metrics"][0]["value"], 228.0, "{next}");
 
     let wasm = fixture_plugins().join("wit_v0_1_9_plugin.wasm");

@@ -1018,3 +1018,30 @@ fn a_positive_label_the_target_never_holds_is_an_error() {
     assert!(out.stderr.contains("values: 0, 1"), "{}", out.stderr);
     assert!(!gate.has_report());
 }
+
+#[test]
+fn timings_say_where_the_time_went() {
+    let gate = Gate::new(&format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n"));
+    let out = gate.check(&["--timings"]).expect_code(0);
+    for needle in [
+        "timings:",
+        "load datasets (in parallel)",
+        "dataset `current` (228 rows × 31 columns)",
+        "load models",
+        "model `baseline`",
+        "prepare plugins",
+        "plugin builtin:performance (",
+        "check `perf`",
+        "predictions of `candidate` on `current` (inside the checks)",
+        "total (wall, with reports)",
+    ] {
+        assert!(out.stderr.contains(needle), "`{needle}` in:\n{}", out.stderr);
+    }
+    // Every line ends with seconds.
+    for line in out.stderr.lines().skip_while(|l| *l != "timings:").skip(1) {
+        let secs = line.trim_end().strip_suffix(" s").and_then(|l| l.split_whitespace().last()).and_then(|n| n.parse::<f64>().ok());
+        assert!(secs.is_some_and(|s| s >= 0.0), "{line}");
+    }
+    // Without the flag: nothing.
+    assert!(!gate.check(&[]).expect_code(0).stderr.contains("timings:"));
+}

@@ -78,12 +78,20 @@ pub fn fixture_plugins() -> &'static Path {
     DIR.get_or_init(|| {
         // The WIT-version fixtures bind to this release's contract with only the version changed.
         let wit = std::fs::read_to_string(root().join("wit/plugin.wit")).expect("read wit/plugin.wit");
-        let package = "package modelgate:plugin@0.1.0;";
+        let package = format!("package modelgate:plugin@{};", modelgate::runtime::WIT_VERSION);
+        let package = package.as_str();
         assert!(wit.contains(package), "wit/plugin.wit declares {package}");
-        for (dir, version) in [("wit-v2", "2.0.0"), ("wit-v0.1.9", "0.1.9")] {
+        for (dir, version) in [("wit-v2", "2.0.0"), ("wit-v0.1.9", "0.1.9"), ("wit-v0.1.0", "0.1.0")] {
             let dir = root().join("tests/plugins").join(dir);
             std::fs::create_dir_all(&dir).expect("create a WIT fixture directory");
-            let text = wit.replace(package, &format!("package modelgate:plugin@{version};"));
+            let mut text = wit.replace(package, &format!("package modelgate:plugin@{version};"));
+            if version == "0.1.0" {
+                // The contract as 0.1.0 was: without what later releases added.
+                let added = text.find("        /// The first Wasserstein distance").expect("wasserstein in wit/plugin.wit");
+                let end = added + text[added..].find("wasserstein: func").unwrap();
+                let end = end + text[end..].find('\n').unwrap() + 1;
+                text.replace_range(added..end, "");
+            }
             // Rewritten only when it changes, so cargo does not rebuild the fixtures every run.
             if std::fs::read_to_string(dir.join("plugin.wit")).ok().as_deref() != Some(text.as_str()) {
                 std::fs::write(dir.join("plugin.wit"), text).expect("write a WIT fixture");

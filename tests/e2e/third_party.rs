@@ -202,7 +202,7 @@ fn pin_and_gate(project: &Path, wasm: &Path) {
     let info = modelgate(&["plugin", "inspect", wasm.to_str().unwrap(), "--json"]).expect_code(0);
     let info: Value = serde_json::from_str(&info.stdout).unwrap();
     assert_eq!(info["name"], "missing-share");
-    assert_eq!(info["wit_version"], "0.1.0");
+    assert_eq!(info["wit_version"], modelgate::runtime::WIT_VERSION);
     let sha = info["sha256"].as_str().unwrap();
     assert_eq!(sha, modelgate::data::sha256_file(wasm).unwrap());
     let gate = pinned_gate(project, wasm, sha);

@@ -1137,6 +1137,7 @@ mod tests {
                 ),
                 check("evil", Status::Fail, "<script>alert(1)</script><img src=\"x\" onerror='y'>", vec![], None),
             ],
+            timings: Vec::new(),
         }
     }
 

@@ -123,3 +123,20 @@ pub fn render(run: &GateRun, verdict: Verdict, color: bool) -> String {
     let _ = writeln!(out, "\n{}", verdict_line(run, verdict, color));
     out
 }
+
+/// `--timings`: where the gate's time went, one line per phase and item, with the total.
+pub fn timings(run: &GateRun, total: std::time::Duration) -> String {
+    let rows: Vec<(String, f64)> = run
+        .timings
+        .iter()
+        .map(|(depth, what, took)| (format!("{}{what}", "  ".repeat(usize::from(*depth) + 1)), took.as_secs_f64()))
+        .chain(std::iter::once(("  total (wall, with reports)".to_string(), total.as_secs_f64())))
+        .collect();
+    let width = rows.iter().map(|(w, _)| w.chars().count()).max().unwrap_or(0);
+    let mut out = String::from("timings:\n");
+    for (what, secs) in rows {
+        let pad = width - what.chars().count();
+        out.push_str(&format!("{what}{}  {secs:>8.3} s\n", " ".repeat(pad)));
+    }
+    out
+}

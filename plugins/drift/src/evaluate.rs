@@ -24,6 +24,20 @@ pub enum Data {
     },
     /// Text, as counts per category.
     Text(Categories),
+    /// A large numerical column measured by the host (`table.wasserstein`, statistics and
+    /// histograms): only the normed Wasserstein distance is available, no values.
+    Measured {
+        /// Finite reference values.
+        reference_rows: u64,
+        /// Finite current values.
+        current_rows: u64,
+        /// Distinct values of both samples together (a lower bound, above 5).
+        unique: u64,
+        /// Wasserstein distance / max(std of the reference, 0.001).
+        wasserstein_normed: f64,
+        /// The two distributions over Sturges bins, for plots.
+        histogram: Value,
+    },
 }
 
 /// One column to test.
@@ -99,6 +113,8 @@ fn categories(data: &Data) -> Categories {
             ..
         } => Categories::from_sorted(&reference.sorted, &current.sorted, |v| label(*boolean, v)),
         Data::Text(c) => c.clone(),
+        // Only the wasserstein method takes measured data (checked in `test_column`).
+        Data::Measured { .. } => Categories::default(),
     }
 }
 
@@ -129,6 +145,12 @@ pub fn test_column(input: &ColumnInput) -> Result<Outcome, String> {
             methods::union_unique(&reference.sorted, &current.sorted) as u64,
         ),
         Data::Text(c) => (c.reference_total(), c.current_total(), c.len() as u64),
+        Data::Measured {
+            reference_rows,
+            current_rows,
+            unique,
+            ..
+        } => (*reference_rows, *current_rows, *unique),
     };
     if reference_rows == 0 || current_rows == 0 {
         let which = if reference_rows == 0 {
@@ -145,12 +167,18 @@ pub fn test_column(input: &ColumnInput) -> Result<Outcome, String> {
         Method::Auto => auto_method(input.kind, reference_rows, unique),
         m => m,
     };
+    if matches!(input.data, Data::Measured { .. }) && method != Method::Wasserstein {
+        return Err(format!(
+            "{who}: measured by the host for the wasserstein method, not {}",
+            method.name()
+        ));
+    }
     let threshold = input.threshold.unwrap_or(method.default_threshold());
     let numeric = match &input.data {
         Data::Numeric {
             reference, current, ..
         } => Some((reference, current)),
-        Data::Text(_) => None,
+        Data::Text(_) | Data::Measured { .. } => None,
     };
     let needs_numbers = |m: Method| {
         format!(
@@ -168,8 +196,15 @@ pub fn test_column(input: &ColumnInput) -> Result<Outcome, String> {
             (Some(r.pvalue), r.pvalue)
         }
         Method::Wasserstein => {
-            let (a, b) = numeric.ok_or_else(|| needs_numbers(method))?;
-            let w = methods::wasserstein_normed(a, b);
+            let w = match &input.data {
+                Data::Measured {
+                    wasserstein_normed, ..
+                } => *wasserstein_normed,
+                _ => {
+                    let (a, b) = numeric.ok_or_else(|| needs_numbers(method))?;
+                    methods::wasserstein_normed(a, b)
+                }
+            };
             scores.push(("wasserstein_normed", w));
             (None, w)
         }
@@ -250,6 +285,9 @@ fn binned(input: &ColumnInput) -> Binned {
 /// The two distributions for a report: Sturges bins of both samples for numerical columns,
 /// counts per category (the most frequent [`MAX_DETAIL_CATEGORIES`]) otherwise.
 fn histogram(input: &ColumnInput) -> Value {
+    if let Data::Measured { histogram, .. } = &input.data {
+        return histogram.clone();
+    }
     if let (
         Kind::Numerical,
         Data::Numeric {

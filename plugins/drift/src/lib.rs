@@ -115,7 +115,7 @@ use modelgate_sdk::{
     Validator,
 };
 
-use config::{Config, Kind};
+use config::{Config, Kind, Method};
 use evaluate::{ColumnInput, Confidence, Data, Outcome, Settings};
 use methods::{Categories, NumSample};
 
@@ -165,12 +165,14 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
     let mut features: Vec<Outcome> = Vec::new();
     for (name, explicit) in &columns {
         let settings = config.columns.settings.get(name);
+        let method = settings.and_then(|s| s.method).unwrap_or(config.method);
         let Some((kind, data)) = read_column(
             reference,
             current,
             name,
             settings.and_then(|s| s.kind),
             *explicit,
+            method,
         )?
         else {
             continue;
@@ -180,7 +182,7 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
             model: None,
             kind,
             data,
-            method: settings.and_then(|s| s.method).unwrap_or(config.method),
+            method,
             threshold: settings.and_then(|s| s.threshold).or(config.threshold),
         };
         features.push(evaluate::test_column(&input)?);
@@ -214,7 +216,7 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
                 TaskKind::Regression => Kind::Numerical,
                 _ => Kind::Categorical,
             };
-            let (_, data) = read_column(&pr, &pc, "prediction", Some(kind), true)?
+            let (_, data) = read_column(&pr, &pc, "prediction", Some(kind), true, p.method)?
                 .expect("explicit columns are read");
             let input = ColumnInput {
                 column: "prediction".to_string(),
@@ -368,6 +370,7 @@ fn read_column(
     name: &str,
     kind_override: Option<Kind>,
     explicit: bool,
+    method: Method,
 ) -> Result<Option<(Kind, Data)>, String> {
     let rt = reference.column(name)?.column_type;
     let ct = current.column(name)?.column_type;
@@ -388,16 +391,22 @@ fn read_column(
         return Ok(None);
     }
     if is_numeric(rt) && is_numeric(ct) {
-        let a = NumSample::new(read_finite(reference, name)?);
-        let b = NumSample::new(read_finite(current, name)?);
         let kind = kind_override.unwrap_or(match (rt, ct) {
             (ColumnType::Boolean, _) | (_, ColumnType::Boolean) => Kind::Categorical,
             _ => Kind::Numerical,
         });
+        let integer = rt == ColumnType::Integer && ct == ColumnType::Integer;
+        if kind == Kind::Numerical {
+            if let Some(data) = measure(reference, current, name, method, integer)? {
+                return Ok(Some((kind, data)));
+            }
+        }
+        let a = NumSample::new(read_finite(reference, name)?);
+        let b = NumSample::new(read_finite(current, name)?);
         let data = Data::Numeric {
             reference: a,
             current: b,
-            integer: rt == ColumnType::Integer && ct == ColumnType::Integer,
+            integer,
             boolean: rt == ColumnType::Boolean && ct == ColumnType::Boolean,
         };
         return Ok(Some((kind, data)));
@@ -433,6 +442,66 @@ fn type_name(t: ColumnType) -> &'static str {
         ColumnType::Temporal => "temporal",
         ColumnType::Other => "nested",
     }
+}
+
+/// A numerical column tested with the wasserstein method (explicitly, or by `auto` on a
+/// reference of more than 1000 values with more than 5 distinct ones) is measured by the host:
+/// no values cross into the sandbox, so tables of any size fit the memory limit. `None` when the
+/// column needs its values (another method, or `auto` on a small or low-cardinality column).
+fn measure(
+    reference: &Table,
+    current: &Table,
+    name: &str,
+    method: Method,
+    integer: bool,
+) -> Result<Option<Data>, String> {
+    let (r, c) = (reference.column_stats(name)?, current.column_stats(name)?);
+    let finite = |s: &modelgate_sdk::ColumnStats| s.rows - s.null_count - s.nan_count - s.inf_count;
+    // Distinct finite values of each: NaN and the infinities are distinct values too.
+    let distinct = |s: &modelgate_sdk::ColumnStats| {
+        s.unique_count
+            .saturating_sub(u64::from(s.nan_count > 0) + u64::from(s.inf_count > 0) * 2)
+    };
+    let unique = distinct(&r).max(distinct(&c));
+    let wasserstein = match method {
+        Method::Wasserstein => true,
+        Method::Auto => finite(&r) > 1000 && unique > 5,
+        _ => false,
+    };
+    let (Some(std), Some(r_min), Some(r_max), Some(c_min), Some(c_max)) =
+        (r.std_pop, r.min, r.max, c.min, c.max)
+    else {
+        return Ok(None); // no finite value: the sample path says so
+    };
+    if !wasserstein || unique <= 5 {
+        return Ok(None);
+    }
+    let distance = reference
+        .wasserstein(name, current, name)
+        .map_err(|e| format!("column `{name}`: {}", e.message))?;
+    let (rows_r, rows_c) = (finite(&r), finite(&c));
+    let edges = methods::sturges_edges_of(
+        r_min.min(c_min),
+        r_max.max(c_max),
+        rows_r + rows_c,
+        integer,
+    );
+    let hist = |t: &Table| {
+        t.histogram(name, &edges)
+            .map_err(|e| format!("column `{name}`: {}", e.message))
+    };
+    Ok(Some(Data::Measured {
+        reference_rows: rows_r,
+        current_rows: rows_c,
+        unique,
+        wasserstein_normed: distance / std.max(0.001),
+        histogram: serde_json::json!({
+            "type": "numeric",
+            "edges": edges,
+            "reference": hist(reference)?,
+            "current": hist(current)?,
+        }),
+    }))
 }
 
 /// The finite values of a numeric column, in row order.

@@ -248,14 +248,22 @@ pub fn z_test(c: &Categories) -> (Option<f64>, f64) {
 /// two sorted samples (`integer`: both columns have an integer dtype, for which numpy floors
 /// the bin width at 1).
 pub fn sturges_edges(a: &[f64], b: &[f64], integer: bool) -> Vec<f64> {
-    let first = a[0].min(b[0]);
-    let last = a[a.len() - 1].max(b[b.len() - 1]);
+    sturges_edges_of(
+        a[0].min(b[0]),
+        a[a.len() - 1].max(b[b.len() - 1]),
+        (a.len() + b.len()) as u64,
+        integer,
+    )
+}
+
+/// [`sturges_edges`] from the smallest and largest value and the number of values.
+pub fn sturges_edges_of(first: f64, last: f64, size: u64, integer: bool) -> Vec<f64> {
     let (first, last) = if first == last {
         (first - 0.5, last + 0.5)
     } else {
         (first, last)
     };
-    let size = (a.len() + b.len()) as f64;
+    let size = size as f64;
     let mut width = (last - first) / (size.log2() + 1.0);
     let bins = if width != 0.0 {
         if integer && width < 1.0 {

@@ -1,7 +1,7 @@
 //! The guest SDK for modelgate validator plugins.
 //!
 //! A modelgate check is a WebAssembly component that targets the `plugin` world of the
-//! `modelgate:plugin@0.1.0` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
+//! `modelgate:plugin@0.1.1` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
 //! generates the bindings for that world and hides them behind a small, stable surface:
 //!
 //! * the [`Validator`] trait and the [`export_validator!`] macro, which a plugin crate calls once;
