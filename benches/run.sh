@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Regenerate BENCHMARKS.md: build the release binary and the native floor, make the venvs
+# (.venv: data generation and onnxruntime; .venv-reference: Evidently), generate the data under
+# benches/data (kept between runs; ~1.2 GB per 10M-row dataset), run everything side by side.
+#
+# usage: benches/run.sh [--rows 1000000,10000000] [--repeat 3] [--evidently-max-rows 1000000]
+#                       [--evidently-timeout 1800] [--out BENCHMARKS.md]
+# Takes ~10 minutes on 2 cores at the default sizes (Evidently alone ~2 min at 1M rows).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+tests/run.sh setup >/dev/null
+tests/venv.sh .venv-reference tests/reference/requirements.txt
+command -v /usr/bin/time >/dev/null || { echo "benches/run.sh: needs GNU time (Debian: apt-get install time)" >&2; exit 1; }
+cargo build --release --locked -q
+cargo bench --locked -q --bench floor --no-run
+exec .venv/bin/python benches/run.py "$@"
