@@ -158,6 +158,9 @@ pub struct Utf8Chunk {
     pub validity: Option<Vec<u8>>,
 }
 
+/// One column's statistics, computed by the first caller.
+type StatsCell = std::sync::Arc<std::sync::OnceLock<Result<ColumnStats, CallError>>>;
+
 /// A loaded dataset.
 #[derive(Debug)]
 pub struct Dataset {
@@ -169,8 +172,9 @@ pub struct Dataset {
     pub sha256: Option<String>,
     /// The data.
     pub df: DataFrame,
-    /// Column statistics already computed: every check asks for the same ones.
-    stats_cache: std::sync::Mutex<std::collections::HashMap<String, ColumnStats>>,
+    /// Column statistics, computed once: every check asks for the same ones, often at the same
+    /// time (a second caller waits for the first instead of computing them again).
+    stats_cache: std::sync::Mutex<std::collections::HashMap<String, StatsCell>>,
 }
 
 /// Infers a file's format from its extension.
@@ -323,12 +327,10 @@ impl Dataset {
 
     /// Summary statistics of a column (computed once per column, then cached).
     pub fn stats(&self, column: &str) -> Result<ColumnStats, CallError> {
-        if let Some(st) = self.stats_cache.lock().unwrap_or_else(|p| p.into_inner()).get(column) {
-            return Ok(st.clone());
-        }
-        let st = self.compute_stats(column)?;
-        self.stats_cache.lock().unwrap_or_else(|p| p.into_inner()).insert(column.to_string(), st.clone());
-        Ok(st)
+        // Only real columns get a cache entry: a plugin asking for made-up names grows nothing.
+        self.series(column)?;
+        let cell = self.stats_cache.lock().unwrap_or_else(|p| p.into_inner()).entry(column.to_string()).or_default().clone();
+        cell.get_or_init(|| self.compute_stats(column)).clone()
     }
 
     fn compute_stats(&self, column: &str) -> Result<ColumnStats, CallError> {
