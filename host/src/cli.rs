@@ -225,25 +225,22 @@ fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (Syste
     let mut json_bytes = serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
     json_bytes.push(b'\n');
     let markdown = report::markdown::render(&run, verdict);
-    let mut others: Vec<(&'static str, Vec<u8>)> = Vec::new();
-    let mut files: Vec<(&PathBuf, &[u8])> = Vec::new();
-    if let Some(path) = &args.json {
-        files.push((path, &json_bytes));
+    // Each other report asked for: (name in an artifact store, path, content).
+    let mut others: Vec<(&'static str, &PathBuf, Vec<u8>)> = Vec::new();
+    if let Some(path) = &args.junit {
+        others.push(("junit.xml", path, report::junit::render(&run, verdict, total).into_bytes()));
     }
-    if args.junit.is_some() {
-        others.push(("junit.xml", report::junit::render(&run, verdict, total).into_bytes()));
+    if let Some(path) = &args.html {
+        others.push(("report.html", path, report::html::render(&run, verdict).into_bytes()));
     }
-    if args.html.is_some() {
-        others.push(("report.html", report::html::render(&run, verdict).into_bytes()));
+    if let Some(path) = &args.markdown {
+        others.push(("summary.md", path, markdown.clone().into_bytes()));
     }
-    if args.markdown.is_some() {
-        others.push(("summary.md", markdown.clone().into_bytes()));
-    }
-    let paths = [&args.junit, &args.html, &args.markdown].into_iter().flatten();
-    files.extend(paths.zip(&others).map(|(p, (_, bytes))| (p, bytes.as_slice())));
-    for (path, bytes) in files {
+    let json_file = args.json.as_ref().map(|p| (p, json_bytes.as_slice()));
+    for (path, bytes) in json_file.into_iter().chain(others.iter().map(|(_, p, b)| (*p, b.as_slice()))) {
         report::write_atomic(path, bytes)?;
     }
+    let others = others.into_iter().map(|(name, _, bytes)| (name, bytes)).collect();
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
         for line in report::markdown::annotations(&run) {
             println!("{line}");
@@ -287,14 +284,9 @@ fn new_plugin(name: &str, lang: crate::scaffold::Lang, dir: Option<PathBuf>) -> 
 /// The policy `plugin test` runs: `policy` with its checks replaced by one check of `file`.
 fn plugin_test_policy(file: &str, policy_path: &Path, id: Option<&str>, config: Option<&str>) -> anyhow::Result<Policy> {
     let mut policy = Policy::load(policy_path)?;
-    let plugin = if gate::builtins::get(file).is_some() {
-        file.to_string()
-    } else {
-        let p = Path::new(file);
-        if !p.is_file() {
-            bail!("no plugin file {file} (and no built-in plugin of that name; built-ins: {})", gate::builtins::names().join(", "));
-        }
-        p.canonicalize().with_context(|| format!("cannot resolve {file}"))?.display().to_string()
+    let plugin = match plugin_arg(file)? {
+        PluginArg::Builtin(_) => file.to_string(),
+        PluginArg::File(p) => p.canonicalize().with_context(|| format!("cannot resolve {file}"))?.display().to_string(),
     };
     let same_plugin = |c: &crate::policy::CheckSpec| {
         c.plugin == plugin || policy.resolve(Path::new(&c.plugin)).canonicalize().is_ok_and(|p| p.display().to_string() == plugin)
@@ -330,20 +322,30 @@ fn plugin_test_policy(file: &str, policy_path: &Path, id: Option<&str>, config: 
     Ok(policy)
 }
 
+/// A plugin named on the command line.
+enum PluginArg<'a> {
+    /// A built-in, by name: its component.
+    Builtin(&'static [u8]),
+    /// A .wasm file that exists.
+    File(&'a Path),
+}
+
+fn plugin_arg(file: &str) -> anyhow::Result<PluginArg<'_>> {
+    if let Some(b) = gate::builtins::get(file) {
+        return Ok(PluginArg::Builtin(b));
+    }
+    let p = Path::new(file);
+    if !p.exists() {
+        bail!("no plugin file {file} (and no built-in plugin of that name; built-ins: {})", gate::builtins::names().join(", "));
+    }
+    Ok(PluginArg::File(p))
+}
+
 /// `plugin inspect`: compiles the component, calls `describe`, prints what it says.
 pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
-    let (bytes, shown) = match gate::builtins::get(file) {
-        Some(b) => (b.to_vec(), format!("builtin:{file}")),
-        None => {
-            let p = Path::new(file);
-            if !p.exists() {
-                bail!(
-                    "no plugin file {file} (and no built-in plugin of that name; built-ins: {})",
-                    gate::builtins::names().join(", ")
-                );
-            }
-            (runtime::read_plugin_file(p)?, p.display().to_string())
-        }
+    let (bytes, shown) = match plugin_arg(file)? {
+        PluginArg::File(p) => (runtime::read_plugin_file(p)?, p.display().to_string()),
+        PluginArg::Builtin(b) => (b.to_vec(), format!("builtin:{file}")),
     };
     let sha = crate::data::sha256_bytes(&bytes);
     let rt = Runtime::new(runtime::default_cache_dir())?;

@@ -386,8 +386,7 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
 /// directory (as `model.onnx`), removed when the returned guard is dropped.
 fn download_model(client: &crate::registry::Client, uri: &str, model: &str) -> anyhow::Result<(crate::demo::TempDir, crate::registry::RegistryModel)> {
     let reference = crate::registry::parse(uri)?;
-    let version = client.resolve(&reference)?;
-    let (bytes, artifact) = client.download_onnx(&version)?;
+    let (version, bytes, artifact) = client.fetch_onnx(&reference)?;
     let dir = crate::demo::TempDir::new(&format!("registry-{model}"))?;
     let file = dir.path().join("model.onnx");
     std::fs::write(&file, &bytes).with_context(|| format!("cannot write the downloaded model to {}", file.display()))?;

@@ -19,8 +19,7 @@ use crate::verdict::Verdict;
 /// Before the gate runs: the candidate (the policy's first model) must come from the registry,
 /// and the alias must be one MLflow accepts. Returns the candidate's name.
 pub fn check_candidate(policy: &Policy, alias: &str) -> anyhow::Result<String> {
-    let alias_ok = !alias.is_empty() && alias.len() <= 255 && alias.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !alias_ok || alias.eq_ignore_ascii_case("latest") || (alias.starts_with('v') && alias.len() > 1 && alias[1..].bytes().all(|b| b.is_ascii_digit())) {
+    if !registry::valid_alias(alias) || alias.eq_ignore_ascii_case("latest") || (alias.starts_with('v') && alias.len() > 1 && alias[1..].bytes().all(|b| b.is_ascii_digit())) {
         bail!("--promote {alias}: not an alias MLflow accepts (letters, digits, `_` and `-`; `latest` and `v<number>` are reserved)");
     }
     let Some((name, model)) = policy.spec.models.first() else {

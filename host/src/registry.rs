@@ -49,7 +49,8 @@ pub fn is_registry_uri(s: &str) -> bool {
     s.starts_with(SCHEME)
 }
 
-fn valid_alias(a: &str) -> bool {
+/// Whether MLflow accepts `a` as an alias name: letters, digits, `_` and `-`, at most 255.
+pub fn valid_alias(a: &str) -> bool {
     !a.is_empty() && a.len() <= 255 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -252,6 +253,13 @@ impl Client {
                 )
             }
         }
+    }
+
+    /// Resolves a reference and downloads its ONNX file: the version, the bytes, the artifact path.
+    pub fn fetch_onnx(&self, r: &ModelRef) -> anyhow::Result<(Value, Vec<u8>, String)> {
+        let version = self.resolve(r)?;
+        let (bytes, artifact) = self.download_onnx(&version)?;
+        Ok((version, bytes, artifact))
     }
 
     /// Downloads the ONNX file of a resolved version; returns its bytes and its artifact path.

@@ -61,8 +61,7 @@ fn registry_sha256(r: &Value) -> anyhow::Result<String> {
         name: field("name")?.to_string(),
         selector: crate::registry::Selector::Version(field("version")?.to_string()),
     };
-    let version = client.resolve(&reference)?;
-    let (bytes, _) = client.download_onnx(&version)?;
+    let (_, bytes, _) = client.fetch_onnx(&reference)?;
     Ok(crate::data::sha256_bytes(&bytes))
 }
 
