@@ -24,7 +24,12 @@ use polars::prelude::*;
 
 fn numeric(d: &Dataset, c: &str) -> Vec<f64> {
     let s = d.series(c).unwrap().cast(&DataType::Float64).unwrap();
-    s.f64().unwrap().iter().flatten().filter(|x| x.is_finite()).collect()
+    s.f64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .filter(|x| x.is_finite())
+        .collect()
 }
 
 fn is_text(d: &Dataset, c: &str) -> bool {
@@ -47,8 +52,14 @@ fn quality(current: &Dataset, reference: &Dataset) -> f64 {
             continue;
         }
         let r = reference.stats(&c).unwrap();
-        let (lo, hi) = (r.min.unwrap_or(f64::NEG_INFINITY), r.max.unwrap_or(f64::INFINITY));
-        sink += numeric(current, &c).iter().filter(|x| **x < lo || **x > hi).count() as f64;
+        let (lo, hi) = (
+            r.min.unwrap_or(f64::NEG_INFINITY),
+            r.max.unwrap_or(f64::INFINITY),
+        );
+        sink += numeric(current, &c)
+            .iter()
+            .filter(|x| **x < lo || **x > hi)
+            .count() as f64;
     }
     sink + current.duplicate_rows(&[]).unwrap() as f64
 }
@@ -59,7 +70,11 @@ fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
     let (mut i, mut j, mut sum) = (0usize, 0usize, 0.0);
     let mut prev = u[0].min(v[0]);
     while i < u.len() || j < v.len() {
-        let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) { u[i] } else { v[j] };
+        let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) {
+            u[i]
+        } else {
+            v[j]
+        };
         sum += (i as f64 / nu - j as f64 / nv).abs() * (x - prev);
         while i < u.len() && u[i] <= x {
             i += 1;
@@ -79,14 +94,20 @@ fn drift(current: &Dataset, reference: &Dataset, columns: &[String]) -> f64 {
             let freq = |d: &Dataset| -> HashMap<String, f64> {
                 let vc = d.value_counts(c, 100_000).unwrap();
                 let n: u64 = vc.iter().map(|(_, k)| k).sum();
-                vc.into_iter().map(|(v, k)| (v, k as f64 / n as f64)).collect()
+                vc.into_iter()
+                    .map(|(v, k)| (v, k as f64 / n as f64))
+                    .collect()
             };
             let (p, q) = (freq(reference), freq(current));
             let mut js = 0.0;
             for key in p.keys().chain(q.keys().filter(|k| !p.contains_key(*k))) {
-                let (a, b) = (p.get(key).copied().unwrap_or(0.0), q.get(key).copied().unwrap_or(0.0));
+                let (a, b) = (
+                    p.get(key).copied().unwrap_or(0.0),
+                    q.get(key).copied().unwrap_or(0.0),
+                );
                 let m = (a + b) / 2.0;
-                js += if a > 0.0 { a * (a / m).ln() } else { 0.0 } + if b > 0.0 { b * (b / m).ln() } else { 0.0 };
+                js += if a > 0.0 { a * (a / m).ln() } else { 0.0 }
+                    + if b > 0.0 { b * (b / m).ln() } else { 0.0 };
             }
             sink += (js / 2.0).sqrt();
         } else {
@@ -94,7 +115,8 @@ fn drift(current: &Dataset, reference: &Dataset, columns: &[String]) -> f64 {
             u.sort_unstable_by(f64::total_cmp);
             v.sort_unstable_by(f64::total_cmp);
             let mean = u.iter().sum::<f64>() / u.len() as f64;
-            let std = (u.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / u.len() as f64).sqrt();
+            let std =
+                (u.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / u.len() as f64).sqrt();
             sink += wasserstein(&u, &v) / std.max(0.001);
         }
     }
@@ -125,35 +147,87 @@ fn roc_auc(labels: &[i64], scores: &[f64]) -> f64 {
 }
 
 fn performance(policy: &Policy, current: &Dataset) -> f64 {
-    let task = policy.spec.task.as_ref().expect("the benchmark gate has a task");
-    let features = task.features.clone().expect("the benchmark gate lists its features");
-    let labels: Vec<i64> = current.series(&task.target).unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().flatten().collect();
+    let task = policy
+        .spec
+        .task
+        .as_ref()
+        .expect("the benchmark gate has a task");
+    let features = task
+        .features
+        .clone()
+        .expect("the benchmark gate lists its features");
+    let labels: Vec<i64> = current
+        .series(&task.target)
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
     let mut sink = 0.0;
     for (name, spec) in &policy.spec.models {
         let path = policy.resolve(spec.onnx.as_ref().unwrap());
         let classes = ["0".to_string(), "1".to_string()];
-        let model = Model::load(name, spec, Some(path), TaskType::Binary, &features, Some(&classes), None).unwrap();
+        let model = Model::load(
+            name,
+            spec,
+            Some(path),
+            TaskType::Binary,
+            &features,
+            Some(&classes),
+            None,
+        )
+        .unwrap();
         let p = model.predict(current).unwrap();
-        let pred: Vec<i64> = p.series("prediction").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().iter().flatten().collect();
-        let proba: Vec<f64> = p.series("proba_1").unwrap().f64().unwrap().iter().flatten().collect();
-        let accuracy = pred.iter().zip(&labels).filter(|(a, b)| a == b).count() as f64 / labels.len() as f64;
+        let pred: Vec<i64> = p
+            .series("prediction")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        let proba: Vec<f64> = p
+            .series("proba_1")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        let accuracy =
+            pred.iter().zip(&labels).filter(|(a, b)| a == b).count() as f64 / labels.len() as f64;
         sink += accuracy + roc_auc(&labels, &proba);
     }
     sink
 }
 
 fn main() {
-    let dir = PathBuf::from(std::env::args().nth(1).filter(|a| a != "--bench").expect("usage: floor DIR"));
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .filter(|a| a != "--bench")
+            .expect("usage: floor DIR"),
+    );
     let policy = Policy::load(&dir.join("gate.toml")).expect("DIR/gate.toml");
     let started = Instant::now();
-    let load = |name: &str| Dataset::load(name, &dir.join(format!("{name}.parquet")), None).unwrap();
+    let load =
+        |name: &str| Dataset::load(name, &dir.join(format!("{name}.parquet")), None).unwrap();
     let (reference, current) = std::thread::scope(|s| {
         let r = s.spawn(|| load("reference"));
         let c = s.spawn(|| load("current"));
         (r.join().unwrap(), c.join().unwrap())
     });
     let load_s = started.elapsed().as_secs_f64();
-    let columns: Vec<String> = reference.column_names().into_iter().filter(|c| c != "label").collect();
+    let columns: Vec<String> = reference
+        .column_names()
+        .into_iter()
+        .filter(|c| c != "label")
+        .collect();
     // The gate runs its checks two at a time on two cores; so does the floor.
     let t = Instant::now();
     let (mut times, mut sink) = (HashMap::new(), 0.0);
@@ -167,7 +241,11 @@ fn main() {
             let v = drift(&current, &reference, &columns);
             let t2 = Instant::now();
             let p = performance(&policy, &current);
-            (v + p, t2.duration_since(t).as_secs_f64(), t2.elapsed().as_secs_f64())
+            (
+                v + p,
+                t2.duration_since(t).as_secs_f64(),
+                t2.elapsed().as_secs_f64(),
+            )
         });
         let (qv, qs) = q.join().unwrap();
         let (dv, ds, ps) = d.join().unwrap();

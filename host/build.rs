@@ -8,15 +8,27 @@ use std::process::Command;
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = manifest_dir.parent().expect("host/ is inside the repo").to_path_buf();
+    let root = manifest_dir
+        .parent()
+        .expect("host/ is inside the repo")
+        .to_path_buf();
     let plugins = root.join("plugins");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("plugins-target");
 
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    println!("cargo:rerun-if-changed={}", plugins.join("Cargo.toml").display());
-    println!("cargo:rerun-if-changed={}", plugins.join("Cargo.lock").display());
-    for entry in std::fs::read_dir(&plugins).expect("plugins/ exists").flatten() {
+    println!(
+        "cargo:rerun-if-changed={}",
+        plugins.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        plugins.join("Cargo.lock").display()
+    );
+    for entry in std::fs::read_dir(&plugins)
+        .expect("plugins/ exists")
+        .flatten()
+    {
         let p = entry.path();
         if p.join("Cargo.toml").is_file() {
             println!("cargo:rerun-if-changed={}", p.join("Cargo.toml").display());
@@ -27,13 +39,24 @@ fn main() {
 
     if std::env::var_os("MODELGATE_SKIP_PLUGIN_BUILD").is_some() {
         // For quick `cargo check` iterations on the host alone: no built-in plugins.
-        std::fs::write(out_dir.join("builtins.rs"), "pub const BUILTINS: &[(&str, &[u8])] = &[];\n").expect("write builtins.rs");
+        std::fs::write(
+            out_dir.join("builtins.rs"),
+            "pub const BUILTINS: &[(&str, &[u8])] = &[];\n",
+        )
+        .expect("write builtins.rs");
         return;
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&plugins)
-        .args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     // Do not leak the host build's configuration into the guest build.
     for (k, _) in std::env::vars_os() {
@@ -42,15 +65,29 @@ fn main() {
             || k.starts_with("CARGO_CFG_")
             || matches!(
                 k.as_str(),
-                "CARGO_ENCODED_RUSTFLAGS" | "RUSTFLAGS" | "TARGET" | "HOST" | "OUT_DIR" | "OPT_LEVEL" | "PROFILE" | "DEBUG"
-                    | "CARGO_TARGET_DIR" | "CARGO_BUILD_TARGET" | "RUSTC_WORKSPACE_WRAPPER" | "CARGO_PRIMARY_PACKAGE"
-                    | "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_PKG_NAME"
+                "CARGO_ENCODED_RUSTFLAGS"
+                    | "RUSTFLAGS"
+                    | "TARGET"
+                    | "HOST"
+                    | "OUT_DIR"
+                    | "OPT_LEVEL"
+                    | "PROFILE"
+                    | "DEBUG"
+                    | "CARGO_TARGET_DIR"
+                    | "CARGO_BUILD_TARGET"
+                    | "RUSTC_WORKSPACE_WRAPPER"
+                    | "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_PKG_NAME"
             )
         {
             cmd.env_remove(&k);
         }
     }
-    let status = cmd.status().expect("cannot run cargo to build the built-in plugins");
+    let status = cmd
+        .status()
+        .expect("cannot run cargo to build the built-in plugins");
     if !status.success() {
         panic!(
             "building the built-in plugins (plugins/) for wasm32-wasip2 failed.\n\
@@ -61,9 +98,14 @@ fn main() {
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
     let mut builtins = Vec::new();
-    for entry in std::fs::read_dir(&plugins).expect("plugins/ exists").flatten() {
+    for entry in std::fs::read_dir(&plugins)
+        .expect("plugins/ exists")
+        .flatten()
+    {
         let crate_dir = entry.path();
-        let Some(name) = plugin_crate_name(&crate_dir) else { continue };
+        let Some(name) = plugin_crate_name(&crate_dir) else {
+            continue;
+        };
         let wasm = wasm_dir.join(format!("{}.wasm", name.replace('-', "_")));
         if wasm.is_file() {
             builtins.push((name, wasm));
@@ -72,7 +114,10 @@ fn main() {
     builtins.sort();
     let mut src = String::from("/// Built-in plugins: (name, component bytes).\npub const BUILTINS: &[(&str, &[u8])] = &[\n");
     for (name, wasm) in &builtins {
-        src.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
+        src.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            wasm.display().to_string()
+        ));
     }
     src.push_str("];\n");
     std::fs::write(out_dir.join("builtins.rs"), src).expect("write builtins.rs");
@@ -84,8 +129,12 @@ fn plugin_crate_name(dir: &Path) -> Option<String> {
     if !manifest.contains("cdylib") {
         return None;
     }
-    manifest
-        .lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("name").map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches('"').to_string()))
+    manifest.lines().map(str::trim).find_map(|l| {
+        l.strip_prefix("name").map(|r| {
+            r.trim_start_matches([' ', '='])
+                .trim()
+                .trim_matches('"')
+                .to_string()
+        })
+    })
 }

@@ -161,8 +161,16 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Check { policy, run, promote: None } => check(&policy, &run).map(ExitCode::from),
-        Command::Check { policy, run, promote: Some(alias) } => {
+        Command::Check {
+            policy,
+            run,
+            promote: None,
+        } => check(&policy, &run).map(ExitCode::from),
+        Command::Check {
+            policy,
+            run,
+            promote: Some(alias),
+        } => {
             let started = (SystemTime::now(), Instant::now());
             let policy = Policy::load(&policy)?;
             let candidate = crate::promote::check_candidate(&policy, &alias)?;
@@ -176,10 +184,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(dir);
             verdict.map(ExitCode::from)
         }
-        Command::Verify { report } => crate::verify::verify(&report).map(|ok| ExitCode::from(if ok { 0 } else { 1 })),
-        Command::Plugin { command: PluginCommand::Inspect { file, json } } => inspect(&file, json).map(|_| ExitCode::SUCCESS),
-        Command::Plugin { command: PluginCommand::New { name, lang, dir } } => new_plugin(&name, lang, dir).map(|_| ExitCode::SUCCESS),
-        Command::Plugin { command: PluginCommand::Test { file, policy, check: id, config, run } } => {
+        Command::Verify { report } => {
+            crate::verify::verify(&report).map(|ok| ExitCode::from(if ok { 0 } else { 1 }))
+        }
+        Command::Plugin {
+            command: PluginCommand::Inspect { file, json },
+        } => inspect(&file, json).map(|_| ExitCode::SUCCESS),
+        Command::Plugin {
+            command: PluginCommand::New { name, lang, dir },
+        } => new_plugin(&name, lang, dir).map(|_| ExitCode::SUCCESS),
+        Command::Plugin {
+            command:
+                PluginCommand::Test {
+                    file,
+                    policy,
+                    check: id,
+                    config,
+                    run,
+                },
+        } => {
             let started = (SystemTime::now(), Instant::now());
             let policy = plugin_test_policy(&file, &policy, id.as_deref(), config.as_deref())?;
             gate_and_report(policy, &run, started).map(|d| ExitCode::from(d.verdict))
@@ -206,41 +229,68 @@ pub struct Done {
 }
 
 /// Runs a loaded policy and writes its reports.
-fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (SystemTime, Instant)) -> anyhow::Result<Done> {
+fn gate_and_report(
+    policy: Policy,
+    args: &RunArgs,
+    (started_at, started): (SystemTime, Instant),
+) -> anyhow::Result<Done> {
     let opts = GateOptions {
         jobs: args.jobs.map(usize::from),
         onnxruntime: args.onnxruntime.clone(),
-        cache_dir: if args.no_cache { None } else { runtime::default_cache_dir() },
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            runtime::default_cache_dir()
+        },
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let progress = if args.quiet { Progress::hidden() } else { Progress::new(args.progress) };
+    let progress = if args.quiet {
+        Progress::hidden()
+    } else {
+        Progress::new(args.progress)
+    };
     let run = rt.block_on(gate::run(&policy, &opts, &progress))?;
     let verdict = Verdict::of(&run.checks);
     let total = started.elapsed();
     // Render every report before writing any, so that a failure leaves none half-done.
-    let mut json_bytes = serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
+    let mut json_bytes =
+        serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
     json_bytes.push(b'\n');
     let markdown = report::markdown::render(&run, verdict);
     // Each other report asked for: (name in an artifact store, path, content).
     let mut others: Vec<(&'static str, &PathBuf, Vec<u8>)> = Vec::new();
     if let Some(path) = &args.junit {
-        others.push(("junit.xml", path, report::junit::render(&run, verdict, total).into_bytes()));
+        others.push((
+            "junit.xml",
+            path,
+            report::junit::render(&run, verdict, total).into_bytes(),
+        ));
     }
     if let Some(path) = &args.html {
-        others.push(("report.html", path, report::html::render(&run, verdict).into_bytes()));
+        others.push((
+            "report.html",
+            path,
+            report::html::render(&run, verdict).into_bytes(),
+        ));
     }
     if let Some(path) = &args.markdown {
         others.push(("summary.md", path, markdown.clone().into_bytes()));
     }
     let json_file = args.json.as_ref().map(|p| (p, json_bytes.as_slice()));
-    for (path, bytes) in json_file.into_iter().chain(others.iter().map(|(_, p, b)| (*p, b.as_slice()))) {
+    for (path, bytes) in json_file
+        .into_iter()
+        .chain(others.iter().map(|(_, p, b)| (*p, b.as_slice())))
+    {
         report::write_atomic(path, bytes)?;
     }
-    let others = others.into_iter().map(|(name, _, bytes)| (name, bytes)).collect();
+    let others = others
+        .into_iter()
+        .map(|(name, _, bytes)| (name, bytes))
+        .collect();
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
         for line in report::markdown::annotations(&run) {
             println!("{line}");
@@ -252,7 +302,12 @@ fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (Syste
                 .append(true)
                 .open(&summary)
                 .and_then(|mut f| f.write_all(format!("{markdown}\n").as_bytes()))
-                .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY ({})", Path::new(&summary).display()))?;
+                .with_context(|| {
+                    format!(
+                        "cannot append to GITHUB_STEP_SUMMARY ({})",
+                        Path::new(&summary).display()
+                    )
+                })?;
         }
     }
     let color = terminal::use_color();
@@ -264,7 +319,12 @@ fn gate_and_report(policy: Policy, args: &RunArgs, (started_at, started): (Syste
     if args.timings {
         eprint!("{}", terminal::timings(&run, started.elapsed()));
     }
-    Ok(Done { run, verdict, json: json_bytes, others })
+    Ok(Done {
+        run,
+        verdict,
+        json: json_bytes,
+        others,
+    })
 }
 
 /// `plugin new`: writes the project and says what to do next.
@@ -277,29 +337,68 @@ fn new_plugin(name: &str, lang: crate::scaffold::Lang, dir: Option<PathBuf>) -> 
         crate::scaffold::Lang::Python => "./build.sh",
     };
     let wasm = crate::scaffold::component_path(name, lang);
-    println!("next:\n  cd {}\n  {build}\n  modelgate plugin test {wasm} --policy sample/gate.toml", dir.display());
+    println!(
+        "next:\n  cd {}\n  {build}\n  modelgate plugin test {wasm} --policy sample/gate.toml",
+        dir.display()
+    );
     Ok(())
 }
 
 /// The policy `plugin test` runs: `policy` with its checks replaced by one check of `file`.
-fn plugin_test_policy(file: &str, policy_path: &Path, id: Option<&str>, config: Option<&str>) -> anyhow::Result<Policy> {
+fn plugin_test_policy(
+    file: &str,
+    policy_path: &Path,
+    id: Option<&str>,
+    config: Option<&str>,
+) -> anyhow::Result<Policy> {
     let mut policy = Policy::load(policy_path)?;
     let plugin = match plugin_arg(file)? {
         PluginArg::Builtin(_) => file.to_string(),
-        PluginArg::File(p) => p.canonicalize().with_context(|| format!("cannot resolve {file}"))?.display().to_string(),
+        PluginArg::File(p) => p
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {file}"))?
+            .display()
+            .to_string(),
     };
     let same_plugin = |c: &crate::policy::CheckSpec| {
-        c.plugin == plugin || policy.resolve(Path::new(&c.plugin)).canonicalize().is_ok_and(|p| p.display().to_string() == plugin)
+        c.plugin == plugin
+            || policy
+                .resolve(Path::new(&c.plugin))
+                .canonicalize()
+                .is_ok_and(|p| p.display().to_string() == plugin)
     };
-    let ids = || policy.spec.checks.iter().map(|c| format!("`{}`", c.id)).collect::<Vec<_>>().join(", ");
+    let ids = || {
+        policy
+            .spec
+            .checks
+            .iter()
+            .map(|c| format!("`{}`", c.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let template = match id {
-        Some(id) => Some(policy.spec.checks.iter().find(|c| c.id == id).cloned().with_context(|| {
-            format!("{}: no check `{id}` (--check); the policy's checks are {}", policy.path.display(), ids())
-        })?),
+        Some(id) => Some(
+            policy
+                .spec
+                .checks
+                .iter()
+                .find(|c| c.id == id)
+                .cloned()
+                .with_context(|| {
+                    format!(
+                        "{}: no check `{id}` (--check); the policy's checks are {}",
+                        policy.path.display(),
+                        ids()
+                    )
+                })?,
+        ),
         None => policy.spec.checks.iter().find(|c| same_plugin(c)).cloned(),
     };
     let mut check = template.unwrap_or_else(|| crate::policy::CheckSpec {
-        id: Path::new(file).file_stem().map_or_else(|| "plugin".into(), |s| s.to_string_lossy().replace('_', "-")),
+        id: Path::new(file).file_stem().map_or_else(
+            || "plugin".into(),
+            |s| s.to_string_lossy().replace('_', "-"),
+        ),
         plugin: String::new(),
         sha256: None,
         severity: Default::default(),
@@ -312,11 +411,15 @@ fn plugin_test_policy(file: &str, policy_path: &Path, id: Option<&str>, config: 
     // The file under test is whatever was just built: a pin in the policy is for the gate.
     check.sha256 = None;
     if let Some(json) = config {
-        let value: serde_json::Value = serde_json::from_str(json).with_context(|| format!("--config is not valid JSON: {json}"))?;
+        let value: serde_json::Value = serde_json::from_str(json)
+            .with_context(|| format!("--config is not valid JSON: {json}"))?;
         if !value.is_object() {
             bail!("--config must be a JSON object, e.g. '{{\"max_missing_share\": 0.1}}'");
         }
-        check.config = Some(serde_json::from_value(value).context("--config cannot be a check config (TOML has no null)")?);
+        check.config = Some(
+            serde_json::from_value(value)
+                .context("--config cannot be a check config (TOML has no null)")?,
+        );
     }
     policy.spec.checks = vec![check];
     Ok(policy)
@@ -336,7 +439,10 @@ fn plugin_arg(file: &str) -> anyhow::Result<PluginArg<'_>> {
     }
     let p = Path::new(file);
     if !p.exists() {
-        bail!("no plugin file {file} (and no built-in plugin of that name; built-ins: {})", gate::builtins::names().join(", "));
+        bail!(
+            "no plugin file {file} (and no built-in plugin of that name; built-ins: {})",
+            gate::builtins::names().join(", ")
+        );
     }
     Ok(PluginArg::File(p))
 }
@@ -350,8 +456,14 @@ pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
     let sha = crate::data::sha256_bytes(&bytes);
     let rt = Runtime::new(runtime::default_cache_dir())?;
     let pre = rt.prepare(&format!("plugin {shown}"), &bytes, &sha)?;
-    let limits = Limits { memory_bytes: 512 << 20, timeout: std::time::Duration::from_secs(10), fuel: None };
-    let info = rt.describe(&pre, &limits).with_context(|| format!("plugin {shown}"))?;
+    let limits = Limits {
+        memory_bytes: 512 << 20,
+        timeout: std::time::Duration::from_secs(10),
+        fuel: None,
+    };
+    let info = rt
+        .describe(&pre, &limits)
+        .with_context(|| format!("plugin {shown}"))?;
     if as_json {
         let mut v = serde_json::to_value(&info)?;
         v["sha256"] = serde_json::json!(sha);
@@ -371,7 +483,10 @@ pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
             if info.needs_labels { "yes" } else { "no" }
         );
         println!("description:  {}", info.description);
-        println!("config schema:\n{}", serde_json::to_string_pretty(&info.config_schema)?);
+        println!(
+            "config schema:\n{}",
+            serde_json::to_string_pretty(&info.config_schema)?
+        );
     }
     Ok(())
 }

@@ -51,7 +51,10 @@ pub struct CallError {
 impl CallError {
     /// Builds an error.
     pub fn new(kind: CallErrorKind, message: impl Into<String>) -> Self {
-        CallError { kind, message: message.into() }
+        CallError {
+            kind,
+            message: message.into(),
+        }
     }
     fn invalid(message: impl Into<String>) -> Self {
         Self::new(CallErrorKind::InvalidArgument, message)
@@ -98,7 +101,10 @@ impl ColumnType {
 
     /// Whether the column reads as numbers.
     pub fn is_numeric(self) -> bool {
-        matches!(self, ColumnType::Boolean | ColumnType::Integer | ColumnType::Float)
+        matches!(
+            self,
+            ColumnType::Boolean | ColumnType::Integer | ColumnType::Float
+        )
     }
 }
 
@@ -237,7 +243,12 @@ impl Dataset {
         let (sha256, df) = std::thread::scope(|s| {
             let digest = s.spawn(|| sha256_file(path));
             let df = read_frame(path, format);
-            (digest.join().unwrap_or_else(|_| Err(std::io::Error::other("hashing failed"))), df)
+            (
+                digest
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("hashing failed"))),
+                df,
+            )
         });
         let sha256 = sha256.with_context(|| format!("cannot read {}", what()))?;
         let df = df.with_context(|| {
@@ -249,17 +260,32 @@ impl Dataset {
             format!("cannot load {} as {}: {hint}", what(), format_name(format))
         })?;
         if df.width() == 0 {
-            bail!("{} has no columns; write the data with a header row, or check `datasets.{name}`", what());
+            bail!(
+                "{} has no columns; write the data with a header row, or check `datasets.{name}`",
+                what()
+            );
         }
         if df.height() == 0 {
             bail!("{} has a header but no rows; the gate needs data to decide: check `datasets.{name}`", what());
         }
-        Ok(Dataset { name: name.to_string(), path: Some(path.to_path_buf()), sha256: Some(sha256), df, stats_cache: Default::default() })
+        Ok(Dataset {
+            name: name.to_string(),
+            path: Some(path.to_path_buf()),
+            sha256: Some(sha256),
+            df,
+            stats_cache: Default::default(),
+        })
     }
 
     /// Wraps a frame computed by the host (e.g. predictions).
     pub fn from_frame(name: impl Into<String>, df: DataFrame) -> Dataset {
-        Dataset { name: name.into(), path: None, sha256: None, df, stats_cache: Default::default() }
+        Dataset {
+            name: name.into(),
+            path: None,
+            sha256: None,
+            df,
+            stats_cache: Default::default(),
+        }
     }
 
     /// Number of rows.
@@ -269,7 +295,11 @@ impl Dataset {
 
     /// Column names in file order.
     pub fn column_names(&self) -> Vec<String> {
-        self.df.get_column_names().into_iter().map(|s| s.to_string()).collect()
+        self.df
+            .get_column_names()
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     /// The schema in file order.
@@ -277,7 +307,11 @@ impl Dataset {
         self.df
             .columns()
             .iter()
-            .map(|c| ColumnInfo { name: c.name().to_string(), column_type: ColumnType::of(c.dtype()), dtype: c.dtype().to_string() })
+            .map(|c| ColumnInfo {
+                name: c.name().to_string(),
+                column_type: ColumnType::of(c.dtype()),
+                dtype: c.dtype().to_string(),
+            })
             .collect()
     }
 
@@ -285,7 +319,10 @@ impl Dataset {
     pub fn series(&self, column: &str) -> Result<&Series, CallError> {
         match self.df.column(column) {
             Ok(c) => Ok(c.as_materialized_series()),
-            Err(_) => Err(CallError::new(CallErrorKind::NoSuchColumn, self.missing_column_message(column))),
+            Err(_) => Err(CallError::new(
+                CallErrorKind::NoSuchColumn,
+                self.missing_column_message(column),
+            )),
         }
     }
 
@@ -300,8 +337,16 @@ impl Dataset {
             .map(|(_, n)| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         let shown: Vec<&str> = names.iter().take(12).map(String::as_str).collect();
-        let more = if names.len() > 12 { format!(", ... ({} in all)", names.len()) } else { String::new() };
-        format!("dataset `{}` has no column `{column}`{nearest} (columns: {}{more})", self.name, shown.join(", "))
+        let more = if names.len() > 12 {
+            format!(", ... ({} in all)", names.len())
+        } else {
+            String::new()
+        };
+        format!(
+            "dataset `{}` has no column `{column}`{nearest} (columns: {}{more})",
+            self.name,
+            shown.join(", ")
+        )
     }
 
     fn numeric(&self, column: &str) -> Result<Float64Chunked, CallError> {
@@ -309,7 +354,11 @@ impl Dataset {
         if !ColumnType::of(s.dtype()).is_numeric() {
             return Err(CallError::new(
                 CallErrorKind::UnsupportedType,
-                format!("column `{column}` of dataset `{}` is {}, not numeric", self.name, s.dtype()),
+                format!(
+                    "column `{column}` of dataset `{}` is {}, not numeric",
+                    self.name,
+                    s.dtype()
+                ),
             ));
         }
         let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
@@ -320,7 +369,12 @@ impl Dataset {
     /// keys: linear in the rows, where a comparison sort of 10M values is cache-bound).
     fn sorted_finite(&self, column: &str) -> Result<Vec<f64>, CallError> {
         let ca = self.numeric(column)?;
-        let mut keys: Vec<u64> = ca.iter().flatten().filter(|x| x.is_finite()).map(|x| order_key(x + 0.0)).collect();
+        let mut keys: Vec<u64> = ca
+            .iter()
+            .flatten()
+            .filter(|x| x.is_finite())
+            .map(|x| order_key(x + 0.0))
+            .collect();
         radix_sort(&mut keys);
         Ok(keys.into_iter().map(from_order_key).collect())
     }
@@ -329,7 +383,13 @@ impl Dataset {
     pub fn stats(&self, column: &str) -> Result<ColumnStats, CallError> {
         // Only real columns get a cache entry: a plugin asking for made-up names grows nothing.
         self.series(column)?;
-        let cell = self.stats_cache.lock().unwrap_or_else(|p| p.into_inner()).entry(column.to_string()).or_default().clone();
+        let cell = self
+            .stats_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(column.to_string())
+            .or_default()
+            .clone();
         cell.get_or_init(|| self.compute_stats(column)).clone()
     }
 
@@ -358,7 +418,11 @@ impl Dataset {
         let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for x in ca.iter().flatten() {
-            bits.push(if x.is_nan() { f64::NAN.to_bits() } else { (x + 0.0).to_bits() });
+            bits.push(if x.is_nan() {
+                f64::NAN.to_bits()
+            } else {
+                (x + 0.0).to_bits()
+            });
             if x.is_nan() {
                 st.nan_count += 1;
             } else if x.is_infinite() {
@@ -374,7 +438,8 @@ impl Dataset {
             }
         }
         radix_sort(&mut bits);
-        st.unique_count = (bits.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!bits.is_empty())) as u64;
+        st.unique_count = (bits.windows(2).filter(|w| w[0] != w[1]).count()
+            + usize::from(!bits.is_empty())) as u64;
         if n > 0 {
             st.min = Some(lo);
             st.max = Some(hi);
@@ -388,10 +453,15 @@ impl Dataset {
     /// Quantiles over finite values with linear interpolation (numpy's default method).
     pub fn quantiles(&self, column: &str, probs: &[f64]) -> Result<Vec<Option<f64>>, CallError> {
         if probs.len() > MAX_QUANTILES {
-            return Err(CallError::invalid(format!("at most {MAX_QUANTILES} quantiles per call, got {}", probs.len())));
+            return Err(CallError::invalid(format!(
+                "at most {MAX_QUANTILES} quantiles per call, got {}",
+                probs.len()
+            )));
         }
         if let Some(p) = probs.iter().find(|p| !(0.0..=1.0).contains(*p)) {
-            return Err(CallError::invalid(format!("quantile probability {p} is outside [0, 1]")));
+            return Err(CallError::invalid(format!(
+                "quantile probability {p} is outside [0, 1]"
+            )));
         }
         let v = self.sorted_finite(column)?;
         Ok(probs.iter().map(|&p| quantile_sorted(&v, p)).collect())
@@ -400,10 +470,15 @@ impl Dataset {
     /// numpy-style histogram of finite values over strictly increasing edges.
     pub fn histogram(&self, column: &str, edges: &[f64]) -> Result<Vec<u64>, CallError> {
         if edges.len() < 2 || edges.len() > MAX_EDGES {
-            return Err(CallError::invalid(format!("a histogram needs 2 to {MAX_EDGES} edges, got {}", edges.len())));
+            return Err(CallError::invalid(format!(
+                "a histogram needs 2 to {MAX_EDGES} edges, got {}",
+                edges.len()
+            )));
         }
         if edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(CallError::invalid("histogram edges must be finite and strictly increasing"));
+            return Err(CallError::invalid(
+                "histogram edges must be finite and strictly increasing",
+            ));
         }
         let ca = self.numeric(column)?;
         let bins = edges.len() - 1;
@@ -425,11 +500,15 @@ impl Dataset {
         let limit = limit.min(MAX_VALUE_COUNTS) as usize;
         let s = self.series(column)?;
         let s = s.cast(&DataType::String).map_err(CallError::failed)?;
-        let mut counts: std::collections::HashMap<&str, u64, xxhash_rust::xxh3::Xxh3Builder> = Default::default();
+        let mut counts: std::collections::HashMap<&str, u64, xxhash_rust::xxh3::Xxh3Builder> =
+            Default::default();
         for v in s.str().map_err(CallError::failed)?.iter().flatten() {
             *counts.entry(v).or_default() += 1;
         }
-        let mut out: Vec<(String, u64)> = counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let mut out: Vec<(String, u64)> = counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         out.truncate(limit);
         Ok(out)
@@ -440,12 +519,21 @@ impl Dataset {
     /// values, built column by column (native values, no text rendering); a false match needs a
     /// 128-bit collision.
     pub fn duplicate_rows(&self, columns: &[String]) -> Result<u64, CallError> {
-        let names: Vec<String> = if columns.is_empty() { self.column_names() } else { columns.to_vec() };
+        let names: Vec<String> = if columns.is_empty() {
+            self.column_names()
+        } else {
+            columns.to_vec()
+        };
         let rows = self.rows();
-        let (mut h1, mut h2) = (vec![0x243f_6a88_85a3_08d3u64; rows], vec![0x1319_8a2e_0370_7344u64; rows]);
+        let (mut h1, mut h2) = (
+            vec![0x243f_6a88_85a3_08d3u64; rows],
+            vec![0x1319_8a2e_0370_7344u64; rows],
+        );
         let mut absorb = |i: usize, tag: u64, bits: u64| {
             h1[i] = mix(mix(h1[i] ^ tag) ^ bits);
-            h2[i] = mix(mix(h2[i] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0) ^ bits.rotate_left(29) ^ 0x082e_fa98_ec4e_6c89);
+            h2[i] = mix(mix(h2[i] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0)
+                ^ bits.rotate_left(29)
+                ^ 0x082e_fa98_ec4e_6c89);
         };
         for n in &names {
             let s = self.series(n)?;
@@ -475,13 +563,21 @@ impl Dataset {
                     for (i, v) in s.str().map_err(CallError::failed)?.iter().enumerate() {
                         match v {
                             None => absorb(i, 0, 0),
-                            Some(t) => absorb(i, 3 ^ (t.len() as u64) << 8, xxhash_rust::xxh3::xxh3_64(t.as_bytes())),
+                            Some(t) => absorb(
+                                i,
+                                3 ^ (t.len() as u64) << 8,
+                                xxhash_rust::xxh3::xxh3_64(t.as_bytes()),
+                            ),
                         }
                     }
                 }
             }
         }
-        let mut keys: Vec<u128> = h1.into_iter().zip(h2).map(|(a, b)| (u128::from(a) << 64) | u128::from(b)).collect();
+        let mut keys: Vec<u128> = h1
+            .into_iter()
+            .zip(h2)
+            .map(|(a, b)| (u128::from(a) << 64) | u128::from(b))
+            .collect();
         keys.sort_unstable();
         Ok(keys.windows(2).filter(|w| w[0] == w[1]).count() as u64)
     }
@@ -490,16 +586,29 @@ impl Dataset {
     /// `other_column` in `other`: Σ |F_u − F_v| Δ over the sorted union of the values (scipy's
     /// `_cdf_distance(1, u, v)`), streamed over the two sorted samples with a compensated sum
     /// (numpy sums the terms pairwise; both are accurate to a few units in the last place).
-    pub fn wasserstein(&self, column: &str, other: &Dataset, other_column: &str) -> Result<f64, CallError> {
+    pub fn wasserstein(
+        &self,
+        column: &str,
+        other: &Dataset,
+        other_column: &str,
+    ) -> Result<f64, CallError> {
         let (u, v) = std::thread::scope(|s| {
             let u = s.spawn(|| self.sorted_finite(column));
             let v = other.sorted_finite(other_column);
-            (u.join().unwrap_or_else(|_| Err(CallError::new(CallErrorKind::Failed, "sorting failed"))), v)
+            (
+                u.join().unwrap_or_else(|_| {
+                    Err(CallError::new(CallErrorKind::Failed, "sorting failed"))
+                }),
+                v,
+            )
         });
         let (u, v) = (u?, v?);
         for (d, c, values) in [(self, column, &u), (other, other_column, &v)] {
             if values.is_empty() {
-                return Err(CallError::invalid(format!("column `{c}` of dataset `{}` has no finite value", d.name)));
+                return Err(CallError::invalid(format!(
+                    "column `{c}` of dataset `{}` has no finite value",
+                    d.name
+                )));
             }
         }
         let (nu, nv) = (u.len() as f64, v.len() as f64);
@@ -507,12 +616,20 @@ impl Dataset {
         let (mut sum, mut compensation) = (0.0f64, 0.0f64);
         let mut prev: Option<f64> = None;
         while i < u.len() || j < v.len() {
-            let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) { u[i] } else { v[j] };
+            let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) {
+                u[i]
+            } else {
+                v[j]
+            };
             if let Some(p) = prev {
                 // The term of the interval [p, x): the CDFs are those at p.
                 let term = (i as f64 / nu - j as f64 / nv).abs() * (x - p);
                 let t = sum + term;
-                compensation += if sum.abs() >= term.abs() { (sum - t) + term } else { (term - t) + sum };
+                compensation += if sum.abs() >= term.abs() {
+                    (sum - t) + term
+                } else {
+                    (term - t) + sum
+                };
                 sum = t;
             }
             while i < u.len() && u[i] <= x {
@@ -529,7 +646,9 @@ impl Dataset {
     fn slice(&self, column: &str, offset: u64, len: u32) -> Result<Series, CallError> {
         let s = self.series(column)?;
         if len > MAX_CHUNK_ROWS {
-            return Err(CallError::invalid(format!("a chunk holds at most {MAX_CHUNK_ROWS} rows, asked for {len}")));
+            return Err(CallError::invalid(format!(
+                "a chunk holds at most {MAX_CHUNK_ROWS} rows, asked for {len}"
+            )));
         }
         let rows = s.len() as u64;
         if offset > rows {
@@ -543,40 +662,70 @@ impl Dataset {
     }
 
     /// Rows [offset, offset+len) of a numeric column as f64 (nulls are NaN and cleared in validity).
-    pub fn read_f64(&self, column: &str, offset: u64, len: u32) -> Result<Chunk<Vec<f64>>, CallError> {
+    pub fn read_f64(
+        &self,
+        column: &str,
+        offset: u64,
+        len: u32,
+    ) -> Result<Chunk<Vec<f64>>, CallError> {
         let s = self.slice(column, offset, len)?;
         if !ColumnType::of(s.dtype()).is_numeric() {
             return Err(CallError::new(
                 CallErrorKind::UnsupportedType,
-                format!("column `{column}` of dataset `{}` is {}; read it with read-utf8", self.name, s.dtype()),
+                format!(
+                    "column `{column}` of dataset `{}` is {}; read it with read-utf8",
+                    self.name,
+                    s.dtype()
+                ),
             ));
         }
         let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
         let ca = s.f64().map_err(CallError::failed)?;
         let values = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-        Ok(Chunk { values, validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()) })
+        Ok(Chunk {
+            values,
+            validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()),
+        })
     }
 
     /// Rows [offset, offset+len) of an integer or boolean column as i64.
-    pub fn read_i64(&self, column: &str, offset: u64, len: u32) -> Result<Chunk<Vec<i64>>, CallError> {
+    pub fn read_i64(
+        &self,
+        column: &str,
+        offset: u64,
+        len: u32,
+    ) -> Result<Chunk<Vec<i64>>, CallError> {
         let s = self.slice(column, offset, len)?;
-        if !matches!(ColumnType::of(s.dtype()), ColumnType::Integer | ColumnType::Boolean) {
+        if !matches!(
+            ColumnType::of(s.dtype()),
+            ColumnType::Integer | ColumnType::Boolean
+        ) {
             return Err(CallError::new(
                 CallErrorKind::UnsupportedType,
-                format!("column `{column}` of dataset `{}` is {}, not integer", self.name, s.dtype()),
+                format!(
+                    "column `{column}` of dataset `{}` is {}, not integer",
+                    self.name,
+                    s.dtype()
+                ),
             ));
         }
         let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
         let ca = s.i64().map_err(CallError::failed)?;
         let values = ca.iter().map(|v| v.unwrap_or(0)).collect();
-        Ok(Chunk { values, validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()) })
+        Ok(Chunk {
+            values,
+            validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()),
+        })
     }
 
     /// Rows [offset, offset+len) of any column rendered as text.
     pub fn read_utf8(&self, column: &str, offset: u64, len: u32) -> Result<Utf8Chunk, CallError> {
         let s = self.slice(column, offset, len)?;
         let s = s.cast(&DataType::String).map_err(|e| {
-            CallError::new(CallErrorKind::UnsupportedType, format!("column `{column}` cannot be read as text: {e}"))
+            CallError::new(
+                CallErrorKind::UnsupportedType,
+                format!("column `{column}` cannot be read as text: {e}"),
+            )
         })?;
         let ca = s.str().map_err(CallError::failed)?;
         let mut data = Vec::new();
@@ -592,7 +741,11 @@ impl Dataset {
             data.extend_from_slice(v.as_bytes());
             offsets.push(data.len() as u32);
         }
-        Ok(Utf8Chunk { data, offsets, validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()) })
+        Ok(Utf8Chunk {
+            data,
+            offsets,
+            validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()),
+        })
     }
 }
 
@@ -657,7 +810,10 @@ fn check_csv_records(reader: impl Read) -> Result<(), String> {
     let mut fields: Vec<Vec<u8>> = vec![Vec::new()];
     let (mut in_quotes, mut quote_pending, mut empty) = (false, false, true);
     let (mut line, mut record_line) = (1usize, 1usize);
-    let mut end_record = |fields: &mut Vec<Vec<u8>>, empty: bool, record_line: usize| -> Result<(), String> {
+    let mut end_record = |fields: &mut Vec<Vec<u8>>,
+                          empty: bool,
+                          record_line: usize|
+     -> Result<(), String> {
         let n = fields.len();
         let taken = std::mem::replace(fields, vec![Vec::new()]);
         if empty {
@@ -755,7 +911,9 @@ fn read_frame(path: &Path, format: DataFormat) -> anyhow::Result<DataFrame> {
             .finish()?,
         DataFormat::Parquet => ParquetReader::new(File::open(path)?).finish()?,
         DataFormat::Ipc => IpcReader::new(File::open(path)?).finish()?,
-        DataFormat::Ndjson => JsonReader::new(File::open(path)?).with_json_format(JsonFormat::JsonLines).finish()?,
+        DataFormat::Ndjson => JsonReader::new(File::open(path)?)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish()?,
     })
 }
 
@@ -776,11 +934,18 @@ mod tests {
     #[test]
     fn stats_separate_nulls_nans_and_infs() {
         let s = ds().stats("x").unwrap();
-        assert_eq!((s.rows, s.null_count, s.nan_count, s.inf_count), (6, 1, 1, 1));
+        assert_eq!(
+            (s.rows, s.null_count, s.nan_count, s.inf_count),
+            (6, 1, 1, 1)
+        );
         assert_eq!((s.min, s.max), (Some(1.0), Some(4.0)));
         let mean = 7.0 / 3.0;
         assert!((s.mean.unwrap() - mean).abs() < 1e-15);
-        let var_pop = [1.0f64, 2.0, 4.0].iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3.0;
+        let var_pop = [1.0f64, 2.0, 4.0]
+            .iter()
+            .map(|x| (x - mean).powi(2))
+            .sum::<f64>()
+            / 3.0;
         assert!((s.std_pop.unwrap() - var_pop.sqrt()).abs() < 1e-15);
         assert!((s.std.unwrap() - (var_pop * 1.5).sqrt()).abs() < 1e-15);
         assert_eq!(ds().stats("s").unwrap().unique_count, 3);
@@ -812,9 +977,18 @@ mod tests {
         assert_eq!(t.offsets.len(), 7);
         assert_eq!(t.data, b"abaca".to_vec());
         assert_eq!(t.validity, Some(vec![0b110111]));
-        assert_eq!(d.read_f64("x", 7, 1).unwrap_err().kind, CallErrorKind::InvalidArgument);
-        assert_eq!(d.read_f64("x", 0, MAX_CHUNK_ROWS + 1).unwrap_err().kind, CallErrorKind::InvalidArgument);
-        assert_eq!(d.read_f64("s", 0, 1).unwrap_err().kind, CallErrorKind::UnsupportedType);
+        assert_eq!(
+            d.read_f64("x", 7, 1).unwrap_err().kind,
+            CallErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            d.read_f64("x", 0, MAX_CHUNK_ROWS + 1).unwrap_err().kind,
+            CallErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            d.read_f64("s", 0, 1).unwrap_err().kind,
+            CallErrorKind::UnsupportedType
+        );
         let e = d.read_f64("xx", 0, 1).unwrap_err();
         assert_eq!(e.kind, CallErrorKind::NoSuchColumn);
         assert!(e.message.contains("did you mean `x`"), "{}", e.message);
@@ -831,7 +1005,10 @@ mod tests {
         // pandas: DataFrame({"a": [1, 1, None, None, 2, 1], "b": [...]}).duplicated().sum() == 2
         assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
         assert_eq!(d.duplicate_rows(&["a".to_string()]).unwrap(), 3);
-        assert_eq!(d.duplicate_rows(&["nope".to_string()]).unwrap_err().kind, CallErrorKind::NoSuchColumn);
+        assert_eq!(
+            d.duplicate_rows(&["nope".to_string()]).unwrap_err().kind,
+            CallErrorKind::NoSuchColumn
+        );
         // pandas: DataFrame({"f": [0.0, -0.0, nan, nan, None, 1.5], "s": ["", "", "a", "a", None, None]})
         // .duplicated().sum() == 2 (-0.0 == 0.0, NaN == NaN); a null is neither 0, NaN nor "".
         let df = df!(
@@ -851,13 +1028,25 @@ mod tests {
     fn csv_shape_refuses_duplicates_other_delimiters_and_ragged_rows() {
         let check = |t: &str| check_csv_records(t.as_bytes());
         assert_eq!(check("a,b\n1,2\n\n3,4\n"), Ok(()));
-        assert_eq!(check("a,\"b,c\"\r\n1,\"x \"\"y\"\", z\"\r\n2,\"multi\nline\"\n"), Ok(()));
+        assert_eq!(
+            check("a,\"b,c\"\r\n1,\"x \"\"y\"\", z\"\r\n2,\"multi\nline\"\n"),
+            Ok(())
+        );
         let e = check("a,b,a\n1,2,3\n").unwrap_err();
-        assert!(e.contains("column `a` appears twice") && e.contains("columns 1 and 3"), "{e}");
+        assert!(
+            e.contains("column `a` appears twice") && e.contains("columns 1 and 3"),
+            "{e}"
+        );
         let e = check("a;b;c\n1;2;3\n").unwrap_err();
-        assert!(e.contains("separated by `;`") && e.contains("re-export"), "{e}");
+        assert!(
+            e.contains("separated by `;`") && e.contains("re-export"),
+            "{e}"
+        );
         let e = check("a,b\n1,2\n1,2,3\n").unwrap_err();
-        assert!(e.contains("line 3 has 3 fields but the header has 2"), "{e}");
+        assert!(
+            e.contains("line 3 has 3 fields but the header has 2"),
+            "{e}"
+        );
         let e = check("a,b\n\"x\ny\",2\n1\n").unwrap_err();
         assert!(e.contains("line 4 has 1 fields"), "{e}");
     }
@@ -870,15 +1059,44 @@ mod tests {
             a.wasserstein("x", &b, "y")
         };
         // scipy.stats.wasserstein_distance([0, 1, 3], [5, 6, 8]) == 5.0, and the others likewise.
-        assert_eq!(t(vec![Some(0.0), Some(1.0), Some(3.0)], vec![Some(5.0), Some(6.0), Some(8.0)]).unwrap(), 5.0);
-        let w = t(vec![Some(3.4), Some(3.9), Some(7.5), Some(7.8)], vec![Some(4.5), Some(1.4), None, Some(f64::NAN), Some(f64::INFINITY)]).unwrap();
+        assert_eq!(
+            t(
+                vec![Some(0.0), Some(1.0), Some(3.0)],
+                vec![Some(5.0), Some(6.0), Some(8.0)]
+            )
+            .unwrap(),
+            5.0
+        );
+        let w = t(
+            vec![Some(3.4), Some(3.9), Some(7.5), Some(7.8)],
+            vec![
+                Some(4.5),
+                Some(1.4),
+                None,
+                Some(f64::NAN),
+                Some(f64::INFINITY),
+            ],
+        )
+        .unwrap();
         assert!((w - 2.7).abs() < 1e-15, "{w}");
-        let w = t(vec![Some(1.0), Some(1.0), Some(1.0), Some(2.0)], vec![Some(1.0), Some(2.0), Some(2.0), Some(2.0), Some(3.5)]).unwrap();
+        let w = t(
+            vec![Some(1.0), Some(1.0), Some(1.0), Some(2.0)],
+            vec![Some(1.0), Some(2.0), Some(2.0), Some(2.0), Some(3.5)],
+        )
+        .unwrap();
         assert!((w - 0.85).abs() < 1e-15, "{w}");
         let e = t(vec![Some(1.0)], vec![None, Some(f64::NAN)]).unwrap_err();
-        assert!(e.message.contains("column `y` of dataset `b` has no finite value"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("column `y` of dataset `b` has no finite value"),
+            "{}",
+            e.message
+        );
         let text = Dataset::from_frame("c", df!("s" => ["a"]).unwrap());
-        assert_eq!(text.wasserstein("s", &text, "s").unwrap_err().kind, CallErrorKind::UnsupportedType);
+        assert_eq!(
+            text.wasserstein("s", &text, "s").unwrap_err().kind,
+            CallErrorKind::UnsupportedType
+        );
     }
 
     #[test]
@@ -900,7 +1118,10 @@ mod tests {
         radix_sort(&mut keys);
         let sorted: Vec<f64> = keys.into_iter().map(from_order_key).collect();
         values.sort_unstable_by(f64::total_cmp);
-        assert_eq!(sorted.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), values.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            sorted.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            values.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
         let st = Dataset::from_frame("t", df!("x" => [Some(1.0), Some(-0.0), Some(0.0), None, Some(f64::NAN), Some(f64::NAN), Some(1.0)]).unwrap())
             .stats("x")
             .unwrap();
@@ -924,7 +1145,11 @@ fn mix(mut z: u64) -> u64 {
 /// A key whose unsigned order is the order of finite floats (and -0.0 < 0.0).
 fn order_key(x: f64) -> u64 {
     let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
 }
 
 fn from_order_key(k: u64) -> f64 {
@@ -962,4 +1187,3 @@ fn radix_sort(keys: &mut Vec<u64>) {
         std::mem::swap(keys, &mut buffer);
     }
 }
-

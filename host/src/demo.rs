@@ -27,10 +27,16 @@ impl TempDir {
     /// Creates a fresh, empty directory `modelgate-PREFIX-PID-N` in the system's temporary directory.
     pub fn new(prefix: &str) -> anyhow::Result<TempDir> {
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("modelgate-{prefix}-{}-{nanos}-{n}", std::process::id()));
-        std::fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let path = std::env::temp_dir().join(format!(
+            "modelgate-{prefix}-{}-{nanos}-{n}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
         Ok(TempDir(path))
     }
 

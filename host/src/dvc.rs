@@ -84,7 +84,12 @@ fn entry(out: &Out, file: &Path, stage: Option<&str>) -> anyhow::Result<Option<D
         None => true,
         Some(other) => bail!("{}: output `{}` is hashed with `{other}`, which modelgate cannot check (it checks md5)", file.display(), out.path),
     };
-    Ok(Some(DvcEntry { md5: md5.to_lowercase(), file: file.display().to_string(), stage: stage.map(str::to_string), legacy }))
+    Ok(Some(DvcEntry {
+        md5: md5.to_lowercase(),
+        file: file.display().to_string(),
+        stage: stage.map(str::to_string),
+        legacy,
+    }))
 }
 
 /// The DVC entry tracking `data`, if any: `data.dvc` first, then the nearest `dvc.lock` above it.
@@ -94,8 +99,10 @@ pub fn find(data: &Path) -> anyhow::Result<Option<DvcEntry>> {
     dot_dvc.push(".dvc");
     let dot_dvc = PathBuf::from(dot_dvc);
     if dot_dvc.is_file() {
-        let text = std::fs::read_to_string(&dot_dvc).with_context(|| format!("cannot read {}", dot_dvc.display()))?;
-        let parsed: DvcFile = serde_yaml_ng::from_str(&text).map_err(|e| anyhow!("{} is not a valid .dvc file: {e}", dot_dvc.display()))?;
+        let text = std::fs::read_to_string(&dot_dvc)
+            .with_context(|| format!("cannot read {}", dot_dvc.display()))?;
+        let parsed: DvcFile = serde_yaml_ng::from_str(&text)
+            .map_err(|e| anyhow!("{} is not a valid .dvc file: {e}", dot_dvc.display()))?;
         let dir = dot_dvc.parent().unwrap_or(Path::new("."));
         for out in &parsed.outs {
             if normal(&dir.join(&out.path)) == target {
@@ -109,8 +116,10 @@ pub fn find(data: &Path) -> anyhow::Result<Option<DvcEntry>> {
     while let Some(d) = dir {
         let lock = d.join("dvc.lock");
         if lock.is_file() {
-            let text = std::fs::read_to_string(&lock).with_context(|| format!("cannot read {}", lock.display()))?;
-            let parsed: LockFile = serde_yaml_ng::from_str(&text).map_err(|e| anyhow!("{} is not a valid dvc.lock: {e}", lock.display()))?;
+            let text = std::fs::read_to_string(&lock)
+                .with_context(|| format!("cannot read {}", lock.display()))?;
+            let parsed: LockFile = serde_yaml_ng::from_str(&text)
+                .map_err(|e| anyhow!("{} is not a valid dvc.lock: {e}", lock.display()))?;
             for (name, stage) in &parsed.stages {
                 let base = stage.wdir.as_ref().map_or_else(|| d.clone(), |w| d.join(w));
                 for out in &stage.outs {
@@ -140,21 +149,27 @@ fn is_text(chunk: &[u8]) -> bool {
     if head.contains(&0) {
         return false;
     }
-    let other = head.iter().filter(|&&b| !((32..127).contains(&b) || b"\n\r\t\x0c\x08".contains(&b))).count();
+    let other = head
+        .iter()
+        .filter(|&&b| !((32..127).contains(&b) || b"\n\r\t\x0c\x08".contains(&b)))
+        .count();
     other * 10 <= head.len() * 3
 }
 
 /// The MD5 of a file as DVC computes it: the bytes (DVC 3), or with CRLF as LF in text chunks of
 /// 1 MiB (DVC 2, `legacy`).
 pub fn md5_file(path: &Path, legacy: bool) -> anyhow::Result<String> {
-    let mut f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         // Fill whole 1 MiB chunks, as DVC reads them.
         let mut n = 0;
         while n < buf.len() {
-            let k = f.read(&mut buf[n..]).with_context(|| format!("cannot read {}", path.display()))?;
+            let k = f
+                .read(&mut buf[n..])
+                .with_context(|| format!("cannot read {}", path.display()))?;
             if k == 0 {
                 break;
             }
@@ -191,7 +206,10 @@ pub fn md5_file(path: &Path, legacy: bool) -> anyhow::Result<String> {
 
 /// Checks a dataset against its DVC entry, if it has one; returns the entry for the report.
 pub fn check(name: &str, path: &Path) -> anyhow::Result<Option<DvcEntry>> {
-    let Some(e) = find(path).with_context(|| format!("dataset `{name}` ({})", path.display()))? else { return Ok(None) };
+    let Some(e) = find(path).with_context(|| format!("dataset `{name}` ({})", path.display()))?
+    else {
+        return Ok(None);
+    };
     let actual = md5_file(path, e.legacy)?;
     if actual != e.md5 {
         let recorded = match &e.stage {
@@ -218,19 +236,38 @@ mod tests {
         let crlf = dir.path().join("crlf.csv");
         std::fs::write(&crlf, b"x,y\r\n3,4\r\n").unwrap();
         // md5("x,y\r\n3,4\r\n") and md5("x,y\n3,4\n"), as `md5sum` prints them.
-        assert_eq!(md5_file(&crlf, false).unwrap(), hex::encode(Md5::digest(b"x,y\r\n3,4\r\n")));
-        assert_eq!(md5_file(&crlf, true).unwrap(), hex::encode(Md5::digest(b"x,y\n3,4\n")));
-        assert_eq!(md5_file(&crlf, false).unwrap(), "e239a1084c874bad37d975482f79f905");
+        assert_eq!(
+            md5_file(&crlf, false).unwrap(),
+            hex::encode(Md5::digest(b"x,y\r\n3,4\r\n"))
+        );
+        assert_eq!(
+            md5_file(&crlf, true).unwrap(),
+            hex::encode(Md5::digest(b"x,y\n3,4\n"))
+        );
+        assert_eq!(
+            md5_file(&crlf, false).unwrap(),
+            "e239a1084c874bad37d975482f79f905"
+        );
         let binary = dir.path().join("b.bin");
         let bytes: Vec<u8> = (0..=255u8).chain(*b"\r\n").collect();
         std::fs::write(&binary, &bytes).unwrap();
-        assert_eq!(md5_file(&binary, true).unwrap(), md5_file(&binary, false).unwrap(), "binary chunks are hashed as they are");
+        assert_eq!(
+            md5_file(&binary, true).unwrap(),
+            md5_file(&binary, false).unwrap(),
+            "binary chunks are hashed as they are"
+        );
         // More than one chunk.
         let big = dir.path().join("big.csv");
         let text = "a,b\r\n".repeat(300_000);
         std::fs::write(&big, &text).unwrap();
-        assert_eq!(md5_file(&big, false).unwrap(), hex::encode(Md5::digest(text.as_bytes())));
+        assert_eq!(
+            md5_file(&big, false).unwrap(),
+            hex::encode(Md5::digest(text.as_bytes()))
+        );
         // No CRLF straddles the 1 MiB boundary here (1 MiB = 5 × 209,715 + 1 bytes).
-        assert_eq!(md5_file(&big, true).unwrap(), hex::encode(Md5::digest("a,b\n".repeat(300_000).as_bytes())));
+        assert_eq!(
+            md5_file(&big, true).unwrap(),
+            hex::encode(Md5::digest("a,b\n".repeat(300_000).as_bytes()))
+        );
     }
 }

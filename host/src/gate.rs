@@ -20,7 +20,10 @@ pub mod builtins {
     /// The component bytes of a built-in plugin, by name (`-` and `_` are interchangeable).
     pub fn get(name: &str) -> Option<&'static [u8]> {
         let norm = name.replace('_', "-");
-        BUILTINS.iter().find(|(n, _)| n.replace('_', "-") == norm).map(|(_, b)| *b)
+        BUILTINS
+            .iter()
+            .find(|(n, _)| n.replace('_', "-") == norm)
+            .map(|(_, b)| *b)
     }
 
     /// Names of the built-in plugins.
@@ -127,12 +130,20 @@ struct PreparedCheck {
 
 /// Reads the policy's inputs and runs its checks. An `Err` is an error verdict (exit 2): the gate
 /// could not be evaluated at all. Individual check failures are in the returned run.
-pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> anyhow::Result<GateRun> {
+pub async fn run(
+    policy: &Policy,
+    opts: &GateOptions,
+    progress: &Progress,
+) -> anyhow::Result<GateRun> {
     let spec = &policy.spec;
-    let policy_sha = sha256_file(&policy.path).with_context(|| format!("cannot read {}", policy.path.display()))?;
+    let policy_sha = sha256_file(&policy.path)
+        .with_context(|| format!("cannot read {}", policy.path.display()))?;
 
     // 1. Datasets, loaded in parallel.
-    progress.step(format!("loading {}", plural(spec.datasets.len(), "dataset")));
+    progress.step(format!(
+        "loading {}",
+        plural(spec.datasets.len(), "dataset")
+    ));
     let mut timings: Vec<(u8, String, Duration)> = Vec::new();
     let phase_started = Instant::now();
     let mut loads = Vec::new();
@@ -148,12 +159,30 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
     let mut datasets = Vec::new();
     let mut dvc_entries = Vec::new();
     for l in loads {
-        let (d, dvc, took) = l.await.map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
-        timings.push((1, format!("dataset `{}` ({} rows × {} columns)", d.name, d.rows(), d.df.width()), took));
+        let (d, dvc, took) = l
+            .await
+            .map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
+        timings.push((
+            1,
+            format!(
+                "dataset `{}` ({} rows × {} columns)",
+                d.name,
+                d.rows(),
+                d.df.width()
+            ),
+            took,
+        ));
         datasets.push(Arc::new(d));
         dvc_entries.push(dvc);
     }
-    timings.insert(0, (0, "load datasets (in parallel)".into(), phase_started.elapsed()));
+    timings.insert(
+        0,
+        (
+            0,
+            "load datasets (in parallel)".into(),
+            phase_started.elapsed(),
+        ),
+    );
     let phase_started = Instant::now();
     let models_at = timings.len();
 
@@ -168,7 +197,12 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         let output_cols: Vec<String> = spec
             .models
             .values()
-            .flat_map(|m| m.predictions.iter().cloned().chain(m.probabilities.iter().flatten().cloned()))
+            .flat_map(|m| {
+                m.predictions
+                    .iter()
+                    .cloned()
+                    .chain(m.probabilities.iter().flatten().cloned())
+            })
             .collect();
         features = match &task.features {
             Some(f) => f.clone(),
@@ -196,11 +230,15 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             check_target(&datasets, &task.target)?;
         }
         let target_values = match (labelled, task.kind) {
-            (Some(d), TaskType::Binary | TaskType::Multiclass) => Some(sorted_distinct(d, &task.target)?),
+            (Some(d), TaskType::Binary | TaskType::Multiclass) => {
+                Some(sorted_distinct(d, &task.target)?)
+            }
             _ => None,
         };
         // Checked before loading any model: the target's values are already at hand.
-        if let (TaskType::Binary, Some(d), Some(values), Some(pos)) = (task.kind, labelled, &target_values, &task.positive_label) {
+        if let (TaskType::Binary, Some(d), Some(values), Some(pos)) =
+            (task.kind, labelled, &target_values, &task.positive_label)
+        {
             if !values.contains(&pos.0) {
                 bail!(
                     "task.positive_label `{}` does not occur in column `{}` of dataset `{}` (values: {})",
@@ -211,40 +249,81 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
                 );
             }
         }
-        let ort = opts.onnxruntime.clone().or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
+        let ort = opts
+            .onnxruntime
+            .clone()
+            .or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
         let mut registry: Option<Arc<crate::registry::Client>> = None;
         for (name, m) in &spec.models {
-            let reference = m.onnx.as_ref().and_then(|p| p.to_str()).filter(|p| crate::registry::is_registry_uri(p));
+            let reference = m
+                .onnx
+                .as_ref()
+                .and_then(|p| p.to_str())
+                .filter(|p| crate::registry::is_registry_uri(p));
             let (path, downloaded) = match reference {
                 Some(uri) => {
                     let client = match &registry {
                         Some(c) => c.clone(),
-                        None => registry.insert(Arc::new(crate::registry::Client::new(spec.registry.tracking_uri.as_deref())?)).clone(),
+                        None => registry
+                            .insert(Arc::new(crate::registry::Client::new(
+                                spec.registry.tracking_uri.as_deref(),
+                            )?))
+                            .clone(),
                     };
                     let (uri, model_name) = (uri.to_string(), name.clone());
-                    let (file, info) = tokio::task::spawn_blocking(move || download_model(&client, &uri, &model_name))
-                        .await
-                        .map_err(|e| anyhow!("registry client crashed: {e}"))?
-                        .with_context(|| format!("model `{name}` (models.{name}.onnx)"))?;
+                    let (file, info) = tokio::task::spawn_blocking(move || {
+                        download_model(&client, &uri, &model_name)
+                    })
+                    .await
+                    .map_err(|e| anyhow!("registry client crashed: {e}"))?
+                    .with_context(|| format!("model `{name}` (models.{name}.onnx)"))?;
                     registry_models.push((name.clone(), info));
                     (Some(file.path().join("model.onnx")), Some(file))
                 }
                 None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
             };
             let started = Instant::now();
-            let (name, m, features, tv, ort, kind) = (name.clone(), m.clone(), features.clone(), target_values.clone(), ort.clone(), task.kind);
-            let model = tokio::task::spawn_blocking(move || Model::load(&name, &m, path, kind, &features, tv.as_deref(), ort.as_deref()))
-                .await
-                .map_err(|e| anyhow!("model loader crashed: {e}"))??;
+            let (name, m, features, tv, ort, kind) = (
+                name.clone(),
+                m.clone(),
+                features.clone(),
+                target_values.clone(),
+                ort.clone(),
+                task.kind,
+            );
+            let model = tokio::task::spawn_blocking(move || {
+                Model::load(
+                    &name,
+                    &m,
+                    path,
+                    kind,
+                    &features,
+                    tv.as_deref(),
+                    ort.as_deref(),
+                )
+            })
+            .await
+            .map_err(|e| anyhow!("model loader crashed: {e}"))??;
             // ONNX Runtime has read the file: the download is not needed any more.
-            let from = if downloaded.is_some() { " (from the registry)" } else { "" };
+            let from = if downloaded.is_some() {
+                " (from the registry)"
+            } else {
+                ""
+            };
             drop(downloaded);
-            timings.push((1, format!("model `{}`{from}", model.name), started.elapsed()));
+            timings.push((
+                1,
+                format!("model `{}`{from}", model.name),
+                started.elapsed(),
+            ));
             models.push(Arc::new(model));
         }
     }
     if !spec.models.is_empty() {
-        timings.insert(models_at, (0, "load models".into(), phase_started.elapsed()));
+        timings.insert(
+            models_at,
+            (0, "load models".into(), phase_started.elapsed()),
+        );
     }
 
     // 3. Plugins: resolve, pin, compile — all before anything runs.
@@ -273,26 +352,49 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         let pre = {
             let rt = rt.clone();
             let sha = sha.clone();
-            tokio::task::spawn_blocking(move || rt.prepare(&what, &bytes, &sha)).await.map_err(|e| anyhow!("compiler crashed: {e}"))??
+            tokio::task::spawn_blocking(move || rt.prepare(&what, &bytes, &sha))
+                .await
+                .map_err(|e| anyhow!("compiler crashed: {e}"))??
         };
         let config = c.config.clone().unwrap_or_default();
-        let config_json = serde_json::to_string(&config).context("the check's config cannot be expressed as JSON")?;
+        let config_json = serde_json::to_string(&config)
+            .context("the check's config cannot be expressed as JSON")?;
         let limits = Limits {
-            memory_bytes: (c.memory_mb.unwrap_or(spec.runtime.memory_mb) as usize).saturating_mul(1 << 20),
+            memory_bytes: (c.memory_mb.unwrap_or(spec.runtime.memory_mb) as usize)
+                .saturating_mul(1 << 20),
             timeout: Duration::from_secs_f64(c.timeout_s.unwrap_or(spec.runtime.timeout_s)),
             fuel: c.fuel.or(spec.runtime.fuel),
         };
-        timings.push((1, format!("plugin {shown} ({} KB)", bytes_len.div_ceil(1024)), started.elapsed()));
+        timings.push((
+            1,
+            format!("plugin {shown} ({} KB)", bytes_len.div_ceil(1024)),
+            started.elapsed(),
+        ));
         plugin_inputs.push((c.id.clone(), shown, sha));
-        prepared.push(PreparedCheck { index, pre, config_json, limits });
+        prepared.push(PreparedCheck {
+            index,
+            pre,
+            config_json,
+            limits,
+        });
     }
 
-    timings.insert(plugins_at, (0, "prepare plugins (compile, or load from the cache)".into(), phase_started.elapsed()));
+    timings.insert(
+        plugins_at,
+        (
+            0,
+            "prepare plugins (compile, or load from the cache)".into(),
+            phase_started.elapsed(),
+        ),
+    );
     let phase_started = Instant::now();
 
     // 4. Run the checks concurrently, each in a fresh store on a blocking thread.
     progress.step(format!("running {}", plural(spec.checks.len(), "check")));
-    let jobs = opts.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
     let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
     let task = spec.task.as_ref();
     let mut handles = Vec::new();
@@ -303,7 +405,11 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             task: task.map(|t| runtime::task_kind(t.kind)),
             target: task.map(|t| t.target.clone()).unwrap_or_default(),
             positive_label: task.and_then(|t| match t.kind {
-                TaskType::Binary => Some(t.positive_label.as_ref().map_or_else(|| "1".to_string(), |l| l.0.clone())),
+                TaskType::Binary => Some(
+                    t.positive_label
+                        .as_ref()
+                        .map_or_else(|| "1".to_string(), |l| l.0.clone()),
+                ),
                 _ => None,
             }),
             features: features.clone(),
@@ -314,29 +420,49 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         handles.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
             let started = Instant::now();
-            let outcome = tokio::task::spawn_blocking(move || rt.run_check(&p.pre, &ctx, &p.config_json, &p.limits))
-                .await
-                .unwrap_or_else(|e| crashed_outcome(&e.to_string()));
+            let outcome = tokio::task::spawn_blocking(move || {
+                rt.run_check(&p.pre, &ctx, &p.config_json, &p.limits)
+            })
+            .await
+            .unwrap_or_else(|e| crashed_outcome(&e.to_string()));
             (p.index, outcome, started.elapsed())
         }));
     }
     let mut checks = Vec::new();
     let total = handles.len();
     for h in handles {
-        let (index, outcome, duration) = h.await.map_err(|e| anyhow!("check runner crashed: {e}"))?;
+        let (index, outcome, duration) =
+            h.await.map_err(|e| anyhow!("check runner crashed: {e}"))?;
         progress.tick(total);
         let c = &spec.checks[index];
-        checks.push(CheckReport { id: c.id.clone(), plugin: c.plugin.clone(), severity: c.severity, outcome, duration });
+        checks.push(CheckReport {
+            id: c.id.clone(),
+            plugin: c.plugin.clone(),
+            severity: c.severity,
+            outcome,
+            duration,
+        });
     }
 
     progress.finish();
-    timings.push((0, format!("run checks ({jobs} at a time)"), phase_started.elapsed()));
+    timings.push((
+        0,
+        format!("run checks ({jobs} at a time)"),
+        phase_started.elapsed(),
+    ));
     for c in &checks {
         timings.push((1, format!("check `{}`", c.id), c.duration));
     }
     for m in &models {
         for (dataset, took) in m.predict_times() {
-            timings.push((1, format!("predictions of `{}` on `{dataset}` (inside the checks)", m.name), took));
+            timings.push((
+                1,
+                format!(
+                    "predictions of `{}` on `{dataset}` (inside the checks)",
+                    m.name
+                ),
+                took,
+            ));
         }
     }
     let plugins = plugin_inputs
@@ -347,18 +473,35 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
             let name = info.map_or_else(String::new, |i| i.name.clone());
             let version = info.map_or_else(String::new, |i| i.version.clone());
             let wit_version = info.map_or_else(String::new, |i| i.wit_version.clone());
-            (id, PluginInput { path, sha256, name, version, wit_version })
+            (
+                id,
+                PluginInput {
+                    path,
+                    sha256,
+                    name,
+                    version,
+                    wit_version,
+                },
+            )
         })
         .collect();
     Ok(GateRun {
         name: spec.name.clone(),
-        policy: InputFile { path: policy.path.display().to_string(), sha256: policy_sha, registry: None },
+        policy: InputFile {
+            path: policy.path.display().to_string(),
+            sha256: policy_sha,
+            registry: None,
+        },
         datasets: datasets
             .iter()
             .zip(dvc_entries)
             .map(|(d, dvc)| {
                 let input = DatasetInput {
-                    path: d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    path: d
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
                     sha256: d.sha256.clone().unwrap_or_default(),
                     rows: d.rows(),
                     columns: d.df.width(),
@@ -370,9 +513,20 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
         models: models
             .iter()
             .map(|m| {
-                let registry = registry_models.iter().find(|(n, _)| n == &m.name).map(|(_, r)| r.clone());
-                let path = |p: &PathBuf| registry.as_ref().map_or_else(|| p.display().to_string(), |r| r.pinned_uri());
-                let file = m.path.as_ref().map(|p| InputFile { path: path(p), sha256: m.sha256.clone().unwrap_or_default(), registry: registry.clone() });
+                let registry = registry_models
+                    .iter()
+                    .find(|(n, _)| n == &m.name)
+                    .map(|(_, r)| r.clone());
+                let path = |p: &PathBuf| {
+                    registry
+                        .as_ref()
+                        .map_or_else(|| p.display().to_string(), |r| r.pinned_uri())
+                };
+                let file = m.path.as_ref().map(|p| InputFile {
+                    path: path(p),
+                    sha256: m.sha256.clone().unwrap_or_default(),
+                    registry: registry.clone(),
+                });
                 (m.name.clone(), file)
             })
             .collect(),
@@ -384,12 +538,17 @@ pub async fn run(policy: &Policy, opts: &GateOptions, progress: &Progress) -> an
 
 /// Resolves a `models:/` reference and downloads the version's ONNX file into a fresh temporary
 /// directory (as `model.onnx`), removed when the returned guard is dropped.
-fn download_model(client: &crate::registry::Client, uri: &str, model: &str) -> anyhow::Result<(crate::demo::TempDir, crate::registry::RegistryModel)> {
+fn download_model(
+    client: &crate::registry::Client,
+    uri: &str,
+    model: &str,
+) -> anyhow::Result<(crate::demo::TempDir, crate::registry::RegistryModel)> {
     let reference = crate::registry::parse(uri)?;
     let (version, bytes, artifact) = client.fetch_onnx(&reference)?;
     let dir = crate::demo::TempDir::new(&format!("registry-{model}"))?;
     let file = dir.path().join("model.onnx");
-    std::fs::write(&file, &bytes).with_context(|| format!("cannot write the downloaded model to {}", file.display()))?;
+    std::fs::write(&file, &bytes)
+        .with_context(|| format!("cannot write the downloaded model to {}", file.display()))?;
     let info = crate::registry::RegistryModel {
         tracking_uri: client.uri().to_string(),
         name: reference.name.clone(),
@@ -398,7 +557,10 @@ fn download_model(client: &crate::registry::Client, uri: &str, model: &str) -> a
             crate::registry::Selector::Alias(a) => Some(a),
             crate::registry::Selector::Version(_) => None,
         },
-        run_id: version["run_id"].as_str().filter(|r| !r.is_empty()).map(str::to_string),
+        run_id: version["run_id"]
+            .as_str()
+            .filter(|r| !r.is_empty())
+            .map(str::to_string),
         artifact,
     };
     Ok((dir, info))
@@ -430,7 +592,8 @@ pub fn resolve_plugin(policy: &Policy, plugin: &str) -> anyhow::Result<(Vec<u8>,
     if let Some(b) = builtins::get(plugin) {
         return Ok((b.to_vec(), format!("builtin:{plugin}")));
     }
-    let looks_like_path = plugin.contains('/') || plugin.contains('\\') || plugin.ends_with(".wasm");
+    let looks_like_path =
+        plugin.contains('/') || plugin.contains('\\') || plugin.ends_with(".wasm");
     if !looks_like_path {
         bail!(
             "unknown plugin `{plugin}`: the built-in plugins are {}; for your own plugin give the path to its .wasm file",
@@ -445,9 +608,16 @@ pub fn resolve_plugin(policy: &Policy, plugin: &str) -> anyhow::Result<(Vec<u8>,
 /// Every dataset must carry every feature; ONNX models need them numeric and complete: no null,
 /// NaN or infinite value (scikit-learn's `predict` refuses those too; ONNX Runtime would turn them
 /// into meaningless scores without a word).
-fn check_features(datasets: &[Arc<Dataset>], features: &[String], numeric: bool) -> anyhow::Result<()> {
+fn check_features(
+    datasets: &[Arc<Dataset>],
+    features: &[String],
+    numeric: bool,
+) -> anyhow::Result<()> {
     if features.is_empty() {
-        bail!("no feature columns: dataset `{}` has only the target column", datasets[0].name);
+        bail!(
+            "no feature columns: dataset `{}` has only the target column",
+            datasets[0].name
+        );
     }
     for d in datasets {
         let file = file_of(d);
@@ -514,7 +684,13 @@ fn incomplete(s: &polars::prelude::Series) -> Option<(usize, usize, &'static str
     if !s.dtype().is_float() {
         return None;
     }
-    let values: Vec<f64> = s.cast(&polars::prelude::DataType::Float64).ok()?.f64().ok()?.into_no_null_iter().collect();
+    let values: Vec<f64> = s
+        .cast(&polars::prelude::DataType::Float64)
+        .ok()?
+        .f64()
+        .ok()?
+        .into_no_null_iter()
+        .collect();
     if let Some((c, r)) = first(values.iter().map(|v| v.is_nan()).collect()) {
         return Some((c, r, "NaN"));
     }
@@ -565,7 +741,10 @@ fn check_target(datasets: &[Arc<Dataset>], target: &str) -> anyhow::Result<()> {
 }
 
 fn file_of(d: &Dataset) -> String {
-    d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+    d.path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
 }
 
 fn sorted_distinct(d: &Dataset, column: &str) -> anyhow::Result<Vec<String>> {
@@ -599,21 +778,52 @@ mod tests {
         let s = Series::new("x".into(), [1.0, 2.0, f64::NEG_INFINITY]);
         assert_eq!(incomplete(&s), Some((1, 3, "infinite")));
         assert_eq!(incomplete(&Series::new("x".into(), [1i64, 2])), None);
-        assert_eq!(incomplete(&Series::new("x".into(), [Some("a"), None])), Some((1, 2, "null")));
+        assert_eq!(
+            incomplete(&Series::new("x".into(), [Some("a"), None])),
+            Some((1, 2, "null"))
+        );
     }
 
     #[test]
     fn features_and_targets_must_be_complete_and_the_same_everywhere() {
-        let a = Arc::new(Dataset::from_frame("a", df!("f" => [1.0, 2.0], "y" => [0i64, 1]).unwrap()));
-        let b = Arc::new(Dataset::from_frame("b", df!("f" => [1.0, 2.0], "g" => [3.0, 4.0], "y" => [Some(0i64), None]).unwrap()));
+        let a = Arc::new(Dataset::from_frame(
+            "a",
+            df!("f" => [1.0, 2.0], "y" => [0i64, 1]).unwrap(),
+        ));
+        let b = Arc::new(Dataset::from_frame(
+            "b",
+            df!("f" => [1.0, 2.0], "g" => [3.0, 4.0], "y" => [Some(0i64), None]).unwrap(),
+        ));
         let features = vec!["f".to_string()];
-        let e = same_feature_columns(&[a.clone(), b.clone()], &features, "y", &[]).unwrap_err().to_string();
-        assert!(e.contains("column `g` of dataset `b`") && e.contains("missing from dataset `a`"), "{e}");
-        assert!(same_feature_columns(&[a.clone(), b.clone()], &features, "y", &["g".to_string()]).is_ok());
-        let e = check_target(&[a.clone(), b.clone()], "y").unwrap_err().to_string();
-        assert!(e.contains("target `y` of dataset `b`") && e.contains("1 null label (the first in data row 2)"), "{e}");
-        let c = Arc::new(Dataset::from_frame("c", df!("f" => [Some(1.0), None]).unwrap()));
-        let e = check_features(&[a, c], &features, true).unwrap_err().to_string();
-        assert!(e.contains("feature `f` of dataset `c`") && e.contains("1 null value"), "{e}");
+        let e = same_feature_columns(&[a.clone(), b.clone()], &features, "y", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `g` of dataset `b`") && e.contains("missing from dataset `a`"),
+            "{e}"
+        );
+        assert!(
+            same_feature_columns(&[a.clone(), b.clone()], &features, "y", &["g".to_string()])
+                .is_ok()
+        );
+        let e = check_target(&[a.clone(), b.clone()], "y")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("target `y` of dataset `b`")
+                && e.contains("1 null label (the first in data row 2)"),
+            "{e}"
+        );
+        let c = Arc::new(Dataset::from_frame(
+            "c",
+            df!("f" => [Some(1.0), None]).unwrap(),
+        ));
+        let e = check_features(&[a, c], &features, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("feature `f` of dataset `c`") && e.contains("1 null value"),
+            "{e}"
+        );
     }
 }

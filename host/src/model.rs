@@ -23,7 +23,8 @@ pub const ONNXRUNTIME_VERSION: &str = "1.23.2";
 /// Most timed iterations one `benchmark` call may ask for.
 pub const MAX_BENCH_ITERATIONS: u32 = 10_000;
 
-static ORT_ENV: OnceLock<Result<(PathBuf, ort::environment::Environment), String>> = OnceLock::new();
+static ORT_ENV: OnceLock<Result<(PathBuf, ort::environment::Environment), String>> =
+    OnceLock::new();
 
 /// Finds the ONNX Runtime shared library: the explicit path (policy `runtime.onnxruntime` or
 /// `--onnxruntime`), `ORT_DYLIB_PATH`, the active or a project-local Python environment's
@@ -40,9 +41,15 @@ pub fn find_onnxruntime(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
         if p.is_file() {
             return Ok(p);
         }
-        bail!("ORT_DYLIB_PATH points to {}, which does not exist", p.display());
+        bail!(
+            "ORT_DYLIB_PATH points to {}, which does not exist",
+            p.display()
+        );
     }
-    let mut venvs: Vec<PathBuf> = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from).into_iter().collect();
+    let mut venvs: Vec<PathBuf> = std::env::var_os("VIRTUAL_ENV")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
     if let Ok(cwd) = std::env::current_dir() {
         venvs.extend(cwd.ancestors().map(|a| a.join(".venv")));
     }
@@ -57,7 +64,15 @@ pub fn find_onnxruntime(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("LD_LIBRARY_PATH")
         .map(|v| std::env::split_paths(&v).collect())
         .unwrap_or_default();
-    dirs.extend(["/usr/local/lib", "/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib64"].map(PathBuf::from));
+    dirs.extend(
+        [
+            "/usr/local/lib",
+            "/usr/lib",
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib64",
+        ]
+        .map(PathBuf::from),
+    );
     for d in dirs {
         let p = d.join("libonnxruntime.so");
         if p.is_file() {
@@ -76,11 +91,17 @@ fn venv_onnxruntime(venv: &Path) -> Option<PathBuf> {
     let lib = std::fs::read_dir(venv.join("lib")).ok()?;
     for py in lib.flatten() {
         let capi = py.path().join("site-packages/onnxruntime/capi");
-        let Ok(entries) = std::fs::read_dir(&capi) else { continue };
+        let Ok(entries) = std::fs::read_dir(&capi) else {
+            continue;
+        };
         let mut found: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("libonnxruntime.so")))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("libonnxruntime.so"))
+            })
             .collect();
         found.sort();
         if let Some(p) = found.into_iter().next() {
@@ -161,7 +182,11 @@ pub struct Model {
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("name", &self.name).field("task", &self.task).field("classes", &self.classes).finish()
+        f.debug_struct("Model")
+            .field("name", &self.name)
+            .field("task", &self.task)
+            .field("classes", &self.classes)
+            .finish()
     }
 }
 
@@ -177,20 +202,30 @@ impl Model {
         target_values: Option<&[String]>,
         onnxruntime: Option<&Path>,
     ) -> anyhow::Result<Model> {
-        let explicit_classes: Option<Vec<String>> = spec.classes.as_ref().map(|c| c.iter().map(|l| l.0.clone()).collect());
+        let explicit_classes: Option<Vec<String>> = spec
+            .classes
+            .as_ref()
+            .map(|c| c.iter().map(|l| l.0.clone()).collect());
         let (source, sha256, onnx_classes) = match (&path, &spec.predictions) {
             (Some(p), _) => {
                 let sha = crate::data::sha256_file(p).with_context(|| {
-                    format!("cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy", p.display())
+                    format!(
+                        "cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy",
+                        p.display()
+                    )
                 })?;
-                let bytes = std::fs::read(p).with_context(|| format!("cannot read model `{name}` ({})", p.display()))?;
+                let bytes = std::fs::read(p)
+                    .with_context(|| format!("cannot read model `{name}` ({})", p.display()))?;
                 let classes = onnx_class_labels(&bytes);
                 init_onnxruntime(onnxruntime)?;
                 let m = OnnxModel::load(name, p, task, features.len())?;
                 (Source::Onnx(m), Some(sha), classes)
             }
             (None, Some(col)) => (
-                Source::Columns { predictions: col.clone(), probabilities: spec.probabilities.clone().unwrap_or_default() },
+                Source::Columns {
+                    predictions: col.clone(),
+                    probabilities: spec.probabilities.clone().unwrap_or_default(),
+                },
                 None,
                 None,
             ),
@@ -245,9 +280,12 @@ impl Model {
     pub fn output_columns(&self) -> Vec<String> {
         match &self.source {
             Source::Onnx(_) => Vec::new(),
-            Source::Columns { predictions, probabilities } => {
-                std::iter::once(predictions.clone()).chain(probabilities.iter().cloned()).collect()
-            }
+            Source::Columns {
+                predictions,
+                probabilities,
+            } => std::iter::once(predictions.clone())
+                .chain(probabilities.iter().cloned())
+                .collect(),
         }
     }
 
@@ -260,7 +298,10 @@ impl Model {
         cell.get_or_init(|| {
             let started = std::time::Instant::now();
             let out = self.compute_predictions(data).map(Arc::new);
-            self.predict_times.lock().unwrap_or_else(|p| p.into_inner()).push((data.name.clone(), started.elapsed()));
+            self.predict_times
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((data.name.clone(), started.elapsed()));
             out
         })
         .clone()
@@ -268,7 +309,10 @@ impl Model {
 
     /// How long each dataset's predictions took, in the order they were computed.
     pub fn predict_times(&self) -> Vec<(String, std::time::Duration)> {
-        self.predict_times.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.predict_times
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn compute_predictions(&self, data: &Dataset) -> Result<Dataset, CallError> {
@@ -276,22 +320,41 @@ impl Model {
         let fail = |m: String| CallError::new(CallErrorKind::Failed, m);
         let mut columns: Vec<Column> = Vec::new();
         match &self.source {
-            Source::Columns { predictions, probabilities } => {
-                columns.push(data.series(predictions)?.clone().with_name("prediction".into()).into());
+            Source::Columns {
+                predictions,
+                probabilities,
+            } => {
+                columns.push(
+                    data.series(predictions)?
+                        .clone()
+                        .with_name("prediction".into())
+                        .into(),
+                );
                 for (i, p) in probabilities.iter().enumerate() {
-                    let s = data.series(p)?.cast(&DataType::Float64).map_err(|e| fail(e.to_string()))?;
+                    let s = data
+                        .series(p)?
+                        .cast(&DataType::Float64)
+                        .map_err(|e| fail(e.to_string()))?;
                     columns.push(s.with_name(format!("proba_{i}").into()).into());
                 }
             }
             Source::Onnx(m) => {
                 let x = feature_matrix(data, &self.features)?;
                 let out = m.run(&x, data.rows(), self.features.len()).map_err(|e| {
-                    fail(format!("model `{}` failed on dataset `{}`: {e:#}", self.name, data.name))
+                    fail(format!(
+                        "model `{}` failed on dataset `{}`: {e:#}",
+                        self.name, data.name
+                    ))
                 })?;
                 match (out.labels, out.values) {
                     (Some(labels), _) => columns.push(labels.with_name("prediction".into()).into()),
                     (None, Some(v)) => columns.push(Series::new("prediction".into(), v).into()),
-                    (None, None) => return Err(fail(format!("model `{}` produced no prediction output", self.name))),
+                    (None, None) => {
+                        return Err(fail(format!(
+                            "model `{}` produced no prediction output",
+                            self.name
+                        )))
+                    }
                 }
                 if let Some((p, k)) = out.proba {
                     if !self.classes.is_empty() && k != self.classes.len() {
@@ -314,11 +377,20 @@ impl Model {
     }
 
     /// Times `iterations` runs on the first `batch` rows after `warmup` untimed runs; nanoseconds each.
-    pub fn benchmark(&self, data: &Dataset, batch: u32, warmup: u32, iterations: u32) -> Result<Vec<u64>, CallError> {
+    pub fn benchmark(
+        &self,
+        data: &Dataset,
+        batch: u32,
+        warmup: u32,
+        iterations: u32,
+    ) -> Result<Vec<u64>, CallError> {
         let Source::Onnx(m) = &self.source else {
             return Err(CallError::new(
                 CallErrorKind::UnsupportedType,
-                format!("model `{}` is a prediction column; only ONNX models can be benchmarked", self.name),
+                format!(
+                    "model `{}` is a prediction column; only ONNX models can be benchmarked",
+                    self.name
+                ),
             ));
         };
         if iterations > MAX_BENCH_ITERATIONS || warmup > MAX_BENCH_ITERATIONS {
@@ -328,7 +400,10 @@ impl Model {
             ));
         }
         if batch == 0 {
-            return Err(CallError::new(CallErrorKind::InvalidArgument, "batch size must be at least 1"));
+            return Err(CallError::new(
+                CallErrorKind::InvalidArgument,
+                "batch size must be at least 1",
+            ));
         }
         let rows = (batch as usize).min(data.rows());
         let head = Dataset::from_frame(data.name.clone(), data.df.head(Some(rows)));
@@ -336,8 +411,12 @@ impl Model {
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {
             let t = Instant::now();
-            m.run(&x, rows, self.features.len())
-                .map_err(|e| CallError::new(CallErrorKind::Failed, format!("model `{}` failed: {e:#}", self.name)))?;
+            m.run(&x, rows, self.features.len()).map_err(|e| {
+                CallError::new(
+                    CallErrorKind::Failed,
+                    format!("model `{}` failed: {e:#}", self.name),
+                )
+            })?;
             if i >= warmup {
                 out.push(t.elapsed().as_nanos() as u64);
             }
@@ -356,7 +435,11 @@ fn feature_matrix(data: &Dataset, features: &[String]) -> Result<Vec<f32>, CallE
         if !ColumnType::of(s.dtype()).is_numeric() {
             return Err(CallError::new(
                 CallErrorKind::UnsupportedType,
-                format!("feature `{name}` of dataset `{}` is {}; ONNX models take numeric features", data.name, s.dtype()),
+                format!(
+                    "feature `{name}` of dataset `{}` is {}; ONNX models take numeric features",
+                    data.name,
+                    s.dtype()
+                ),
             ));
         }
         if s.null_count() > 0 {
@@ -369,8 +452,12 @@ fn feature_matrix(data: &Dataset, features: &[String]) -> Result<Vec<f32>, CallE
                 ),
             ));
         }
-        let s = s.cast(&DataType::Float32).map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))?;
-        let ca = s.f32().map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))?;
+        let s = s
+            .cast(&DataType::Float32)
+            .map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))?;
+        let ca = s
+            .f32()
+            .map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))?;
         for (i, v) in ca.iter().enumerate() {
             x[i * f + j] = v.unwrap_or(f32::NAN);
         }
@@ -385,7 +472,12 @@ struct RawOutputs {
 }
 
 impl OnnxModel {
-    fn load(name: &str, path: &Path, task: TaskType, n_features: usize) -> anyhow::Result<OnnxModel> {
+    fn load(
+        name: &str,
+        path: &Path,
+        task: TaskType,
+        n_features: usize,
+    ) -> anyhow::Result<OnnxModel> {
         let what = || format!("model `{name}` ({})", path.display());
         let session = Session::builder(ort_environment()?)
             .map_err(|e| anyhow!("cannot configure ONNX Runtime: {e}"))?
@@ -406,15 +498,25 @@ impl OnnxModel {
                 "{} has {} inputs ({}); modelgate feeds one float tensor [rows, features]",
                 what(),
                 inputs.len(),
-                inputs.iter().map(|i| i.name().to_string()).collect::<Vec<_>>().join(", ")
+                inputs
+                    .iter()
+                    .map(|i| i.name().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let input = &inputs[0];
         let model_features = match input.dtype() {
-            ValueType::Tensor { ty: TensorElementType::Float32, shape, .. } if shape.len() == 2 => {
-                (shape[1] > 0).then_some(shape[1] as usize)
-            }
-            other => bail!("{}: input `{}` is {other:?}; expected a float tensor [rows, features]", what(), input.name()),
+            ValueType::Tensor {
+                ty: TensorElementType::Float32,
+                shape,
+                ..
+            } if shape.len() == 2 => (shape[1] > 0).then_some(shape[1] as usize),
+            other => bail!(
+                "{}: input `{}` is {other:?}; expected a float tensor [rows, features]",
+                what(),
+                input.name()
+            ),
         };
         if let Some(k) = model_features {
             if k != n_features {
@@ -432,20 +534,30 @@ impl OnnxModel {
             if let ValueType::Tensor { ty, shape, .. } = o.dtype() {
                 match (task, ty, shape.len()) {
                     // One value per row: [rows] or [rows, 1]; a [rows, k] float output is class probabilities.
-                    (TaskType::Regression, TensorElementType::Float32 | TensorElementType::Float64, n)
-                        if value_output.is_none() && (n == 1 || (n == 2 && shape[1] == 1)) =>
-                    {
+                    (
+                        TaskType::Regression,
+                        TensorElementType::Float32 | TensorElementType::Float64,
+                        n,
+                    ) if value_output.is_none() && (n == 1 || (n == 2 && shape[1] == 1)) => {
                         value_output = Some(o.name().to_string())
                     }
-                    (_, TensorElementType::Int64 | TensorElementType::String, 1) if label_output.is_none() => {
+                    (_, TensorElementType::Int64 | TensorElementType::String, 1)
+                        if label_output.is_none() =>
+                    {
                         label_output = Some((o.name().to_string(), ty.clone()))
                     }
-                    (_, TensorElementType::Float32, 2) if proba_output.is_none() => proba_output = Some(o.name().to_string()),
+                    (_, TensorElementType::Float32, 2) if proba_output.is_none() => {
+                        proba_output = Some(o.name().to_string())
+                    }
                     _ => {}
                 }
             }
         }
-        let outputs: Vec<String> = session.outputs().iter().map(|o| format!("{} {:?}", o.name(), o.dtype())).collect();
+        let outputs: Vec<String> = session
+            .outputs()
+            .iter()
+            .map(|o| format!("{} {:?}", o.name(), o.dtype()))
+            .collect();
         match task {
             TaskType::Regression if value_output.is_none() => bail!(
                 "{} has no output of one float per row ([rows] or [rows, 1]) for a regression task (outputs: {}); \
@@ -496,7 +608,11 @@ impl OnnxModel {
         let proba = match &self.proba_output {
             Some(name) => {
                 let (shape, v) = outputs[name.as_str()].try_extract_tensor::<f32>()?;
-                let k = if shape.len() == 2 { shape[1] as usize } else { 1 };
+                let k = if shape.len() == 2 {
+                    shape[1] as usize
+                } else {
+                    1
+                };
                 if v.len() != rows * k {
                     bail!("probability output has {} values for {rows} rows", v.len());
                 }
@@ -512,13 +628,20 @@ impl OnnxModel {
                     Err(_) => v.try_extract_tensor::<f64>()?.1.to_vec(),
                 };
                 if vals.len() != rows {
-                    bail!("regression output has {} values for {rows} rows; expected one per row", vals.len());
+                    bail!(
+                        "regression output has {} values for {rows} rows; expected one per row",
+                        vals.len()
+                    );
                 }
                 Some(vals)
             }
             None => None,
         };
-        Ok(RawOutputs { labels, proba, values })
+        Ok(RawOutputs {
+            labels,
+            proba,
+            values,
+        })
     }
 }
 
@@ -527,11 +650,21 @@ impl OnnxModel {
 pub fn onnx_class_labels(bytes: &[u8]) -> Option<Vec<String>> {
     // ModelProto.graph = 7; GraphProto.node = 1; NodeProto.attribute = 5;
     // AttributeProto.name = 1, ints = 8, strings = 9.
-    let graph = pb::fields(bytes).find(|(n, _)| *n == 7).and_then(|(_, v)| v.bytes())?;
+    let graph = pb::fields(bytes)
+        .find(|(n, _)| *n == 7)
+        .and_then(|(_, v)| v.bytes())?;
     let mut found = None;
-    for node in pb::fields(graph).filter(|(n, _)| *n == 1).filter_map(|(_, v)| v.bytes()) {
-        for attr in pb::fields(node).filter(|(n, _)| *n == 5).filter_map(|(_, v)| v.bytes()) {
-            let name = pb::fields(attr).find(|(n, _)| *n == 1).and_then(|(_, v)| v.bytes());
+    for node in pb::fields(graph)
+        .filter(|(n, _)| *n == 1)
+        .filter_map(|(_, v)| v.bytes())
+    {
+        for attr in pb::fields(node)
+            .filter(|(n, _)| *n == 5)
+            .filter_map(|(_, v)| v.bytes())
+        {
+            let name = pb::fields(attr)
+                .find(|(n, _)| *n == 1)
+                .and_then(|(_, v)| v.bytes());
             match name {
                 // LinearClassifier / SVMClassifier say `classlabels_ints`, TreeEnsembleClassifier
                 // `classlabels_int64s`.
@@ -551,7 +684,9 @@ pub fn onnx_class_labels(bytes: &[u8]) -> Option<Vec<String>> {
                 Some(b"classlabels_strings") => {
                     let labels = pb::fields(attr)
                         .filter(|(n, _)| *n == 9)
-                        .filter_map(|(_, v)| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
+                        .filter_map(|(_, v)| {
+                            v.bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+                        })
                         .collect();
                     found = Some(labels);
                 }
@@ -626,7 +761,13 @@ mod pb {
     /// Iterates packed varints.
     pub fn varints(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
         let mut pos = 0usize;
-        std::iter::from_fn(move || if pos < b.len() { varint(b, &mut pos) } else { None })
+        std::iter::from_fn(move || {
+            if pos < b.len() {
+                varint(b, &mut pos)
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -647,17 +788,30 @@ mod tests {
         let node = field_bytes(5, &attr);
         let graph = field_bytes(1, &node);
         let model = field_bytes(7, &graph);
-        assert_eq!(onnx_class_labels(&model), Some(vec!["0".into(), "1".into(), "7".into()]));
+        assert_eq!(
+            onnx_class_labels(&model),
+            Some(vec!["0".into(), "1".into(), "7".into()])
+        );
         assert_eq!(onnx_class_labels(b"\xff\xff"), None);
     }
 
     #[test]
     fn reads_class_labels_of_the_example_models() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/breast-cancer/models");
-        for (file, op) in [("candidate.onnx", "LinearClassifier"), ("baseline.onnx", "TreeEnsembleClassifier")] {
+        for (file, op) in [
+            ("candidate.onnx", "LinearClassifier"),
+            ("baseline.onnx", "TreeEnsembleClassifier"),
+        ] {
             let bytes = std::fs::read(dir.join(file)).unwrap();
-            assert!(bytes.windows(op.len()).any(|w| w == op.as_bytes()), "{file} holds a {op}");
-            assert_eq!(onnx_class_labels(&bytes), Some(vec!["0".to_string(), "1".to_string()]), "{file}");
+            assert!(
+                bytes.windows(op.len()).any(|w| w == op.as_bytes()),
+                "{file} holds a {op}"
+            );
+            assert_eq!(
+                onnx_class_labels(&bytes),
+                Some(vec!["0".to_string(), "1".to_string()]),
+                "{file}"
+            );
         }
     }
 }

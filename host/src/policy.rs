@@ -195,11 +195,17 @@ impl<'de> Deserialize<'de> for DatasetSpec {
                 f.write_str("a file path, or a table { path = \"...\", format = \"csv\" }")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
-                Ok(DatasetSpec { path: PathBuf::from(v), format: None })
+                Ok(DatasetSpec {
+                    path: PathBuf::from(v),
+                    format: None,
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DatasetSpec, A::Error> {
                 let t = DatasetTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(DatasetSpec { path: t.path, format: t.format })
+                Ok(DatasetSpec {
+                    path: t.path,
+                    format: t.format,
+                })
             }
         }
         d.deserialize_any(V)
@@ -292,45 +298,70 @@ fn default_timeout_s() -> f64 {
 
 impl Default for RuntimeSpec {
     fn default() -> Self {
-        RuntimeSpec { onnxruntime: None, memory_mb: default_memory_mb(), timeout_s: default_timeout_s(), fuel: None }
+        RuntimeSpec {
+            onnxruntime: None,
+            memory_mb: default_memory_mb(),
+            timeout_s: default_timeout_s(),
+            fuel: None,
+        }
     }
 }
 
 impl Policy {
     /// Reads, parses and validates a policy file.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Policy::parse(path, &text)
     }
 
     /// Parses and validates policy text read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
-        let invalid = |message: String| PolicyError::Invalid { path: path.to_path_buf(), message };
-        let de = toml::Deserializer::parse(text)
-            .map_err(|e| invalid(format!("{}; the file is not valid TOML: fix it there", toml_message(text, &e))))?;
-        let spec: PolicySpec = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
-            let inner = e.into_inner();
-            let mut msg = toml_message(text, &inner);
-            if let Some(hint) = nearest_key_hint(inner.message()) {
-                msg.push_str(&hint);
-            } else if inner.message().starts_with("unknown field") {
-                msg.push_str("; remove it, or use one of the keys listed");
-            }
-            if let Some(hint) = value_hint(&key, inner.message()) {
-                msg.push_str("; ");
-                msg.push_str(&hint);
-            }
-            if key.is_empty() || key == "." {
-                msg
-            } else {
-                format!("at key `{key}`: {msg}")
-            }
-        }).map_err(invalid)?;
+        let invalid = |message: String| PolicyError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let de = toml::Deserializer::parse(text).map_err(|e| {
+            invalid(format!(
+                "{}; the file is not valid TOML: fix it there",
+                toml_message(text, &e)
+            ))
+        })?;
+        let spec: PolicySpec = serde_path_to_error::deserialize(de)
+            .map_err(|e| {
+                let key = e.path().to_string();
+                let inner = e.into_inner();
+                let mut msg = toml_message(text, &inner);
+                if let Some(hint) = nearest_key_hint(inner.message()) {
+                    msg.push_str(&hint);
+                } else if inner.message().starts_with("unknown field") {
+                    msg.push_str("; remove it, or use one of the keys listed");
+                }
+                if let Some(hint) = value_hint(&key, inner.message()) {
+                    msg.push_str("; ");
+                    msg.push_str(&hint);
+                }
+                if key.is_empty() || key == "." {
+                    msg
+                } else {
+                    format!("at key `{key}`: {msg}")
+                }
+            })
+            .map_err(invalid)?;
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
+        let base_dir = if base_dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            base_dir
+        };
         spec.validate().map_err(invalid)?;
-        Ok(Policy { path: path.to_path_buf(), base_dir, spec })
+        Ok(Policy {
+            path: path.to_path_buf(),
+            base_dir,
+            spec,
+        })
     }
 
     /// Resolves a path written in the policy against the policy's directory.
@@ -357,9 +388,11 @@ impl PolicySpec {
             return Err("at key `name`: the gate needs a non-empty name".into());
         }
         if self.datasets.is_empty() {
-            return Err("at key `datasets`: the gate needs at least one dataset, e.g. \
+            return Err(
+                "at key `datasets`: the gate needs at least one dataset, e.g. \
                         `[datasets]\ncurrent = \"data/current.csv\"`"
-                .into());
+                    .into(),
+            );
         }
         if let Some(task) = &self.task {
             if task.target.is_empty() {
@@ -373,23 +406,31 @@ impl PolicySpec {
             }
             if let Some(features) = &task.features {
                 if features.is_empty() {
-                    return Err("at key `task.features`: the list is empty; remove the key to use every \
+                    return Err(
+                        "at key `task.features`: the list is empty; remove the key to use every \
                                 column but the target"
-                        .into());
+                            .into(),
+                    );
                 }
                 let mut seen = HashSet::new();
                 for f in features {
                     if !seen.insert(f) {
-                        return Err(format!("at key `task.features`: column `{f}` is listed twice"));
+                        return Err(format!(
+                            "at key `task.features`: column `{f}` is listed twice"
+                        ));
                     }
                     if f == &task.target {
-                        return Err(format!("at key `task.features`: the target `{f}` cannot be a feature"));
+                        return Err(format!(
+                            "at key `task.features`: the target `{f}` cannot be a feature"
+                        ));
                     }
                 }
             }
         }
         if !self.models.is_empty() && self.task.is_none() {
-            return Err("at key `models`: a gate with models needs a `[task]` table (type, target)".into());
+            return Err(
+                "at key `models`: a gate with models needs a `[task]` table (type, target)".into(),
+            );
         }
         for (name, m) in &self.models {
             match (&m.onnx, &m.predictions) {
@@ -410,8 +451,14 @@ impl PolicySpec {
                 }
                 _ => {}
             }
-            if let Some(uri) = m.onnx.as_ref().and_then(|p| p.to_str()).filter(|p| crate::registry::is_registry_uri(p)) {
-                crate::registry::parse(uri).map_err(|e| format!("at key `models.{name}.onnx`: {e}"))?;
+            if let Some(uri) = m
+                .onnx
+                .as_ref()
+                .and_then(|p| p.to_str())
+                .filter(|p| crate::registry::is_registry_uri(p))
+            {
+                crate::registry::parse(uri)
+                    .map_err(|e| format!("at key `models.{name}.onnx`: {e}"))?;
             }
             if let (Some(p), Some(c)) = (&m.probabilities, &m.classes) {
                 if p.len() != c.len() {
@@ -426,23 +473,31 @@ impl PolicySpec {
         let mut ids = HashSet::new();
         for (i, c) in self.checks.iter().enumerate() {
             if c.id.trim().is_empty() {
-                return Err(format!("at key `checks[{i}].id`: a check needs a non-empty id"));
+                return Err(format!(
+                    "at key `checks[{i}].id`: a check needs a non-empty id"
+                ));
             }
             if !ids.insert(c.id.as_str()) {
                 return Err(format!("at key `checks[{i}].id`: the id `{}` is used by another check; ids must be unique: rename one of them", c.id));
             }
             if let Some(h) = &c.sha256 {
                 if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(format!("at key `checks[{i}].sha256`: expected 64 hex digits, got `{h}`"));
+                    return Err(format!(
+                        "at key `checks[{i}].sha256`: expected 64 hex digits, got `{h}`"
+                    ));
                 }
             }
             if let Some(t) = c.timeout_s {
                 if !(t > 0.0 && t.is_finite()) {
-                    return Err(format!("at key `checks[{i}].timeout_s`: must be a positive number of seconds"));
+                    return Err(format!(
+                        "at key `checks[{i}].timeout_s`: must be a positive number of seconds"
+                    ));
                 }
             }
             if c.memory_mb == Some(0) {
-                return Err(format!("at key `checks[{i}].memory_mb`: must be at least 1"));
+                return Err(format!(
+                    "at key `checks[{i}].memory_mb`: must be at least 1"
+                ));
             }
         }
         if !(self.runtime.timeout_s > 0.0 && self.runtime.timeout_s.is_finite()) {
@@ -469,7 +524,10 @@ fn toml_message(text: &str, e: &toml::de::Error) -> String {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, col)
 }
 
@@ -478,7 +536,10 @@ fn nearest_key_hint(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (unknown, expected) = rest.split_once('`')?;
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let best = candidates.iter().map(|c| (levenshtein(unknown, c), *c)).min()?;
+    let best = candidates
+        .iter()
+        .map(|c| (levenshtein(unknown, c), *c))
+        .min()?;
     (best.0 <= 3.max(unknown.len() / 3)).then(|| format!(" (did you mean `{}`?)", best.1))
 }
 
@@ -495,8 +556,12 @@ fn value_hint(key: &str, message: &str) -> Option<String> {
     Some(match (key, last) {
         ("version", _) => format!("set `version = {POLICY_VERSION}`"),
         (_, "severity") => "write `severity = \"blocking\"` or `severity = \"advisory\"`".into(),
-        ("task.type", _) => "write `type = \"binary\"`, `\"multiclass\"` or `\"regression\"`".into(),
-        (_, "format") => "write `format = \"csv\"`, `\"parquet\"`, `\"ipc\"` or `\"ndjson\"`".into(),
+        ("task.type", _) => {
+            "write `type = \"binary\"`, `\"multiclass\"` or `\"regression\"`".into()
+        }
+        (_, "format") => {
+            "write `format = \"csv\"`, `\"parquet\"`, `\"ipc\"` or `\"ndjson\"`".into()
+        }
         _ if message.contains("expected u32") || message.contains("expected u64") => {
             format!("write a whole number for `{last}`")
         }
@@ -513,7 +578,9 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -540,7 +607,10 @@ mod tests {
 
     #[test]
     fn unknown_key_names_path_and_nearest_key() {
-        let e = parse(&format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nseverty = \"advisory\"\n")).unwrap_err();
+        let e = parse(&format!(
+            "{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nseverty = \"advisory\"\n"
+        ))
+        .unwrap_err();
         assert!(e.contains("checks[0]"), "{e}");
         assert!(e.contains("severty"), "{e}");
         assert!(e.contains("did you mean `severity`"), "{e}");
@@ -549,7 +619,11 @@ mod tests {
 
     #[test]
     fn wrong_version_and_duplicate_ids_are_rejected() {
-        assert!(parse("version = 2\nname = \"g\"\n[datasets]\nc = \"c.csv\"\n").unwrap_err().contains("version 1"));
+        assert!(
+            parse("version = 2\nname = \"g\"\n[datasets]\nc = \"c.csv\"\n")
+                .unwrap_err()
+                .contains("version 1")
+        );
         let dup = format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\n[[checks]]\nid = \"a\"\nplugin = \"q\"\n");
         assert!(parse(&dup).unwrap_err().contains("checks[1].id"));
     }
@@ -566,15 +640,27 @@ mod tests {
 
     #[test]
     fn labels_accept_numbers_strings_booleans() {
-        let p = parse(&format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\npositive_label = 1\n")).unwrap();
+        let p = parse(&format!(
+            "{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\npositive_label = 1\n"
+        ))
+        .unwrap();
         assert_eq!(p.spec.task.unwrap().positive_label, Some(Label("1".into())));
-        let p = parse(&format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\npositive_label = \"yes\"\n")).unwrap();
-        assert_eq!(p.spec.task.unwrap().positive_label, Some(Label("yes".into())));
+        let p = parse(&format!(
+            "{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\npositive_label = \"yes\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            p.spec.task.unwrap().positive_label,
+            Some(Label("yes".into()))
+        );
     }
 
     #[test]
     fn bad_enum_value_names_the_key() {
-        let e = parse(&format!("{MINIMAL}[task]\ntype = \"ranking\"\ntarget = \"y\"\n")).unwrap_err();
+        let e = parse(&format!(
+            "{MINIMAL}[task]\ntype = \"ranking\"\ntarget = \"y\"\n"
+        ))
+        .unwrap_err();
         assert!(e.contains("task.type"), "{e}");
         assert!(e.contains("binary"), "{e}");
     }
@@ -582,13 +668,34 @@ mod tests {
     #[test]
     fn values_of_the_wrong_type_say_what_to_write() {
         let e = parse("version = \"one\"\nname = \"g\"\n[datasets]\nc = \"c.csv\"\n").unwrap_err();
-        assert!(e.contains("at key `version`") && e.contains("set `version = 1`"), "{e}");
-        let e = parse(&format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nseverity = 3\n")).unwrap_err();
-        assert!(e.contains("checks[0].severity") && e.contains("\"advisory\""), "{e}");
-        let e = parse(&format!("{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nmemory_mb = \"lots\"\n")).unwrap_err();
-        assert!(e.contains("checks[0].memory_mb") && e.contains("whole number"), "{e}");
-        let e = parse(&format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\nfeatures_list = []\n")).unwrap_err();
-        assert!(e.contains("task.features_list") && e.contains("remove it"), "{e}");
+        assert!(
+            e.contains("at key `version`") && e.contains("set `version = 1`"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nseverity = 3\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("checks[0].severity") && e.contains("\"advisory\""),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{MINIMAL}[[checks]]\nid = \"a\"\nplugin = \"p\"\nmemory_mb = \"lots\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("checks[0].memory_mb") && e.contains("whole number"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\nfeatures_list = []\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("task.features_list") && e.contains("remove it"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -598,8 +705,14 @@ mod tests {
              [models.candidate]\nonnx = \"c.onnx\"\n[models.baseline]\nonnx = \"b.onnx\"\n",
         )
         .unwrap();
-        assert_eq!(p.spec.datasets.keys().collect::<Vec<_>>(), ["zeta", "alpha"]);
-        assert_eq!(p.spec.models.keys().collect::<Vec<_>>(), ["candidate", "baseline"]);
+        assert_eq!(
+            p.spec.datasets.keys().collect::<Vec<_>>(),
+            ["zeta", "alpha"]
+        );
+        assert_eq!(
+            p.spec.models.keys().collect::<Vec<_>>(),
+            ["candidate", "baseline"]
+        );
     }
 
     #[test]

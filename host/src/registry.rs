@@ -51,12 +51,17 @@ pub fn is_registry_uri(s: &str) -> bool {
 
 /// Whether MLflow accepts `a` as an alias name: letters, digits, `_` and `-`, at most 255.
 pub fn valid_alias(a: &str) -> bool {
-    !a.is_empty() && a.len() <= 255 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !a.is_empty()
+        && a.len() <= 255
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Parses `models:/NAME@ALIAS` (split at the last `@`, as MLflow does) or `models:/NAME/VERSION`.
 pub fn parse(uri: &str) -> anyhow::Result<ModelRef> {
-    let rest = uri.strip_prefix(SCHEME).with_context(|| format!("`{uri}` is not a registry reference (models:/...)"))?;
+    let rest = uri
+        .strip_prefix(SCHEME)
+        .with_context(|| format!("`{uri}` is not a registry reference (models:/...)"))?;
     let usage = "write models:/NAME@ALIAS (e.g. models:/churn@challenger) or models:/NAME/VERSION (e.g. models:/churn/3)";
     if let Some((name, alias)) = rest.rsplit_once('@') {
         if name.is_empty() || name.contains('/') {
@@ -65,13 +70,24 @@ pub fn parse(uri: &str) -> anyhow::Result<ModelRef> {
         if !valid_alias(alias) {
             bail!("`{uri}`: `{alias}` is not an alias (letters, digits, `_` and `-`); {usage}");
         }
-        return Ok(ModelRef { name: name.to_string(), selector: Selector::Alias(alias.to_string()) });
+        return Ok(ModelRef {
+            name: name.to_string(),
+            selector: Selector::Alias(alias.to_string()),
+        });
     }
     match rest.rsplit_once('/') {
-        Some((name, version)) if !name.is_empty() && !name.contains('/') && !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) => {
+        Some((name, version))
+            if !name.is_empty()
+                && !name.contains('/')
+                && !version.is_empty()
+                && version.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             let version = version.trim_start_matches('0');
             let version = if version.is_empty() { "0" } else { version };
-            Ok(ModelRef { name: name.to_string(), selector: Selector::Version(version.to_string()) })
+            Ok(ModelRef {
+                name: name.to_string(),
+                selector: Selector::Version(version.to_string()),
+            })
         }
         _ => bail!("`{uri}`: {usage} (a version is a number; pin `latest` as an alias instead)"),
     }
@@ -134,7 +150,11 @@ impl Client {
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(Duration::from_secs(300)))
             .build();
-        Ok(Client { base, agent: ureq::Agent::new_with_config(config), auth: auth_header() })
+        Ok(Client {
+            base,
+            agent: ureq::Agent::new_with_config(config),
+            auth: auth_header(),
+        })
     }
 
     /// The tracking URI.
@@ -143,7 +163,14 @@ impl Client {
     }
 
     /// One request; returns the status and body. `what` says what was being done, for errors.
-    fn request(&self, method: &str, path: &str, query: &[(&str, &str)], body: Option<(&str, &[u8])>, what: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<(&str, &[u8])>,
+        what: &str,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
         let url = format!("{}{path}", self.base);
         let result = match (method, body) {
             ("GET", _) => {
@@ -157,7 +184,11 @@ impl Client {
                 r.call()
             }
             (_, body) => {
-                let mut r = if method == "PUT" { self.agent.put(&url) } else { self.agent.post(&url) };
+                let mut r = if method == "PUT" {
+                    self.agent.put(&url)
+                } else {
+                    self.agent.post(&url)
+                };
                 if let Some(a) = &self.auth {
                     r = r.header("Authorization", a);
                 }
@@ -177,7 +208,12 @@ impl Client {
             .with_config()
             .limit(8 << 30)
             .read_to_vec()
-            .map_err(|e| anyhow!("the MLflow tracking server at {} broke off the answer to {what}: {e}", self.base))?;
+            .map_err(|e| {
+                anyhow!(
+                    "the MLflow tracking server at {} broke off the answer to {what}: {e}",
+                    self.base
+                )
+            })?;
         if status == 401 || status == 403 {
             bail!(
                 "the MLflow tracking server at {} refused to {what} (HTTP {status}{}): set MLFLOW_TRACKING_USERNAME and \
@@ -190,18 +226,39 @@ impl Client {
     }
 
     /// A REST call with a JSON answer; an error status becomes an error with MLflow's message.
-    fn api(&self, method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>, what: &str) -> anyhow::Result<Value> {
+    fn api(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        what: &str,
+    ) -> anyhow::Result<Value> {
         let body = body.map(|b| b.to_string());
-        let (status, bytes) = self.request(method, path, query, body.as_ref().map(|b| ("application/json", b.as_bytes())), what)?;
+        let (status, bytes) = self.request(
+            method,
+            path,
+            query,
+            body.as_ref().map(|b| ("application/json", b.as_bytes())),
+            what,
+        )?;
         let value: Option<Value> = serde_json::from_slice(&bytes).ok();
         if !(200..300).contains(&status) {
             let detail = match &value {
                 Some(v) if v["message"].is_string() => {
-                    format!("{}: {}", v["error_code"].as_str().unwrap_or("error"), v["message"].as_str().unwrap_or_default())
+                    format!(
+                        "{}: {}",
+                        v["error_code"].as_str().unwrap_or("error"),
+                        v["message"].as_str().unwrap_or_default()
+                    )
                 }
-                _ => format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim()),
+                _ => format!(
+                    "HTTP {status}: {}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).trim()
+                ),
             };
-            return Err(ApiError { status, detail }).with_context(|| format!("cannot {what} (MLflow at {})", self.base));
+            return Err(ApiError { status, detail })
+                .with_context(|| format!("cannot {what} (MLflow at {})", self.base));
         }
         Ok(value.unwrap_or(Value::Null))
     }
@@ -210,10 +267,20 @@ impl Client {
     pub fn resolve(&self, r: &ModelRef) -> anyhow::Result<Value> {
         let what = format!("resolve {r}");
         let answer = match &r.selector {
-            Selector::Alias(alias) => {
-                self.api("GET", "/api/2.0/mlflow/registered-models/alias", &[("name", &r.name), ("alias", alias)], None, &what)
-            }
-            Selector::Version(v) => self.api("GET", "/api/2.0/mlflow/model-versions/get", &[("name", &r.name), ("version", v)], None, &what),
+            Selector::Alias(alias) => self.api(
+                "GET",
+                "/api/2.0/mlflow/registered-models/alias",
+                &[("name", &r.name), ("alias", alias)],
+                None,
+                &what,
+            ),
+            Selector::Version(v) => self.api(
+                "GET",
+                "/api/2.0/mlflow/model-versions/get",
+                &[("name", &r.name), ("version", v)],
+                None,
+                &what,
+            ),
         };
         let answer = answer.map_err(|e| self.not_found_hint(e, r))?;
         let version = answer["model_version"].clone();
@@ -222,18 +289,29 @@ impl Client {
         }
         let status = version["status"].as_str().unwrap_or("READY");
         if status != "READY" {
-            bail!("{r} is version {} with status {status}; only READY versions can be gated", version["version"].as_str().unwrap_or("?"));
+            bail!(
+                "{r} is version {} with status {status}; only READY versions can be gated",
+                version["version"].as_str().unwrap_or("?")
+            );
         }
         Ok(version)
     }
 
     /// Explains a failed resolution: which part of the reference does not exist, and what does.
     fn not_found_hint(&self, e: anyhow::Error, r: &ModelRef) -> anyhow::Error {
-        let Some(api) = e.downcast_ref::<ApiError>() else { return e };
+        let Some(api) = e.downcast_ref::<ApiError>() else {
+            return e;
+        };
         if api.status != 404 && !(api.status == 400 && api.detail.contains("not found")) {
             return e;
         }
-        let model = self.api("GET", "/api/2.0/mlflow/registered-models/get", &[("name", &r.name)], None, "look up the registered model");
+        let model = self.api(
+            "GET",
+            "/api/2.0/mlflow/registered-models/get",
+            &[("name", &r.name)],
+            None,
+            "look up the registered model",
+        );
         match model {
             Err(_) => anyhow!("registered model `{}` does not exist in the MLflow registry at {} ({r}); check the name", r.name, self.base),
             Ok(m) => {
@@ -278,12 +356,31 @@ impl Client {
             .unwrap_or_default()
             .to_string();
         let dir = self.proxy_path(&uri, &shown)?;
-        let listing = self.api("GET", "/api/2.0/mlflow-artifacts/artifacts", &[("path", &dir)], None, &format!("list the artifacts of {shown}"))?;
+        let listing = self.api(
+            "GET",
+            "/api/2.0/mlflow-artifacts/artifacts",
+            &[("path", &dir)],
+            None,
+            &format!("list the artifacts of {shown}"),
+        )?;
         let files: Vec<(String, bool)> = listing["files"]
             .as_array()
-            .map(|a| a.iter().map(|f| (f["path"].as_str().unwrap_or_default().to_string(), f["is_dir"].as_bool().unwrap_or(false))).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|f| {
+                        (
+                            f["path"].as_str().unwrap_or_default().to_string(),
+                            f["is_dir"].as_bool().unwrap_or(false),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        let onnx: Vec<&String> = files.iter().filter(|(p, d)| !d && p.ends_with(".onnx")).map(|(p, _)| p).collect();
+        let onnx: Vec<&String> = files
+            .iter()
+            .filter(|(p, d)| !d && p.ends_with(".onnx"))
+            .map(|(p, _)| p)
+            .collect();
         let file = match onnx.as_slice() {
             [one] => (*one).clone(),
             _ if onnx.iter().any(|p| p.as_str() == "model.onnx") => "model.onnx".to_string(),
@@ -298,9 +395,18 @@ impl Client {
             ),
         };
         let path = format!("{dir}/{file}");
-        let (status, bytes) = self.request("GET", &format!("/api/2.0/mlflow-artifacts/artifacts/{}", encode_path(&path)), &[], None, &format!("download {shown}"))?;
+        let (status, bytes) = self.request(
+            "GET",
+            &format!("/api/2.0/mlflow-artifacts/artifacts/{}", encode_path(&path)),
+            &[],
+            None,
+            &format!("download {shown}"),
+        )?;
         if status != 200 {
-            bail!("cannot download {file} of {shown} from the MLflow server at {} (HTTP {status})", self.base);
+            bail!(
+                "cannot download {file} of {shown} from the MLflow server at {} (HTTP {status})",
+                self.base
+            );
         }
         Ok((bytes, format!("{}/{file}", uri.trim_end_matches('/'))))
     }
@@ -328,8 +434,17 @@ impl Client {
 
     /// A run's artifact root URI.
     fn run_artifact_uri(&self, run_id: &str) -> anyhow::Result<String> {
-        let run = self.api("GET", "/api/2.0/mlflow/runs/get", &[("run_id", run_id)], None, &format!("look up run {run_id}"))?;
-        run["run"]["info"]["artifact_uri"].as_str().map(str::to_string).with_context(|| format!("run {run_id} has no artifact_uri"))
+        let run = self.api(
+            "GET",
+            "/api/2.0/mlflow/runs/get",
+            &[("run_id", run_id)],
+            None,
+            &format!("look up run {run_id}"),
+        )?;
+        run["run"]["info"]["artifact_uri"]
+            .as_str()
+            .map(str::to_string)
+            .with_context(|| format!("run {run_id} has no artifact_uri"))
     }
 
     /// Points `alias` at `version` of registered model `name` (moving it if it is set elsewhere).
@@ -346,20 +461,53 @@ impl Client {
 
     /// The version an alias points at now.
     pub fn alias_version(&self, name: &str, alias: &str) -> anyhow::Result<String> {
-        let r = ModelRef { name: name.to_string(), selector: Selector::Alias(alias.to_string()) };
-        Ok(self.resolve(&r)?["version"].as_str().unwrap_or_default().to_string())
+        let r = ModelRef {
+            name: name.to_string(),
+            selector: Selector::Alias(alias.to_string()),
+        };
+        Ok(self.resolve(&r)?["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     /// Logs metrics (finite values only) and tags to a run, in batches within MLflow's limits.
-    pub fn log_to_run(&self, run_id: &str, metrics: &[(String, f64)], tags: &[(String, String)]) -> anyhow::Result<()> {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-        let metrics: Vec<Value> =
-            metrics.iter().filter(|(_, v)| v.is_finite()).map(|(k, v)| json!({"key": k, "value": v, "timestamp": now, "step": 0})).collect();
-        let tags: Vec<Value> = tags.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
-        let batches = metrics.len().div_ceil(1000).max(tags.len().div_ceil(100)).max(1);
+    pub fn log_to_run(
+        &self,
+        run_id: &str,
+        metrics: &[(String, f64)],
+        tags: &[(String, String)],
+    ) -> anyhow::Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let metrics: Vec<Value> = metrics
+            .iter()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(k, v)| json!({"key": k, "value": v, "timestamp": now, "step": 0}))
+            .collect();
+        let tags: Vec<Value> = tags
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect();
+        let batches = metrics
+            .len()
+            .div_ceil(1000)
+            .max(tags.len().div_ceil(100))
+            .max(1);
         for i in 0..batches {
-            let m = metrics.iter().skip(i * 1000).take(1000).cloned().collect::<Vec<_>>();
-            let t = tags.iter().skip(i * 100).take(100).cloned().collect::<Vec<_>>();
+            let m = metrics
+                .iter()
+                .skip(i * 1000)
+                .take(1000)
+                .cloned()
+                .collect::<Vec<_>>();
+            let t = tags
+                .iter()
+                .skip(i * 100)
+                .take(100)
+                .cloned()
+                .collect::<Vec<_>>();
             self.api(
                 "POST",
                 "/api/2.0/mlflow/runs/log-batch",
@@ -372,14 +520,32 @@ impl Client {
     }
 
     /// Uploads a file to a run's artifacts at `rel` (e.g. `modelgate/report.json`).
-    pub fn upload(&self, run_id: &str, rel: &str, bytes: &[u8], content_type: &str) -> anyhow::Result<()> {
+    pub fn upload(
+        &self,
+        run_id: &str,
+        rel: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> anyhow::Result<()> {
         let root = self.run_artifact_uri(run_id)?;
         let dir = self.proxy_path(&root, &format!("run {run_id}"))?;
         let what = format!("upload {rel} to run {run_id}");
-        let (status, body) =
-            self.request("PUT", &format!("/api/2.0/mlflow-artifacts/artifacts/{}", encode_path(&format!("{dir}/{rel}"))), &[], Some((content_type, bytes)), &what)?;
+        let (status, body) = self.request(
+            "PUT",
+            &format!(
+                "/api/2.0/mlflow-artifacts/artifacts/{}",
+                encode_path(&format!("{dir}/{rel}"))
+            ),
+            &[],
+            Some((content_type, bytes)),
+            &what,
+        )?;
         if !(200..300).contains(&status) {
-            bail!("cannot {what} (MLflow at {}): HTTP {status}: {}", self.base, String::from_utf8_lossy(&body[..body.len().min(200)]).trim());
+            bail!(
+                "cannot {what} (MLflow at {}): HTTP {status}: {}",
+                self.base,
+                String::from_utf8_lossy(&body[..body.len().min(200)]).trim()
+            );
         }
         Ok(())
     }
@@ -405,8 +571,14 @@ impl std::error::Error for ApiError {}
 fn auth_header() -> Option<String> {
     use base64::Engine as _;
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    if let (Some(user), Some(password)) = (var("MLFLOW_TRACKING_USERNAME"), var("MLFLOW_TRACKING_PASSWORD")) {
-        return Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))));
+    if let (Some(user), Some(password)) = (
+        var("MLFLOW_TRACKING_USERNAME"),
+        var("MLFLOW_TRACKING_PASSWORD"),
+    ) {
+        return Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        ));
     }
     var("MLFLOW_TRACKING_TOKEN").map(|t| format!("Bearer {t}"))
 }
@@ -417,7 +589,9 @@ fn encode_path(path: &str) -> String {
         .map(|seg| {
             seg.bytes()
                 .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (b as char).to_string()
+                    }
                     _ => format!("%{b:02X}"),
                 })
                 .collect::<String>()
@@ -433,21 +607,47 @@ mod tests {
     #[test]
     fn references_parse_like_mlflow_and_bad_ones_say_what_to_write() {
         let alias = parse("models:/churn@champion").unwrap();
-        assert_eq!(alias, ModelRef { name: "churn".into(), selector: Selector::Alias("champion".into()) });
+        assert_eq!(
+            alias,
+            ModelRef {
+                name: "churn".into(),
+                selector: Selector::Alias("champion".into())
+            }
+        );
         assert_eq!(alias.to_string(), "models:/churn@champion");
         // Names may contain `@`: the alias is after the last one.
         assert_eq!(parse("models:/team@x@prod").unwrap().name, "team@x");
-        assert_eq!(parse("models:/churn/007").unwrap().selector, Selector::Version("7".into()));
-        assert_eq!(parse("models:/churn/12").unwrap().to_string(), "models:/churn/12");
-        for bad in ["models:/churn", "models:/churn/latest", "models:/@prod", "models:/churn@", "models:/churn@has space", "models:/a/b/3", "churn@x"] {
+        assert_eq!(
+            parse("models:/churn/007").unwrap().selector,
+            Selector::Version("7".into())
+        );
+        assert_eq!(
+            parse("models:/churn/12").unwrap().to_string(),
+            "models:/churn/12"
+        );
+        for bad in [
+            "models:/churn",
+            "models:/churn/latest",
+            "models:/@prod",
+            "models:/churn@",
+            "models:/churn@has space",
+            "models:/a/b/3",
+            "churn@x",
+        ] {
             let e = parse(bad).unwrap_err().to_string();
             assert!(e.contains(&format!("`{bad}`")), "{bad}: {e}");
         }
-        assert!(parse("models:/churn/latest").unwrap_err().to_string().contains("models:/NAME/VERSION"));
+        assert!(parse("models:/churn/latest")
+            .unwrap_err()
+            .to_string()
+            .contains("models:/NAME/VERSION"));
     }
 
     #[test]
     fn paths_are_percent_encoded_per_segment() {
-        assert_eq!(encode_path("1/abc/artifacts/my model/é.onnx"), "1/abc/artifacts/my%20model/%C3%A9.onnx");
+        assert_eq!(
+            encode_path("1/abc/artifacts/my model/é.onnx"),
+            "1/abc/artifacts/my%20model/%C3%A9.onnx"
+        );
     }
 }

@@ -81,14 +81,24 @@ struct MemLimiter {
 }
 
 impl ResourceLimiter for MemLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.max {
             self.hit = Some(desired);
             return Ok(false);
         }
         Ok(true)
     }
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }
@@ -107,7 +117,10 @@ pub struct HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -251,14 +264,20 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// The compile cache's size cap: `MODELGATE_CACHE_MAX_MB` (default 1024 MiB). A Python plugin
 /// compiles to ~40 MB and every rebuild has a new digest, so the cache would otherwise only grow.
 fn cache_max_bytes() -> u64 {
-    std::env::var("MODELGATE_CACHE_MAX_MB").ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(1024).saturating_mul(1 << 20)
+    std::env::var("MODELGATE_CACHE_MAX_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1024)
+        .saturating_mul(1 << 20)
 }
 
 /// Deletes the least recently used compiled components (`*.cwasm`, by modification time, which a
 /// cache hit refreshes) until the cache holds at most `max_bytes`, never deleting `keep`. Best
 /// effort: another modelgate may be pruning too.
 pub fn prune_cache(dir: &Path, max_bytes: u64, keep: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
@@ -297,19 +316,28 @@ impl Runtime {
         config.epoch_interruption(true);
         config.consume_fuel(true);
         config.max_wasm_stack(1 << 20);
-        let engine = Engine::new(&config).map_err(|e| anyhow!("cannot create the wasm engine: {e}"))?;
+        let engine =
+            Engine::new(&config).map_err(|e| anyhow!("cannot create the wasm engine: {e}"))?;
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         bindings::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let stop = Arc::new(AtomicBool::new(false));
         let (e, s) = (engine.clone(), stop.clone());
-        std::thread::Builder::new().name("modelgate-epoch".into()).spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
-                e.increment_epoch();
-            }
-        })?;
-        Ok(Runtime { engine, linker, cache_dir, compiled: Mutex::new(HashMap::new()), stop })
+        std::thread::Builder::new()
+            .name("modelgate-epoch".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    e.increment_epoch();
+                }
+            })?;
+        Ok(Runtime {
+            engine,
+            linker,
+            cache_dir,
+            compiled: Mutex::new(HashMap::new()),
+            stop,
+        })
     }
 
     fn engine_key(&self) -> String {
@@ -321,8 +349,18 @@ impl Runtime {
 
     /// Compiles (or fetches from the cache) a component by its bytes and sha256, and checks that it
     /// targets a compatible version of the plugin contract.
-    pub fn prepare(&self, what: &str, bytes: &[u8], sha256: &str) -> anyhow::Result<Arc<bindings::PluginPre<HostState>>> {
-        if let Some(p) = self.compiled.lock().unwrap_or_else(|p| p.into_inner()).get(sha256) {
+    pub fn prepare(
+        &self,
+        what: &str,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> anyhow::Result<Arc<bindings::PluginPre<HostState>>> {
+        if let Some(p) = self
+            .compiled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(sha256)
+        {
             return Ok(p.clone());
         }
         let component = self.compile_cached(what, bytes, sha256)?;
@@ -334,12 +372,18 @@ impl Runtime {
             anyhow!("{what} does not export `modelgate:plugin/validator@{WIT_VERSION}`: {e:#}")
         })?;
         let pre = Arc::new(pre);
-        self.compiled.lock().unwrap_or_else(|p| p.into_inner()).insert(sha256.to_string(), pre.clone());
+        self.compiled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(sha256.to_string(), pre.clone());
         Ok(pre)
     }
 
     fn compile_cached(&self, what: &str, bytes: &[u8], sha256: &str) -> anyhow::Result<Component> {
-        let file = self.cache_dir.as_ref().map(|d| d.join(format!("{sha256}-{}.cwasm", self.engine_key())));
+        let file = self
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("{sha256}-{}.cwasm", self.engine_key())));
         if let Some(f) = &file {
             if f.is_file() {
                 // SAFETY: the file is in modelgate's own cache, keyed by the component's sha256 and the
@@ -347,7 +391,10 @@ impl Runtime {
                 match unsafe { Component::deserialize_file(&self.engine, f) } {
                     Ok(c) => {
                         // Marks the entry as recently used, for the cache's size cap (best effort).
-                        let _ = std::fs::File::options().append(true).open(f).and_then(|h| h.set_modified(std::time::SystemTime::now()));
+                        let _ = std::fs::File::options()
+                            .append(true)
+                            .open(f)
+                            .and_then(|h| h.set_modified(std::time::SystemTime::now()));
                         return Ok(c);
                     }
                     Err(_) => {
@@ -366,17 +413,28 @@ impl Runtime {
             // Best effort: a read-only cache only costs compile time.
             let compiled = component.serialize()?;
             let dir = f.parent().expect("cache files live in the cache directory");
-            let _ = std::fs::create_dir_all(dir).map_err(anyhow::Error::from).and_then(|()| crate::report::write_atomic(f, &compiled));
+            let _ = std::fs::create_dir_all(dir)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| crate::report::write_atomic(f, &compiled));
             prune_cache(dir, cache_max_bytes(), f);
         }
         Ok(component)
     }
 
     /// Calls `describe` in a fresh sandbox.
-    pub fn describe(&self, pre: &bindings::PluginPre<HostState>, limits: &Limits) -> anyhow::Result<PluginInfo> {
+    pub fn describe(
+        &self,
+        pre: &bindings::PluginPre<HostState>,
+        limits: &Limits,
+    ) -> anyhow::Result<PluginInfo> {
         let (mut store, _out) = self.store(limits);
-        let plugin = pre.instantiate(&mut store).map_err(|e| anyhow!("instantiation failed: {e:#}"))?;
-        let info = plugin.modelgate_plugin_validator().call_describe(&mut store).map_err(|e| anyhow!("describe() failed: {e:#}"))?;
+        let plugin = pre
+            .instantiate(&mut store)
+            .map_err(|e| anyhow!("instantiation failed: {e:#}"))?;
+        let info = plugin
+            .modelgate_plugin_validator()
+            .call_describe(&mut store)
+            .map_err(|e| anyhow!("describe() failed: {e:#}"))?;
         plugin_info(info, wit_version_of(pre))
     }
 
@@ -386,13 +444,20 @@ impl Runtime {
             .stdout(out.clone())
             .stderr(out.clone())
             .insecure_random_seed(0x6d6f_6465_6c67_6174_6500)
-            .secure_random(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0x6d67))
-            .insecure_random(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0x6d68))
+            .secure_random(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
+                0x6d67,
+            ))
+            .insecure_random(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
+                0x6d68,
+            ))
             .build();
         let state = HostState {
             wasi,
             table: ResourceTable::new(),
-            limiter: MemLimiter { max: limits.memory_bytes, hit: None },
+            limiter: MemLimiter {
+                max: limits.memory_bytes,
+                hit: None,
+            },
             logs: Vec::new(),
             log_bytes: 0,
             logs_dropped: 0,
@@ -430,9 +495,13 @@ impl Runtime {
             info: None,
         };
         let result: anyhow::Result<()> = (|| {
-            let plugin = pre.instantiate(&mut store).map_err(|e| self.explain(&store, e, limits, started, "instantiation"))?;
+            let plugin = pre
+                .instantiate(&mut store)
+                .map_err(|e| self.explain(&store, e, limits, started, "instantiation"))?;
             let v = plugin.modelgate_plugin_validator();
-            let info = v.call_describe(&mut store).map_err(|e| self.explain(&store, e, limits, started, "describe()"))?;
+            let info = v
+                .call_describe(&mut store)
+                .map_err(|e| self.explain(&store, e, limits, started, "describe()"))?;
             let info = plugin_info(info, wit_version_of(pre))?;
             // The host checks the config against the schema the plugin publishes before running it.
             check_config(&info, config_json)?;
@@ -462,7 +531,13 @@ impl Runtime {
         let st = store.data_mut();
         outcome.logs = std::mem::take(&mut st.logs);
         if st.logs_dropped > 0 {
-            outcome.logs.push(LogLine { level: "warn", message: format!("{} log lines dropped (over {MAX_LOG_BYTES} bytes)", st.logs_dropped) });
+            outcome.logs.push(LogLine {
+                level: "warn",
+                message: format!(
+                    "{} log lines dropped (over {MAX_LOG_BYTES} bytes)",
+                    st.logs_dropped
+                ),
+            });
         }
         drop(store);
         outcome.output = out.contents();
@@ -477,7 +552,14 @@ impl Runtime {
     }
 
     /// Turns a trap into a reason people can act on.
-    fn explain(&self, store: &Store<HostState>, e: wasmtime::Error, limits: &Limits, started: Instant, during: &str) -> anyhow::Error {
+    fn explain(
+        &self,
+        store: &Store<HostState>,
+        e: wasmtime::Error,
+        limits: &Limits,
+        started: Instant,
+        during: &str,
+    ) -> anyhow::Error {
         if let Some(desired) = store.data().limiter.hit {
             return anyhow!(
                 "memory limit exceeded: the plugin tried to grow its memory to {:.1} MiB, the limit is {} MiB (set \
@@ -538,7 +620,9 @@ struct OutputBuf {
 impl BoundedOutput {
     fn push(&self, bytes: &[u8]) {
         let mut b = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let room = (MAX_OUTPUT_BYTES - OUTPUT_TAIL_BYTES).saturating_sub(b.head.len()).min(bytes.len());
+        let room = (MAX_OUTPUT_BYTES - OUTPUT_TAIL_BYTES)
+            .saturating_sub(b.head.len())
+            .min(bytes.len());
         b.head.extend_from_slice(&bytes[..room]);
         let rest = &bytes[room..];
         let rest = if rest.len() > OUTPUT_TAIL_BYTES {
@@ -557,7 +641,9 @@ impl BoundedOutput {
         let b = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let mut all = b.head.clone();
         if b.dropped > 0 {
-            all.extend_from_slice(format!("\n[… {} bytes of output dropped …]\n", b.dropped).as_bytes());
+            all.extend_from_slice(
+                format!("\n[… {} bytes of output dropped …]\n", b.dropped).as_bytes(),
+            );
         }
         all.extend(b.tail.iter());
         String::from_utf8_lossy(&all).into_owned()
@@ -565,14 +651,24 @@ impl BoundedOutput {
 }
 
 impl tokio::io::AsyncWrite for BoundedOutput {
-    fn poll_write(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
         self.push(buf);
         std::task::Poll::Ready(Ok(buf.len()))
     }
-    fn poll_flush(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
     }
-    fn poll_shutdown(self: std::pin::Pin<&mut Self>, _cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::task::Poll::Ready(Ok(()))
     }
 }
@@ -592,28 +688,48 @@ impl wasmtime_wasi::cli::StdoutStream for BoundedOutput {
 /// Fills an outcome from a plugin's result, refusing malformed results (fail closed).
 fn apply_result(outcome: &mut Outcome, r: types::CheckResult) -> anyhow::Result<()> {
     if r.metrics.len() > MAX_METRICS {
-        bail!("malformed result: {} metrics (at most {MAX_METRICS})", r.metrics.len());
+        bail!(
+            "malformed result: {} metrics (at most {MAX_METRICS})",
+            r.metrics.len()
+        );
     }
     let details = match r.details {
-        Some(d) if d.len() > MAX_DETAILS_BYTES => bail!("malformed result: details are {} bytes (at most {MAX_DETAILS_BYTES})", d.len()),
-        Some(d) => Some(serde_json::from_str(&d).map_err(|e| anyhow!("malformed result: details are not JSON: {e}"))?),
+        Some(d) if d.len() > MAX_DETAILS_BYTES => bail!(
+            "malformed result: details are {} bytes (at most {MAX_DETAILS_BYTES})",
+            d.len()
+        ),
+        Some(d) => Some(
+            serde_json::from_str(&d)
+                .map_err(|e| anyhow!("malformed result: details are not JSON: {e}"))?,
+        ),
         None => None,
     };
     let mut metrics = Vec::with_capacity(r.metrics.len());
     for m in r.metrics {
         let snake = m.name.len() <= 64
             && m.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && m.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !snake {
             bail!("malformed result: metric name {:?} is not snake_case (a-z, 0-9, _; at most 64 bytes)", truncate(&m.name, 80));
         }
         if !m.value.is_finite() {
-            bail!("malformed result: metric `{}` has value {} (metrics must be finite)", m.name, m.value);
+            bail!(
+                "malformed result: metric `{}` has value {} (metrics must be finite)",
+                m.name,
+                m.value
+            );
         }
         let mut threshold = serde_json::Map::new();
         for t in &m.thresholds {
             if !t.value.is_finite() {
-                bail!("malformed result: threshold `{}` of metric `{}` is {}", t.kind, m.name, t.value);
+                bail!(
+                    "malformed result: threshold `{}` of metric `{}` is {}",
+                    t.kind,
+                    m.name,
+                    t.value
+                );
             }
             threshold.insert(t.kind.clone(), serde_json::json!(t.value));
         }
@@ -647,7 +763,10 @@ fn apply_result(outcome: &mut Outcome, r: types::CheckResult) -> anyhow::Result<
 fn panic_message(output: &str) -> Option<String> {
     let start = output.find("panicked at ")?;
     let mut lines = output[start..].lines();
-    let location = lines.next()?.trim_start_matches("panicked at ").trim_end_matches(':');
+    let location = lines
+        .next()?
+        .trim_start_matches("panicked at ")
+        .trim_end_matches(':');
     let message = lines.next().unwrap_or("").trim();
     Some(truncate(&format!("{message} (at {location})"), 1024))
 }
@@ -664,8 +783,12 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn plugin_info(i: types::PluginInfo, wit_version: String) -> anyhow::Result<PluginInfo> {
-    let config_schema = serde_json::from_str(&i.config_schema)
-        .map_err(|e| anyhow!("plugin `{}` describes a config schema that is not JSON: {e}", i.name))?;
+    let config_schema = serde_json::from_str(&i.config_schema).map_err(|e| {
+        anyhow!(
+            "plugin `{}` describes a config schema that is not JSON: {e}",
+            i.name
+        )
+    })?;
     Ok(PluginInfo {
         name: truncate(&i.name, 256),
         version: truncate(&i.version, 64),
@@ -682,13 +805,23 @@ fn plugin_info(i: types::PluginInfo, wit_version: String) -> anyhow::Result<Plug
 /// (`config.metrics.accuracy.min`) and the rule broken.
 pub fn check_config(info: &PluginInfo, config_json: &str) -> anyhow::Result<()> {
     let config: serde_json::Value = serde_json::from_str(config_json)?;
-    let validator = jsonschema::validator_for(&info.config_schema)
-        .map_err(|e| anyhow!("plugin `{}` publishes a config schema that is not a valid JSON Schema: {e}", info.name))?;
+    let validator = jsonschema::validator_for(&info.config_schema).map_err(|e| {
+        anyhow!(
+            "plugin `{}` publishes a config schema that is not a valid JSON Schema: {e}",
+            info.name
+        )
+    })?;
     let errors: Vec<String> = validator
         .iter_errors(&config)
         .take(5)
         .map(|e| {
-            let path: String = e.instance_path.to_string().split('/').filter(|s| !s.is_empty()).map(|s| format!(".{s}")).collect();
+            let path: String = e
+                .instance_path
+                .to_string()
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| format!(".{s}"))
+                .collect();
             format!("config{path}: {e}")
         })
         .collect();
@@ -713,12 +846,19 @@ fn exported_validator_version(engine: &Engine, component: &Component) -> Option<
     component
         .component_type()
         .exports(engine)
-        .find_map(|(name, _)| name.strip_prefix("modelgate:plugin/validator@").map(str::to_string))
+        .find_map(|(name, _)| {
+            name.strip_prefix("modelgate:plugin/validator@")
+                .map(str::to_string)
+        })
 }
 
 /// Accepts components built against any 0.1.x of the contract; names both versions otherwise.
 fn check_wit_version(engine: &Engine, component: &Component, what: &str) -> anyhow::Result<()> {
-    let exports: Vec<String> = component.component_type().exports(engine).map(|(n, _)| n.to_string()).collect();
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(n, _)| n.to_string())
+        .collect();
     match exported_validator_version(engine, component) {
         Some(v) if v.starts_with("0.1.") => Ok(()),
         Some(v) => bail!(
@@ -732,16 +872,27 @@ fn check_wit_version(engine: &Engine, component: &Component, what: &str) -> anyh
     }
 }
 
-fn build_context(store: &mut Store<HostState>, ctx: &CheckContext) -> anyhow::Result<bindings::exports::modelgate::plugin::validator::Context> {
-    use bindings::exports::modelgate::plugin::validator::{Context, NamedModel, NamedTable, TaskInfo};
+fn build_context(
+    store: &mut Store<HostState>,
+    ctx: &CheckContext,
+) -> anyhow::Result<bindings::exports::modelgate::plugin::validator::Context> {
+    use bindings::exports::modelgate::plugin::validator::{
+        Context, NamedModel, NamedTable, TaskInfo,
+    };
     let table = &mut store.data_mut().table;
     let mut datasets = Vec::new();
     for d in &ctx.datasets {
-        datasets.push(NamedTable { name: d.name.clone(), table: table.push(TableRes(d.clone()))? });
+        datasets.push(NamedTable {
+            name: d.name.clone(),
+            table: table.push(TableRes(d.clone()))?,
+        });
     }
     let mut models = Vec::new();
     for m in &ctx.models {
-        models.push(NamedModel { name: m.name.clone(), model: table.push(ModelRes(m.clone()))? });
+        models.push(NamedModel {
+            name: m.name.clone(),
+            model: table.push(ModelRes(m.clone()))?,
+        });
     }
     Ok(Context {
         check_id: ctx.check_id.clone(),
@@ -773,7 +924,10 @@ const MAX_NAME_BYTES: usize = 4096;
 
 fn check_name(column: &str) -> Result<(), types::HostError> {
     if column.len() > MAX_NAME_BYTES {
-        return Err(host_error(CallError::new(CallErrorKind::InvalidArgument, "column name longer than 4096 bytes")));
+        return Err(host_error(CallError::new(
+            CallErrorKind::InvalidArgument,
+            "column name longer than 4096 bytes",
+        )));
     }
     Ok(())
 }
@@ -806,7 +960,12 @@ impl HostState {
     fn dataset(&self, r: &Resource<TableRes>) -> wasmtime::Result<Arc<Dataset>> {
         Ok(self.table.get(r)?.0.clone())
     }
-    fn with_column<T>(&self, r: &Resource<TableRes>, column: &str, f: impl FnOnce(&Dataset) -> Result<T, CallError>) -> HostResult<T> {
+    fn with_column<T>(
+        &self,
+        r: &Resource<TableRes>,
+        column: &str,
+        f: impl FnOnce(&Dataset) -> Result<T, CallError>,
+    ) -> HostResult<T> {
         let d = self.dataset(r)?;
         if let Err(e) = check_name(column) {
             return Ok(Err(e));
@@ -857,15 +1016,34 @@ impl host::HostTable for HostState {
             })
         })
     }
-    fn quantiles(&mut self, r: Resource<TableRes>, column: String, probabilities: Vec<f64>) -> HostResult<Vec<Option<f64>>> {
+    fn quantiles(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        probabilities: Vec<f64>,
+    ) -> HostResult<Vec<Option<f64>>> {
         self.with_column(&r, &column, |d| d.quantiles(&column, &probabilities))
     }
-    fn histogram(&mut self, r: Resource<TableRes>, column: String, edges: Vec<f64>) -> HostResult<Vec<u64>> {
+    fn histogram(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        edges: Vec<f64>,
+    ) -> HostResult<Vec<u64>> {
         self.with_column(&r, &column, |d| d.histogram(&column, &edges))
     }
-    fn value_counts(&mut self, r: Resource<TableRes>, column: String, limit: u32) -> HostResult<Vec<types::ValueCount>> {
+    fn value_counts(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        limit: u32,
+    ) -> HostResult<Vec<types::ValueCount>> {
         self.with_column(&r, &column, |d| {
-            d.value_counts(&column, limit).map(|v| v.into_iter().map(|(value, count)| types::ValueCount { value, count }).collect())
+            d.value_counts(&column, limit).map(|v| {
+                v.into_iter()
+                    .map(|(value, count)| types::ValueCount { value, count })
+                    .collect()
+            })
         })
     }
     fn duplicate_rows(&mut self, r: Resource<TableRes>, columns: Vec<String>) -> HostResult<u64> {
@@ -875,26 +1053,64 @@ impl host::HostTable for HostState {
         }
         Ok(d.duplicate_rows(&columns).map_err(host_error))
     }
-    fn wasserstein(&mut self, r: Resource<TableRes>, column: String, other: Resource<TableRes>, other_column: String) -> HostResult<f64> {
+    fn wasserstein(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        other: Resource<TableRes>,
+        other_column: String,
+    ) -> HostResult<f64> {
         let (d, o) = (self.dataset(&r)?, self.dataset(&other)?);
-        if let Some(e) = [&column, &other_column].into_iter().find_map(|c| check_name(c).err()) {
+        if let Some(e) = [&column, &other_column]
+            .into_iter()
+            .find_map(|c| check_name(c).err())
+        {
             return Ok(Err(e));
         }
-        Ok(d.wasserstein(&column, &o, &other_column).map_err(host_error))
+        Ok(d.wasserstein(&column, &o, &other_column)
+            .map_err(host_error))
     }
-    fn read_f64(&mut self, r: Resource<TableRes>, column: String, offset: u64, len: u32) -> HostResult<types::F64Chunk> {
+    fn read_f64(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        offset: u64,
+        len: u32,
+    ) -> HostResult<types::F64Chunk> {
         self.with_column(&r, &column, |d| {
-            d.read_f64(&column, offset, len).map(|c| types::F64Chunk { values: c.values, validity: c.validity })
+            d.read_f64(&column, offset, len).map(|c| types::F64Chunk {
+                values: c.values,
+                validity: c.validity,
+            })
         })
     }
-    fn read_i64(&mut self, r: Resource<TableRes>, column: String, offset: u64, len: u32) -> HostResult<types::I64Chunk> {
+    fn read_i64(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        offset: u64,
+        len: u32,
+    ) -> HostResult<types::I64Chunk> {
         self.with_column(&r, &column, |d| {
-            d.read_i64(&column, offset, len).map(|c| types::I64Chunk { values: c.values, validity: c.validity })
+            d.read_i64(&column, offset, len).map(|c| types::I64Chunk {
+                values: c.values,
+                validity: c.validity,
+            })
         })
     }
-    fn read_utf8(&mut self, r: Resource<TableRes>, column: String, offset: u64, len: u32) -> HostResult<types::Utf8Chunk> {
+    fn read_utf8(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+        offset: u64,
+        len: u32,
+    ) -> HostResult<types::Utf8Chunk> {
         self.with_column(&r, &column, |d| {
-            d.read_utf8(&column, offset, len).map(|c| types::Utf8Chunk { data: c.data, offsets: c.offsets, validity: c.validity })
+            d.read_utf8(&column, offset, len).map(|c| types::Utf8Chunk {
+                data: c.data,
+                offsets: c.offsets,
+                validity: c.validity,
+            })
         })
     }
     fn drop(&mut self, r: Resource<TableRes>) -> wasmtime::Result<()> {
@@ -916,7 +1132,11 @@ impl host::HostModel for HostState {
     fn runnable(&mut self, r: Resource<ModelRes>) -> wasmtime::Result<bool> {
         Ok(self.table.get(&r)?.0.runnable())
     }
-    fn predict(&mut self, r: Resource<ModelRes>, data: Resource<TableRes>) -> HostResult<Resource<TableRes>> {
+    fn predict(
+        &mut self,
+        r: Resource<ModelRes>,
+        data: Resource<TableRes>,
+    ) -> HostResult<Resource<TableRes>> {
         let model = self.table.get(&r)?.0.clone();
         let d = self.dataset(&data)?;
         match model.predict(&d) {
@@ -924,14 +1144,24 @@ impl host::HostModel for HostState {
             Err(e) => Ok(Err(host_error(e))),
         }
     }
-    fn benchmark(&mut self, r: Resource<ModelRes>, data: Resource<TableRes>, batch_size: u32, warmup: u32, iterations: u32) -> HostResult<Vec<u64>> {
+    fn benchmark(
+        &mut self,
+        r: Resource<ModelRes>,
+        data: Resource<TableRes>,
+        batch_size: u32,
+        warmup: u32,
+        iterations: u32,
+    ) -> HostResult<Vec<u64>> {
         let model = self.table.get(&r)?.0.clone();
         let d = self.dataset(&data)?;
         // The benchmark runs in the host, where the epoch deadline cannot stop it: up to 20,000 runs
         // on a large batch could hold the gate for hours. Time one run first and refuse a benchmark
         // that cannot finish within what is left of the check's time limit.
         let runs = u64::from(warmup) + u64::from(iterations);
-        if runs > 1 && warmup <= crate::model::MAX_BENCH_ITERATIONS && iterations <= crate::model::MAX_BENCH_ITERATIONS {
+        if runs > 1
+            && warmup <= crate::model::MAX_BENCH_ITERATIONS
+            && iterations <= crate::model::MAX_BENCH_ITERATIONS
+        {
             let one = match model.benchmark(&d, batch_size, 0, 1) {
                 Ok(v) => Duration::from_nanos(v.first().copied().unwrap_or(0)),
                 Err(e) => return Ok(Err(host_error(e))),
@@ -948,7 +1178,9 @@ impl host::HostModel for HostState {
                 )))));
             }
         }
-        Ok(model.benchmark(&d, batch_size, warmup, iterations).map_err(host_error))
+        Ok(model
+            .benchmark(&d, batch_size, warmup, iterations)
+            .map_err(host_error))
     }
     fn drop(&mut self, r: Resource<ModelRes>) -> wasmtime::Result<()> {
         self.table.delete(r)?;
@@ -979,12 +1211,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t0 = std::time::SystemTime::now() - Duration::from_secs(100);
         let mut paths = Vec::new();
-        for (i, name) in ["a.cwasm", "b.cwasm", "c.cwasm", "d.cwasm"].into_iter().enumerate() {
+        for (i, name) in ["a.cwasm", "b.cwasm", "c.cwasm", "d.cwasm"]
+            .into_iter()
+            .enumerate()
+        {
             let p = dir.path().join(name);
             std::fs::write(&p, vec![0u8; 1000]).unwrap();
             // a is the oldest ... d the newest; then a is used again.
             let age = if name == "a.cwasm" { 50 } else { i as u64 };
-            std::fs::File::options().append(true).open(&p).unwrap().set_modified(t0 + Duration::from_secs(age)).unwrap();
+            std::fs::File::options()
+                .append(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(t0 + Duration::from_secs(age))
+                .unwrap();
             paths.push(p);
         }
         std::fs::write(dir.path().join("notes.txt"), vec![0u8; 5000]).unwrap();
@@ -993,7 +1233,10 @@ mod tests {
         prune_cache(dir.path(), 2500, &paths[3]);
         let left: Vec<bool> = paths.iter().map(|p| p.exists()).collect();
         assert_eq!(left, [true, false, false, true]);
-        assert!(dir.path().join("notes.txt").exists(), "only compiled components are pruned");
+        assert!(
+            dir.path().join("notes.txt").exists(),
+            "only compiled components are pruned"
+        );
         // The entry being kept survives even a cap of zero.
         prune_cache(dir.path(), 0, &paths[3]);
         assert!(!paths[0].exists() && paths[3].exists());

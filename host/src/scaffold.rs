@@ -26,7 +26,8 @@ macro_rules! embed {
 
 /// Files of every template: `{{name}}`, `{{crate}}`, `{{wasm}}` (the built component, relative to
 /// the project), `{{wit_version}}` and `{{componentize_py_version}}` are filled in.
-const COMMON_TEMPLATE: &[(&str, &str)] = embed!("templates/common": "sample/gate.toml", "sample/data.csv");
+const COMMON_TEMPLATE: &[(&str, &str)] =
+    embed!("templates/common": "sample/gate.toml", "sample/data.csv");
 
 /// Files of the Rust template.
 const RUST_TEMPLATE: &[(&str, &str)] = embed!("templates/rust": "src/lib.rs", "README.md");
@@ -56,7 +57,9 @@ pub fn check_name(name: &str) -> anyhow::Result<()> {
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && !name.ends_with('-')
         && !name.contains("--")
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !ok {
         bail!(
             "`{name}` is not a valid plugin name: use lowercase letters, digits and single dashes, starting with a letter \
@@ -77,14 +80,20 @@ pub fn files(name: &str, lang: Lang) -> anyhow::Result<Vec<(String, String)>> {
             .replace("{{wasm}}", &wasm)
             .replace("{{wit_version}}", WIT_VERSION)
             .replace("{{componentize_py_version}}", COMPONENTIZE_PY_VERSION)
-            .replace("{{componentize_py_url}}", "https://github.com/bytecodealliance/componentize-py")
+            .replace(
+                "{{componentize_py_url}}",
+                "https://github.com/bytecodealliance/componentize-py",
+            )
     };
     let template = match lang {
         Lang::Rust => RUST_TEMPLATE,
         Lang::Python => PYTHON_TEMPLATE,
     };
-    let mut out: Vec<(String, String)> =
-        COMMON_TEMPLATE.iter().chain(template).map(|(rel, text)| (rel.to_string(), fill(text))).collect();
+    let mut out: Vec<(String, String)> = COMMON_TEMPLATE
+        .iter()
+        .chain(template)
+        .map(|(rel, text)| (rel.to_string(), fill(text)))
+        .collect();
     out.push(("wit/plugin.wit".into(), WIT.into()));
     match lang {
         Lang::Rust => {
@@ -93,10 +102,17 @@ pub fn files(name: &str, lang: Lang) -> anyhow::Result<Vec<(String, String)>> {
             // package and drops what it does not use.
             out.push(("Cargo.lock".into(), PLUGINS_LOCK.into()));
             out.push((".gitignore".into(), "/target\n".into()));
-            out.extend(SDK_FILES.iter().map(|(rel, text)| (format!("vendor/modelgate-sdk/{rel}"), text.to_string())));
+            out.extend(
+                SDK_FILES
+                    .iter()
+                    .map(|(rel, text)| (format!("vendor/modelgate-sdk/{rel}"), text.to_string())),
+            );
         }
         Lang::Python => {
-            out.push((".gitignore".into(), "/build\n/.venv\n/*.wasm\n__pycache__/\n".into()));
+            out.push((
+                ".gitignore".into(),
+                "/build\n/.venv\n/*.wasm\n__pycache__/\n".into(),
+            ));
         }
     }
     Ok(out)
@@ -115,16 +131,23 @@ pub fn component_path(name: &str, lang: Lang) -> String {
 /// package metadata, dependency versions and release profile are modelgate's own.
 fn rust_manifest(name: &str) -> anyhow::Result<String> {
     let section = |header: &str| -> anyhow::Result<&str> {
-        let start = PLUGINS_MANIFEST.find(header).with_context(|| format!("plugins/Cargo.toml has no {header}"))?;
+        let start = PLUGINS_MANIFEST
+            .find(header)
+            .with_context(|| format!("plugins/Cargo.toml has no {header}"))?;
         let rest = &PLUGINS_MANIFEST[start..];
-        let end = rest[header.len()..].find("\n[").map_or(rest.len(), |i| i + header.len() + 1);
+        let end = rest[header.len()..]
+            .find("\n[")
+            .map_or(rest.len(), |i| i + header.len() + 1);
         Ok(rest[..end].trim_end())
     };
     let dependencies = section("[workspace.dependencies]")?;
     if !dependencies.contains("modelgate-sdk = { path = \"sdk\" }") {
         bail!("plugins/Cargo.toml: the SDK dependency is no longer `modelgate-sdk = {{ path = \"sdk\" }}`");
     }
-    let dependencies = dependencies.replace("modelgate-sdk = { path = \"sdk\" }", "modelgate-sdk = { path = \"vendor/modelgate-sdk\" }");
+    let dependencies = dependencies.replace(
+        "modelgate-sdk = { path = \"sdk\" }",
+        "modelgate-sdk = { path = \"vendor/modelgate-sdk\" }",
+    );
     Ok(format!(
         "# A modelgate validator plugin. Build the component with\n\
          #     cargo build --release --target wasm32-wasip2\n\
@@ -155,9 +178,16 @@ fn rust_manifest(name: &str) -> anyhow::Result<String> {
 pub fn create(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let files = files(name, lang)?;
     if dir.exists() {
-        let empty = dir.read_dir().with_context(|| format!("cannot read {}", dir.display()))?.next().is_none();
+        let empty = dir
+            .read_dir()
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_none();
         if !empty {
-            bail!("{} already exists and is not empty; choose another name or `--dir`", dir.display());
+            bail!(
+                "{} already exists and is not empty; choose another name or `--dir`",
+                dir.display()
+            );
         }
     }
     let mut written = Vec::new();
@@ -177,7 +207,8 @@ pub fn create(name: &str, lang: Lang, dir: &Path) -> anyhow::Result<Vec<PathBuf>
 #[cfg(unix)]
 fn set_executable(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).with_context(|| format!("cannot chmod {}", path.display()))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot chmod {}", path.display()))
 }
 
 #[cfg(not(unix))]
@@ -194,7 +225,16 @@ mod tests {
         for good in ["a", "label-balance", "x2-y3"] {
             check_name(good).unwrap();
         }
-        for bad in ["", "Label", "2x", "a--b", "a-", "a_b", "a b", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "Label",
+            "2x",
+            "a--b",
+            "a-",
+            "a_b",
+            "a b",
+            &"a".repeat(65),
+        ] {
             let e = check_name(bad).unwrap_err().to_string();
             assert!(e.contains("not a valid plugin name"), "{bad}: {e}");
         }
@@ -203,12 +243,21 @@ mod tests {
     #[test]
     fn every_sdk_source_is_vendored() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/src");
-        let mut on_disk: Vec<String> =
-            std::fs::read_dir(dir).unwrap().map(|e| format!("src/{}", e.unwrap().file_name().to_string_lossy())).collect();
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| format!("src/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
         on_disk.sort();
-        let mut embedded: Vec<String> = SDK_FILES.iter().map(|(r, _)| r.to_string()).filter(|r| r.starts_with("src/")).collect();
+        let mut embedded: Vec<String> = SDK_FILES
+            .iter()
+            .map(|(r, _)| r.to_string())
+            .filter(|r| r.starts_with("src/"))
+            .collect();
         embedded.sort();
-        assert_eq!(embedded, on_disk, "add new SDK files to scaffold::SDK_FILES");
+        assert_eq!(
+            embedded, on_disk,
+            "add new SDK files to scaffold::SDK_FILES"
+        );
     }
 
     #[test]
@@ -218,12 +267,28 @@ mod tests {
         let parsed: toml::Table = toml::from_str(manifest).unwrap();
         assert_eq!(parsed["package"]["name"].as_str(), Some("my-check"));
         let deps = parsed["workspace"]["dependencies"].as_table().unwrap();
-        assert_eq!(deps["modelgate-sdk"]["path"].as_str(), Some("vendor/modelgate-sdk"));
-        assert!(deps.contains_key("wit-bindgen") && deps.contains_key("serde"), "{manifest}");
-        assert!(parsed["profile"]["release"].get("opt-level").is_some(), "{manifest}");
+        assert_eq!(
+            deps["modelgate-sdk"]["path"].as_str(),
+            Some("vendor/modelgate-sdk")
+        );
+        assert!(
+            deps.contains_key("wit-bindgen") && deps.contains_key("serde"),
+            "{manifest}"
+        );
+        assert!(
+            parsed["profile"]["release"].get("opt-level").is_some(),
+            "{manifest}"
+        );
         let lib = &files.iter().find(|(r, _)| r == "src/lib.rs").unwrap().1;
-        assert!(lib.contains("name: \"my-check\".into()") && !lib.contains("{{"), "{lib}");
-        let gate = &files.iter().find(|(r, _)| r == "sample/gate.toml").unwrap().1;
+        assert!(
+            lib.contains("name: \"my-check\".into()") && !lib.contains("{{"),
+            "{lib}"
+        );
+        let gate = &files
+            .iter()
+            .find(|(r, _)| r == "sample/gate.toml")
+            .unwrap()
+            .1;
         assert!(gate.contains("release/my_check.wasm"), "{gate}");
     }
 }

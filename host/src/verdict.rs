@@ -86,11 +86,19 @@ mod tests {
     fn rules() {
         use Severity::*;
         use Status::*;
-        let v = |cs: &[(Status, Severity)]| Verdict::of(&cs.iter().map(|(s, v)| check(*s, *v)).collect::<Vec<_>>());
+        let v = |cs: &[(Status, Severity)]| {
+            Verdict::of(&cs.iter().map(|(s, v)| check(*s, *v)).collect::<Vec<_>>())
+        };
         assert_eq!(v(&[(Pass, Blocking), (Warn, Blocking)]), Verdict::Promote);
-        assert_eq!(v(&[(Pass, Blocking), (Fail, Blocking), (Error, Blocking)]), Verdict::Reject);
+        assert_eq!(
+            v(&[(Pass, Blocking), (Fail, Blocking), (Error, Blocking)]),
+            Verdict::Reject
+        );
         assert_eq!(v(&[(Pass, Blocking), (Error, Blocking)]), Verdict::Error);
-        assert_eq!(v(&[(Pass, Blocking), (Fail, Advisory), (Error, Advisory)]), Verdict::Promote);
+        assert_eq!(
+            v(&[(Pass, Blocking), (Fail, Advisory), (Error, Advisory)]),
+            Verdict::Promote
+        );
         assert_eq!(v(&[]), Verdict::Error, "no checks is never a pass");
         assert_eq!(Verdict::Reject.exit_code(), 1);
     }

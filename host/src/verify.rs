@@ -37,8 +37,14 @@ impl Finding {
 }
 
 fn entry(what: String, v: &Value) -> anyhow::Result<Finding> {
-    let path = v["path"].as_str().with_context(|| format!("{what}: no `path` in the report"))?.to_string();
-    let recorded = v["sha256"].as_str().with_context(|| format!("{what}: no `sha256` in the report"))?.to_string();
+    let path = v["path"]
+        .as_str()
+        .with_context(|| format!("{what}: no `path` in the report"))?
+        .to_string();
+    let recorded = v["sha256"]
+        .as_str()
+        .with_context(|| format!("{what}: no `sha256` in the report"))?
+        .to_string();
     let (actual, note) = if v["registry"].is_object() {
         match registry_sha256(&v["registry"]) {
             Ok(sha) => (Some(sha), None),
@@ -50,12 +56,21 @@ fn entry(what: String, v: &Value) -> anyhow::Result<Finding> {
             None => (sha256_file(Path::new(&path)).ok(), None),
         }
     };
-    Ok(Finding { what, path, recorded, actual, note })
+    Ok(Finding {
+        what,
+        path,
+        recorded,
+        actual,
+        note,
+    })
 }
 
 /// Downloads the model version a report names from its registry again and hashes it.
 fn registry_sha256(r: &Value) -> anyhow::Result<String> {
-    let field = |k: &str| r[k].as_str().with_context(|| format!("the report's registry entry has no `{k}`"));
+    let field = |k: &str| {
+        r[k].as_str()
+            .with_context(|| format!("the report's registry entry has no `{k}`"))
+    };
     let client = crate::registry::Client::new(Some(field("tracking_uri")?))?;
     let reference = crate::registry::ModelRef {
         name: field("name")?.to_string(),
@@ -68,12 +83,21 @@ fn registry_sha256(r: &Value) -> anyhow::Result<String> {
 /// Every input of a report, re-hashed.
 pub fn findings(report: &Value) -> anyhow::Result<Vec<Finding>> {
     if report["schema_version"] != 1 {
-        bail!("not a modelgate report with schema_version 1 (found {})", report["schema_version"]);
+        bail!(
+            "not a modelgate report with schema_version 1 (found {})",
+            report["schema_version"]
+        );
     }
     let mut out = vec![entry("policy".into(), &report["policy"])?];
     let inputs = &report["inputs"];
-    for (kind, key) in [("dataset", "datasets"), ("model", "models"), ("plugin", "plugins")] {
-        let Some(map) = inputs[key].as_object() else { bail!("the report has no `inputs.{key}`") };
+    for (kind, key) in [
+        ("dataset", "datasets"),
+        ("model", "models"),
+        ("plugin", "plugins"),
+    ] {
+        let Some(map) = inputs[key].as_object() else {
+            bail!("the report has no `inputs.{key}`")
+        };
         for (name, v) in map {
             if kind == "model" && v.get("path").is_none() {
                 continue; // predictions read from a dataset column: covered by the dataset's digest
@@ -86,9 +110,10 @@ pub fn findings(report: &Value) -> anyhow::Result<Vec<Finding>> {
 
 /// Prints one line per input and a conclusion; returns whether everything matches.
 pub fn verify(report_path: &Path) -> anyhow::Result<bool> {
-    let text = std::fs::read_to_string(report_path).with_context(|| format!("cannot read report {}", report_path.display()))?;
-    let report: Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a JSON report", report_path.display()))?;
+    let text = std::fs::read_to_string(report_path)
+        .with_context(|| format!("cannot read report {}", report_path.display()))?;
+    let report: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a JSON report", report_path.display()))?;
     let found = findings(&report).with_context(|| format!("report {}", report_path.display()))?;
     let width = found.iter().map(|f| f.what.len()).max().unwrap_or(0);
     for f in &found {
@@ -98,7 +123,11 @@ pub fn verify(report_path: &Path) -> anyhow::Result<bool> {
             (Some(_), false) => "CHANGED".to_string(),
         };
         let detail = match (&f.actual, &f.note) {
-            (Some(a), _) if !f.matches() => format!(" (sha256 now {}…, the report says {}…)", &a[..12], &f.recorded[..12.min(f.recorded.len())]),
+            (Some(a), _) if !f.matches() => format!(
+                " (sha256 now {}…, the report says {}…)",
+                &a[..12],
+                &f.recorded[..12.min(f.recorded.len())]
+            ),
             (None, Some(note)) => format!(" ({note})"),
             _ => String::new(),
         };
@@ -107,7 +136,10 @@ pub fn verify(report_path: &Path) -> anyhow::Result<bool> {
     let bad = found.iter().filter(|f| !f.matches()).count();
     let verdict = report["verdict"].as_str().unwrap_or("?");
     if bad == 0 {
-        println!("verified: all {} inputs are the ones the `{verdict}` verdict was given for", found.len());
+        println!(
+            "verified: all {} inputs are the ones the `{verdict}` verdict was given for",
+            found.len()
+        );
     } else {
         println!("NOT VERIFIED: {bad} of {} inputs differ from those the `{verdict}` verdict was given for", found.len());
     }

@@ -10,7 +10,10 @@ use serde_json::Value;
 /// which `{dir}` is the directory of the built fixture plugins.
 fn gate(checks: &str) -> Gate {
     let dir = fixture_plugins().display().to_string();
-    let policy = format!("{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n{}", checks.replace("{dir}", &dir));
+    let policy = format!(
+        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n{}",
+        checks.replace("{dir}", &dir)
+    );
     Gate::new(&policy)
 }
 
@@ -20,7 +23,9 @@ fn with_mode(id: &str, plugin: &str, mode: &str) -> String {
 }
 
 fn str_of<'a>(c: &'a Value, key: &str) -> &'a str {
-    c[key].as_str().unwrap_or_else(|| panic!("no string `{key}` in {c}"))
+    c[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string `{key}` in {c}"))
 }
 
 fn error_of(c: &Value) -> &str {
@@ -29,12 +34,19 @@ fn error_of(c: &Value) -> &str {
 }
 
 fn log_messages(c: &Value) -> Vec<String> {
-    c["logs"].as_array().map(|l| l.iter().map(|l| str_of(l, "message").to_string()).collect()).unwrap_or_default()
+    c["logs"]
+        .as_array()
+        .map(|l| l.iter().map(|l| str_of(l, "message").to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// The well-behaved check still ran and passed.
 fn assert_perf_passed(report: &Value) {
-    assert_eq!(check(report, "perf")["status"], "pass", "the well-behaved check still ran");
+    assert_eq!(
+        check(report, "perf")["status"],
+        "pass",
+        "the well-behaved check still ran"
+    );
 }
 
 #[test]
@@ -50,13 +62,18 @@ fn sandbox_gives_no_files_directories_environment_arguments_or_network() {
     assert_eq!(snoop["status"], "pass", "{snoop}");
     let logs = log_messages(snoop);
     let saw = |what: &str| -> &str {
-        logs.iter().find_map(|l| l.strip_prefix(&format!("{what}: "))).unwrap_or_else(|| panic!("no `{what}` in {logs:?}"))
+        logs.iter()
+            .find_map(|l| l.strip_prefix(&format!("{what}: ")))
+            .unwrap_or_else(|| panic!("no `{what}` in {logs:?}"))
     };
     // No preopened directories: every path is refused.
     assert!(saw("read /etc/passwd").starts_with("ERR "), "{logs:?}");
     assert!(saw("read_dir /").starts_with("ERR "), "{logs:?}");
     assert!(saw("read_dir .").starts_with("ERR "), "{logs:?}");
-    assert!(saw("write /tmp/modelgate-escape").starts_with("ERR "), "{logs:?}");
+    assert!(
+        saw("write /tmp/modelgate-escape").starts_with("ERR "),
+        "{logs:?}"
+    );
     // No environment, no arguments.
     assert_eq!(saw("env vars"), "0 []");
     assert_eq!(saw("args"), "0 []");
@@ -66,33 +83,64 @@ fn sandbox_gives_no_files_directories_environment_arguments_or_network() {
     assert!(saw("dns localhost").starts_with("ERR "), "{logs:?}");
     // Nothing of the host's files leaks into the report or onto the terminal.
     let text = std::fs::read_to_string(gate.path("report.json")).unwrap();
-    assert!(!text.contains("root:"), "/etc/passwd leaked into the report");
-    assert!(!out.stdout.contains("root:") && !out.stderr.contains("root:"), "/etc/passwd leaked onto the terminal");
+    assert!(
+        !text.contains("root:"),
+        "/etc/passwd leaked into the report"
+    );
+    assert!(
+        !out.stdout.contains("root:") && !out.stderr.contains("root:"),
+        "/etc/passwd leaked onto the terminal"
+    );
 }
 
 #[test]
 fn unbounded_recursion_is_stopped_and_named() {
-    let gate = gate(&(with_mode("frames", "recurse", "frames") + &with_mode("shadow", "recurse", "shadow")));
+    let gate = gate(
+        &(with_mode("frames", "recurse", "frames") + &with_mode("shadow", "recurse", "shadow")),
+    );
     let out = gate.check(&[]).expect_code(2);
-    assert!(out.stdout.contains("verdict: ERROR (exit 2)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("verdict: ERROR (exit 2)"),
+        "{}",
+        out.stdout
+    );
     let report = gate.report();
     assert_eq!(report["verdict"], "error");
     assert_perf_passed(&report);
     // Small frames: wasm's own call stack overflows.
     let frames = error_of(check(&report, "frames"));
-    assert!(frames.contains("overflowed its call stack during validate()"), "{frames}");
+    assert!(
+        frames.contains("overflowed its call stack during validate()"),
+        "{frames}"
+    );
     // Big frames: a Rust guest's stack lives in linear memory and runs below address 0 first.
     let shadow = error_of(check(&report, "shadow"));
-    assert!(shadow.contains("out of bounds memory access") && shadow.contains("unbounded recursion?"), "{shadow}");
+    assert!(
+        shadow.contains("out of bounds memory access") && shadow.contains("unbounded recursion?"),
+        "{shadow}"
+    );
 }
 
 #[test]
 fn oversized_results_are_refused_and_floods_are_truncated() {
-    let modes = ["metrics", "details", "summary", "error", "logs", "big-log", "stdout", "stdout-panic"];
+    let modes = [
+        "metrics",
+        "details",
+        "summary",
+        "error",
+        "logs",
+        "big-log",
+        "stdout",
+        "stdout-panic",
+    ];
     let checks: String = modes.iter().map(|m| with_mode(m, "flood", m)).collect();
     let gate = gate(&checks);
     let out = gate.check(&[]).expect_code(2);
-    assert!(out.stdout.contains("verdict: ERROR (exit 2)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("verdict: ERROR (exit 2)"),
+        "{}",
+        out.stdout
+    );
     let report = gate.report();
     assert_eq!(report["verdict"], "error");
     assert_perf_passed(&report);
@@ -101,16 +149,27 @@ fn oversized_results_are_refused_and_floods_are_truncated() {
     let metrics = error_of(check(&report, "metrics"));
     assert_eq!(metrics, "malformed result: 200000 metrics (at most 100000)");
     let details = error_of(check(&report, "details"));
-    assert!(details.starts_with("malformed result: details are 10485762 bytes (at most 4194304)"), "{details}");
+    assert!(
+        details.starts_with("malformed result: details are 10485762 bytes (at most 4194304)"),
+        "{details}"
+    );
     assert!(check(&report, "details")["details"].is_null());
 
     // A 10 MiB summary or error message: cut to 4 KiB.
     let summary = check(&report, "summary");
     assert_eq!(summary["status"], "pass", "{}", summary["status"]);
     let s = str_of(summary, "summary");
-    assert!(s.len() <= 4096 + '…'.len_utf8() && s.ends_with('…'), "summary of {} bytes", s.len());
+    assert!(
+        s.len() <= 4096 + '…'.len_utf8() && s.ends_with('…'),
+        "summary of {} bytes",
+        s.len()
+    );
     let e = error_of(check(&report, "error"));
-    assert!(e.len() <= 4096 + '…'.len_utf8() && e.starts_with("eeee") && e.ends_with('…'), "error of {} bytes", e.len());
+    assert!(
+        e.len() <= 4096 + '…'.len_utf8() && e.starts_with("eeee") && e.ends_with('…'),
+        "error of {} bytes",
+        e.len()
+    );
 
     // 100,000 log calls: the first 64 KiB are kept, and a note says how many lines were dropped.
     let logs = log_messages(check(&report, "logs"));
@@ -125,7 +184,11 @@ fn oversized_results_are_refused_and_floods_are_truncated() {
     let kept = &logs[..logs.len() - 1];
     assert_eq!(kept.len() + dropped, 100_000);
     assert!(kept.iter().map(|l| l.len()).sum::<usize>() <= 65536);
-    assert_eq!(kept.last().unwrap(), &format!("log line {}", kept.len() - 1), "lines are kept in order");
+    assert_eq!(
+        kept.last().unwrap(),
+        &format!("log line {}", kept.len() - 1),
+        "lines are kept in order"
+    );
     // One 8 MiB log message: cut to 4 KiB.
     let big = log_messages(check(&report, "big-log"));
     assert_eq!(big.len(), 1, "{big:?}");
@@ -136,13 +199,26 @@ fn oversized_results_are_refused_and_floods_are_truncated() {
     let stdout = check(&report, "stdout");
     assert_eq!(stdout["status"], "pass", "{}", stdout["error"]);
     let output = str_of(stdout, "output");
-    assert!(output.len() <= 64 * 1024 + 100, "output of {} bytes", output.len());
+    assert!(
+        output.len() <= 64 * 1024 + 100,
+        "output of {} bytes",
+        output.len()
+    );
     assert!(output.starts_with("0000 ooo"), "the head is kept");
-    assert!(output.contains("bytes of output dropped"), "the cut is said");
-    assert!(output.contains("1023 ooo") && output.ends_with("last line on stderr\n"), "the tail is kept");
+    assert!(
+        output.contains("bytes of output dropped"),
+        "the cut is said"
+    );
+    assert!(
+        output.contains("1023 ooo") && output.ends_with("last line on stderr\n"),
+        "the tail is kept"
+    );
     // ... so that a panic after a flood is still reported with its message.
     let panic = error_of(check(&report, "stdout-panic"));
-    assert!(panic.contains("the plugin panicked: fixture panic after a stdout flood"), "{panic}");
+    assert!(
+        panic.contains("the plugin panicked: fixture panic after a stdout flood"),
+        "{panic}"
+    );
 
     let size = std::fs::metadata(gate.path("report.json")).unwrap().len();
     assert!(size < 1 << 20, "the report stays small: {size} bytes");
@@ -158,20 +234,36 @@ fn malformed_results_are_errors() {
     assert_eq!(report["verdict"], "error");
     assert_perf_passed(&report);
     let expect = [
-        ("nan", "malformed result: metric `accuracy` has value NaN (metrics must be finite)"),
-        ("inf-threshold", "malformed result: threshold `min` of metric `accuracy` is -inf"),
-        ("name", "malformed result: metric name \"Accuracy Score!\" is not snake_case"),
+        (
+            "nan",
+            "malformed result: metric `accuracy` has value NaN (metrics must be finite)",
+        ),
+        (
+            "inf-threshold",
+            "malformed result: threshold `min` of metric `accuracy` is -inf",
+        ),
+        (
+            "name",
+            "malformed result: metric name \"Accuracy Score!\" is not snake_case",
+        ),
         ("details", "malformed result: details are not JSON"),
     ];
     for (id, reason) in expect {
         let c = check(&report, id);
         assert!(error_of(c).starts_with(reason), "{id}: {c}");
-        assert!(c["metrics"].as_array().is_none_or(|m| m.is_empty()), "nothing of a malformed result is kept: {c}");
+        assert!(
+            c["metrics"].as_array().is_none_or(|m| m.is_empty()),
+            "nothing of a malformed result is kept: {c}"
+        );
     }
 
     // Advisory, the same malformed results are reported and the candidate is promoted.
-    let advisory: String =
-        modes.iter().map(|m| with_mode(m, "malformed", m).replace("plugin =", "severity = \"advisory\"\nplugin =")).collect();
+    let advisory: String = modes
+        .iter()
+        .map(|m| {
+            with_mode(m, "malformed", m).replace("plugin =", "severity = \"advisory\"\nplugin =")
+        })
+        .collect();
     let gate = self::gate(&advisory);
     gate.check(&[]).expect_code(0);
     assert_eq!(check(&gate.report(), "nan")["status"], "error");
@@ -194,25 +286,45 @@ fn strings_that_are_not_utf8_are_errors_not_crashes() {
             e.starts_with("validate() failed: the plugin gave the host a string that is not valid UTF-8 (invalid utf-8 sequence"),
             "{id}: {e}"
         );
-        assert!(!e.contains("wasm backtrace"), "no wasm backtrace in the reason: {e}");
+        assert!(
+            !e.contains("wasm backtrace"),
+            "no wasm backtrace in the reason: {e}"
+        );
     }
     // `from_utf8_lossy` makes valid UTF-8: the replacement characters come through.
     let lossy = check(&report, "lossy");
     assert_eq!(lossy["status"], "pass");
-    assert_eq!(str_of(lossy, "summary"), "bad \u{fffd}\u{fffd}\u{fffd}\u{fffd} bytes");
+    assert_eq!(
+        str_of(lossy, "summary"),
+        "bad \u{fffd}\u{fffd}\u{fffd}\u{fffd} bytes"
+    );
 }
 
 #[test]
 fn a_plugin_built_against_another_wit_major_version_is_refused_before_running() {
     let gate = gate("[[checks]]\nid = \"v2\"\nplugin = \"{dir}/wit_v2_plugin.wasm\"\n");
     let out = gate.check(&[]).expect_code(2);
-    assert!(out.stderr.contains("(check `v2`) was built against modelgate:plugin@2.0.0"), "{}", out.stderr);
-    assert!(out.stderr.contains("this modelgate implements @0.1.1 and accepts 0.1.x"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("(check `v2`) was built against modelgate:plugin@2.0.0"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("this modelgate implements @0.1.1 and accepts 0.1.x"),
+        "{}",
+        out.stderr
+    );
     assert!(!gate.has_report(), "nothing ran");
 
     let wasm = fixture_plugins().join("wit_v2_plugin.wasm");
     let out = modelgate(&["plugin", "inspect", wasm.to_str().unwrap()]).expect_code(2);
-    assert!(out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.1"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -221,7 +333,10 @@ fn a_plugin_built_against_an_earlier_0_1_release_runs() {
     gate.check(&[]).expect_code(0);
     let report = gate.report();
     assert_eq!(check(&report, "old")["status"], "pass");
-    assert_eq!(report["inputs"]["plugins"]["old"]["wit_version"], "0.1.0", "{report}");
+    assert_eq!(
+        report["inputs"]["plugins"]["old"]["wit_version"], "0.1.0",
+        "{report}"
+    );
 }
 
 #[test]
@@ -231,8 +346,15 @@ fn a_plugin_built_against_a_later_0_1_release_runs() {
     let report = gate.report();
     let next = check(&report, "next");
     assert_eq!(next["status"], "pass", "{next}");
-    assert_eq!(report["inputs"]["plugins"]["next"]["wit_version"], "0.1.9", "{report}");
-    assert_eq!(report["inputs"]["plugins"]["perf"]["wit_version"], modelgate::runtime::WIT_VERSION, "{report}");
+    assert_eq!(
+        report["inputs"]["plugins"]["next"]["wit_version"], "0.1.9",
+        "{report}"
+    );
+    assert_eq!(
+        report["inputs"]["plugins"]["perf"]["wit_version"],
+        modelgate::runtime::WIT_VERSION,
+        "{report}"
+    );
     assert_eq!(next["metrics"][0]["value"], 228.0, "{next}");
 
     let wasm = fixture_plugins().join("wit_v0_1_9_plugin.wasm");
@@ -251,7 +373,9 @@ fn bad_host_call_arguments_come_back_as_host_errors() {
     assert_eq!(abuse["status"], "pass", "no trap: {abuse}");
     let logs = log_messages(abuse);
     let got = |call: &str| -> &str {
-        logs.iter().find_map(|l| l.strip_prefix(&format!("{call}: "))).unwrap_or_else(|| panic!("no `{call}` in {logs:?}"))
+        logs.iter()
+            .find_map(|l| l.strip_prefix(&format!("{call}: ")))
+            .unwrap_or_else(|| panic!("no `{call}` in {logs:?}"))
     };
     let expect = [
         ("stats unknown column", "ERR ErrorKind::NoSuchColumn dataset `current` has no column `no_such_column`"),
@@ -273,10 +397,17 @@ fn bad_host_call_arguments_come_back_as_host_errors() {
         ("benchmark batch 0", "ERR ErrorKind::InvalidArgument batch size must be at least 1"),
     ];
     for (call, answer) in expect {
-        assert!(got(call).starts_with(answer), "{call}: got {:?}, want {answer:?}", got(call));
+        assert!(
+            got(call).starts_with(answer),
+            "{call}: got {:?}, want {answer:?}",
+            got(call)
+        );
     }
     // An absurd limit is capped, not refused: every distinct value comes back.
-    assert!(got("value-counts limit u32::MAX").starts_with("OK "), "{logs:?}");
+    assert!(
+        got("value-counts limit u32::MAX").starts_with("OK "),
+        "{logs:?}"
+    );
 }
 
 #[test]
@@ -298,7 +429,10 @@ fn a_fuel_budget_stops_a_spinning_plugin() {
     let gate = gate("[[checks]]\nid = \"spin\"\nplugin = \"{dir}/spin.wasm\"\nfuel = 1000000\n");
     let started = std::time::Instant::now();
     gate.check(&[]).expect_code(2);
-    assert!(started.elapsed().as_secs() < 30, "the fuel ran out long before the time limit");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the fuel ran out long before the time limit"
+    );
     let report = gate.report();
     assert_eq!(report["verdict"], "error");
     assert_perf_passed(&report);
@@ -313,12 +447,19 @@ fn a_plugin_hoarding_resource_handles_is_stopped() {
     let gate = gate("[[checks]]\nid = \"handles\"\nplugin = \"{dir}/handle_hog.wasm\"\n");
     let started = std::time::Instant::now();
     gate.check(&[]).expect_code(2);
-    assert!(started.elapsed().as_secs() < 30, "stopped by the handle limit, not by the time limit");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "stopped by the handle limit, not by the time limit"
+    );
     let report = gate.report();
     assert_eq!(report["verdict"], "error");
     assert_perf_passed(&report);
     let e = error_of(check(&report, "handles"));
-    assert!(e.contains("the plugin holds too many resource handles") && e.contains("handle limit exceeded"), "{e}");
+    assert!(
+        e.contains("the plugin holds too many resource handles")
+            && e.contains("handle limit exceeded"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -333,13 +474,23 @@ fn a_benchmark_longer_than_the_time_limit_is_refused_up_front() {
     ));
     let csv = std::fs::read_to_string(example().join("data/current.csv")).unwrap();
     let (header, rows) = csv.split_once('\n').unwrap();
-    std::fs::write(gate.path("big.csv"), format!("{header}\n{}", rows.repeat(200))).unwrap();
+    std::fs::write(
+        gate.path("big.csv"),
+        format!("{header}\n{}", rows.repeat(200)),
+    )
+    .unwrap();
     let started = std::time::Instant::now();
     gate.check(&[]).expect_code(0);
-    assert!(started.elapsed().as_secs() < 30, "refused up front, not run to the end");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "refused up front, not run to the end"
+    );
     let report = gate.report();
     let bench = check(&report, "bench");
-    assert_eq!(bench["status"], "pass", "the fixture reports what it got: {bench}");
+    assert_eq!(
+        bench["status"], "pass",
+        "the fixture reports what it got: {bench}"
+    );
     let s = str_of(bench, "summary");
     assert!(
         s.starts_with("benchmark 20000 runs on every row: ERR ErrorKind::InvalidArgument 20000 benchmark runs of ")

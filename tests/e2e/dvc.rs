@@ -15,7 +15,12 @@ fn dvc(dir: &Path, args: &[&str]) {
         .env("DVC_NO_UPDATER_CHECK", "1")
         .output()
         .expect("run dvc (tests/run.sh test installs it into .venv-dvc)");
-    assert!(out.status.success(), "dvc {args:?} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "dvc {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn yaml(path: &Path) -> serde_yaml_ng::Value {
@@ -28,16 +33,41 @@ fn dvc_tracked_datasets_are_recorded_and_a_changed_file_is_refused() {
     let dir = repo.path();
     dvc(dir, &["init", "--no-scm", "-q"]);
     std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::copy(example().join("data/current.csv"), dir.join("data/current.csv")).unwrap();
-    std::fs::copy(example().join("data/reference.parquet"), dir.join("source.parquet")).unwrap();
+    std::fs::copy(
+        example().join("data/current.csv"),
+        dir.join("data/current.csv"),
+    )
+    .unwrap();
+    std::fs::copy(
+        example().join("data/reference.parquet"),
+        dir.join("source.parquet"),
+    )
+    .unwrap();
     // `current` by `dvc add` (data/current.csv.dvc); `reference` as the output of a stage (dvc.lock).
     dvc(dir, &["add", "-q", "data/current.csv"]);
-    dvc(dir, &["stage", "add", "-q", "-n", "prepare", "-d", "source.parquet", "-o", "data/reference.parquet", "cp source.parquet data/reference.parquet"]);
+    dvc(
+        dir,
+        &[
+            "stage",
+            "add",
+            "-q",
+            "-n",
+            "prepare",
+            "-d",
+            "source.parquet",
+            "-o",
+            "data/reference.parquet",
+            "cp source.parquet data/reference.parquet",
+        ],
+    );
     dvc(dir, &["repro", "-q"]);
     let added = yaml(&dir.join("data/current.csv.dvc"));
     let current_md5 = added["outs"][0]["md5"].as_str().unwrap().to_string();
     let lock = yaml(&dir.join("dvc.lock"));
-    let reference_md5 = lock["stages"]["prepare"]["outs"][0]["md5"].as_str().unwrap().to_string();
+    let reference_md5 = lock["stages"]["prepare"]["outs"][0]["md5"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let policy = dir.join("gate.toml");
     std::fs::write(
@@ -52,26 +82,58 @@ fn dvc_tracked_datasets_are_recorded_and_a_changed_file_is_refused() {
     )
     .unwrap();
     let report = dir.join("report.json");
-    let args = ["check", policy.to_str().unwrap(), "--json", report.to_str().unwrap()];
+    let args = [
+        "check",
+        policy.to_str().unwrap(),
+        "--json",
+        report.to_str().unwrap(),
+    ];
     modelgate(&args).expect_code(0);
-    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let current = &r["inputs"]["datasets"]["current"]["dvc"];
     assert_eq!(current["md5"], current_md5.as_str(), "{current}");
-    assert!(current["file"].as_str().unwrap().ends_with("data/current.csv.dvc"), "{current}");
-    assert!(current.get("stage").is_none() && current.get("legacy").is_none(), "{current}");
+    assert!(
+        current["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("data/current.csv.dvc"),
+        "{current}"
+    );
+    assert!(
+        current.get("stage").is_none() && current.get("legacy").is_none(),
+        "{current}"
+    );
     let reference = &r["inputs"]["datasets"]["reference"]["dvc"];
     assert_eq!(reference["md5"], reference_md5.as_str());
     assert_eq!(reference["stage"], "prepare");
-    assert!(reference["file"].as_str().unwrap().ends_with("dvc.lock"), "{reference}");
+    assert!(
+        reference["file"].as_str().unwrap().ends_with("dvc.lock"),
+        "{reference}"
+    );
 
     // One value changed without `dvc add`: refused, naming the file, both hashes and the fix.
     let text = std::fs::read_to_string(dir.join("data/current.csv")).unwrap();
     let (head, rest) = text.split_once('\n').unwrap();
-    std::fs::write(dir.join("data/current.csv"), format!("{head}\n{}", rest.replacen("27.22", "27.23", 1))).unwrap();
+    std::fs::write(
+        dir.join("data/current.csv"),
+        format!("{head}\n{}", rest.replacen("27.22", "27.23", 1)),
+    )
+    .unwrap();
     std::fs::remove_file(&report).unwrap();
     let out = modelgate(&args).expect_code(2);
-    assert!(out.stderr.contains("dataset `current`") && out.stderr.contains("is not the version DVC tracks"), "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("records md5 {current_md5}")) && out.stderr.contains("dvc checkout"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("dataset `current`")
+            && out.stderr.contains("is not the version DVC tracks"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("records md5 {current_md5}"))
+            && out.stderr.contains("dvc checkout"),
+        "{}",
+        out.stderr
+    );
     assert!(!report.exists(), "no report for a refused gate");
     // `dvc add` records the change: the gate runs again.
     dvc(dir, &["add", "-q", "data/current.csv"]);

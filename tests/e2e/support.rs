@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
 }
 
 /// The bundled example's directory.
@@ -33,8 +36,16 @@ impl Run {
 
     /// Panics with the full output unless the exit code is `code`.
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
-        assert!(!self.stderr.contains("panicked"), "modelgate panicked:\n{}", self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "modelgate panicked:\n{}",
+            self.stderr
+        );
         self
     }
 }
@@ -58,7 +69,12 @@ pub fn modelgate_env(args: &[&str], cache: &Path, env: &[(&str, &str)]) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY");
-    for k in ["MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"] {
+    for k in [
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_TRACKING_TOKEN",
+        "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD",
+    ] {
         cmd.env_remove(k);
     }
     for (k, v) in env {
@@ -77,30 +93,51 @@ pub fn fixture_plugins() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         // The WIT-version fixtures bind to this release's contract with only the version changed.
-        let wit = std::fs::read_to_string(root().join("wit/plugin.wit")).expect("read wit/plugin.wit");
-        let package = format!("package modelgate:plugin@{};", modelgate::runtime::WIT_VERSION);
+        let wit =
+            std::fs::read_to_string(root().join("wit/plugin.wit")).expect("read wit/plugin.wit");
+        let package = format!(
+            "package modelgate:plugin@{};",
+            modelgate::runtime::WIT_VERSION
+        );
         let package = package.as_str();
         assert!(wit.contains(package), "wit/plugin.wit declares {package}");
-        for (dir, version) in [("wit-v2", "2.0.0"), ("wit-v0.1.9", "0.1.9"), ("wit-v0.1.0", "0.1.0")] {
+        for (dir, version) in [
+            ("wit-v2", "2.0.0"),
+            ("wit-v0.1.9", "0.1.9"),
+            ("wit-v0.1.0", "0.1.0"),
+        ] {
             let dir = root().join("tests/plugins").join(dir);
             std::fs::create_dir_all(&dir).expect("create a WIT fixture directory");
             let mut text = wit.replace(package, &format!("package modelgate:plugin@{version};"));
             if version == "0.1.0" {
                 // The contract as 0.1.0 was: without what later releases added.
-                let added = text.find("        /// The first Wasserstein distance").expect("wasserstein in wit/plugin.wit");
+                let added = text
+                    .find("        /// The first Wasserstein distance")
+                    .expect("wasserstein in wit/plugin.wit");
                 let end = added + text[added..].find("wasserstein: func").unwrap();
                 let end = end + text[end..].find('\n').unwrap() + 1;
                 text.replace_range(added..end, "");
             }
             // Rewritten only when it changes, so cargo does not rebuild the fixtures every run.
-            if std::fs::read_to_string(dir.join("plugin.wit")).ok().as_deref() != Some(text.as_str()) {
+            if std::fs::read_to_string(dir.join("plugin.wit"))
+                .ok()
+                .as_deref()
+                != Some(text.as_str())
+            {
                 std::fs::write(dir.join("plugin.wit"), text).expect("write a WIT fixture");
             }
         }
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-plugins");
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(root().join("tests/plugins"))
-            .args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--target-dir"])
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--target",
+                "wasm32-wasip2",
+                "--target-dir",
+            ])
             .arg(&target)
             .env_remove("CARGO_TARGET_DIR")
             .status()
@@ -143,7 +180,8 @@ impl Gate {
 
     /// The JSON report the last `check` wrote.
     pub fn report(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.path("report.json")).expect("report.json was written");
+        let text =
+            std::fs::read_to_string(self.path("report.json")).expect("report.json was written");
         serde_json::from_str(&text).expect("report.json is JSON")
     }
 

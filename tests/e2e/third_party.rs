@@ -21,7 +21,9 @@ fn run_in(dir: &Path, program: &str, args: &[&str], env: &[(&str, &Path)]) {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
     assert!(
         out.status.success(),
         "{program} {args:?} in {} failed\n--- stdout\n{}\n--- stderr\n{}",
@@ -40,29 +42,57 @@ fn missing_shares(csv: &Path) -> Vec<(String, f64)> {
     header
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.to_string(), rows.iter().filter(|r| r[i].is_empty()).count() as f64 / rows.len() as f64))
+        .map(|(i, h)| {
+            (
+                h.to_string(),
+                rows.iter().filter(|r| r[i].is_empty()).count() as f64 / rows.len() as f64,
+            )
+        })
         .collect()
 }
 
 fn value_of(check: &Value, name: &str) -> f64 {
-    check["metrics"].as_array().unwrap().iter().find(|m| m["name"] == name).unwrap_or_else(|| panic!("no {name}: {check}"))["value"].as_f64().unwrap()
+    check["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}: {check}"))["value"]
+        .as_f64()
+        .unwrap()
 }
 
 fn metric_of<'a>(check: &'a Value, column: &str) -> &'a Value {
-    check["metrics"].as_array().unwrap().iter().find(|m| m["column"] == column).unwrap_or_else(|| panic!("no metric for `{column}`: {check}"))
+    check["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["column"] == column)
+        .unwrap_or_else(|| panic!("no metric for `{column}`: {check}"))
 }
 
 /// `plugin test` on the generated sample, with its own config and with a stricter one, against
 /// shares counted independently from the CSV.
 fn plugin_test_on_the_sample(project: &Path, wasm: &Path) {
     let expected = missing_shares(&project.join("sample/data.csv"));
-    assert!(expected.iter().any(|(_, s)| *s > 0.1), "the sample has missing values: {expected:?}");
+    assert!(
+        expected.iter().any(|(_, s)| *s > 0.1),
+        "the sample has missing values: {expected:?}"
+    );
     let report = project.join("report.json");
     let policy = project.join("sample/gate.toml");
     let args = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = ["plugin", "test", wasm.to_str().unwrap(), "--policy", policy.to_str().unwrap(), "--json", report.to_str().unwrap()]
-            .map(String::from)
-            .to_vec();
+        let mut a: Vec<String> = [
+            "plugin",
+            "test",
+            wasm.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--json",
+            report.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec();
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     };
@@ -84,11 +114,25 @@ fn plugin_test_on_the_sample(project: &Path, wasm: &Path) {
     // A stricter config from the command line.
     let r = run(&["--config", r#"{"max_missing_share": 0.1}"#], 1);
     for (column, share) in &expected {
-        assert_eq!(metric_of(&r["checks"][0], column)["passed"], *share <= 0.1, "{column}");
+        assert_eq!(
+            metric_of(&r["checks"][0], column)["passed"],
+            *share <= 0.1,
+            "{column}"
+        );
     }
     // A misspelt key is refused by the plugin's schema, naming the key.
-    let out = modelgate(&args(&["--config", r#"{"max_missing_shar": 0.1}"#]).iter().map(String::as_str).collect::<Vec<_>>()).expect_code(2);
-    assert!(out.stdout.contains("'max_missing_shar' was unexpected"), "{}", out.stdout);
+    let out = modelgate(
+        &args(&["--config", r#"{"max_missing_shar": 0.1}"#])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )
+    .expect_code(2);
+    assert!(
+        out.stdout.contains("'max_missing_shar' was unexpected"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// A policy in a fresh directory that uses `wasm` pinned by `sha256`.
@@ -120,8 +164,15 @@ fn componentize_py() -> PathBuf {
 fn label_counts() -> (u64, u64) {
     let text = std::fs::read_to_string(example().join("data/current.csv")).unwrap();
     let mut lines = text.lines();
-    let col = lines.next().unwrap().split(',').position(|h| h == "label").unwrap();
-    let labels: Vec<String> = lines.map(|l| l.split(',').nth(col).unwrap().trim().to_string()).collect();
+    let col = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|h| h == "label")
+        .unwrap();
+    let labels: Vec<String> = lines
+        .map(|l| l.split(',').nth(col).unwrap().trim().to_string())
+        .collect();
     let ones = labels.iter().filter(|v| v.as_str() == "1").count() as u64;
     let zeros = labels.iter().filter(|v| v.as_str() == "0").count() as u64;
     assert_eq!(ones + zeros, labels.len() as u64, "labels are 0 or 1");
@@ -140,7 +191,12 @@ fn a_python_plugin_runs_through_the_gate_and_its_compiled_component_is_cached() 
     std::fs::create_dir_all(&out).unwrap();
     let wasm = out.join("label_balance.wasm");
     let build = root().join("examples/plugins/python-label-balance/build.sh");
-    run_in(&root(), build.to_str().unwrap(), &[wasm.to_str().unwrap()], &[]);
+    run_in(
+        &root(),
+        build.to_str().unwrap(),
+        &[wasm.to_str().unwrap()],
+        &[],
+    );
     assert!(exe.exists());
     let sha = modelgate::data::sha256_file(&wasm).unwrap();
     let (zeros, ones) = label_counts();
@@ -162,34 +218,64 @@ fn a_python_plugin_runs_through_the_gate_and_its_compiled_component_is_cached() 
     let share = value_of(labels, "minority_share");
     assert_eq!(share, zeros.min(ones) as f64 / (zeros + ones) as f64);
     assert_eq!(value_of(labels, "classes"), 2.0);
-    let entries: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(entries.len(), 1, "one compiled component: {entries:?}");
-    assert!(entries[0].file_name().unwrap().to_string_lossy().starts_with(&sha));
+    assert!(entries[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with(&sha));
     // The second gate loads the compiled component instead of compiling (and rewriting) it.
     #[cfg(unix)]
     let ino = inode(&entries[0]);
     modelgate_with_cache(&args, &cache).expect_code(0);
     #[cfg(unix)]
     assert_eq!(inode(&entries[0]), ino, "the cache entry was not rewritten");
-    assert_eq!(check(&gate.report(), "labels")["metrics"], labels["metrics"]);
+    assert_eq!(
+        check(&gate.report(), "labels")["metrics"],
+        labels["metrics"]
+    );
 
     // The rarest class (37 %) below a 45 % minimum rejects.
     let strict = Gate::new(&policy("min_share = 0.45"));
     strict.check(&[]).expect_code(1);
     let labels = check(&strict.report(), "labels").clone();
     assert_eq!(labels["status"], "fail");
-    assert!(labels["summary"].as_str().unwrap().contains("below min 45.0%"), "{labels}");
+    assert!(
+        labels["summary"]
+            .as_str()
+            .unwrap()
+            .contains("below min 45.0%"),
+        "{labels}"
+    );
     // The plugin's own error names the key and the column.
     let wrong = Gate::new(&policy("column = \"diagnosis\""));
     let out = wrong.check(&[]).expect_code(2);
-    assert!(out.stdout.contains("config.column: dataset `current` has no column `diagnosis`"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("config.column: dataset `current` has no column `diagnosis`"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn a_python_plugin_from_plugin_new_builds_tests_and_gates() {
     let exe = componentize_py();
     let project = scratch("missing-share-python");
-    modelgate(&["plugin", "new", "missing-share", "--lang", "python", "--dir", project.to_str().unwrap()]).expect_code(0);
+    modelgate(&[
+        "plugin",
+        "new",
+        "missing-share",
+        "--lang",
+        "python",
+        "--dir",
+        project.to_str().unwrap(),
+    ])
+    .expect_code(0);
     // The project's own build: its unit tests, then the component.
     run_in(&project, "./build.sh", &[], &[("COMPONENTIZE_PY", &exe)]);
     let wasm = project.join("missing_share.wasm");
@@ -214,7 +300,9 @@ fn pin_and_gate(project: &Path, wasm: &Path) {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("third-party").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("third-party")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
     dir
@@ -223,13 +311,37 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn a_rust_plugin_from_plugin_new_builds_tests_and_gates() {
     let project = scratch("missing-share-rust");
-    let out = modelgate(&["plugin", "new", "missing-share", "--lang", "rust", "--dir", project.to_str().unwrap()]).expect_code(0);
-    assert!(out.stdout.contains("cargo build --release --target wasm32-wasip2"), "{}", out.stdout);
+    let out = modelgate(&[
+        "plugin",
+        "new",
+        "missing-share",
+        "--lang",
+        "rust",
+        "--dir",
+        project.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert!(
+        out.stdout
+            .contains("cargo build --release --target wasm32-wasip2"),
+        "{}",
+        out.stdout
+    );
     // The generated project's own commands (its README), with a build cache kept between runs.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("third-party-target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run_in(&project, &cargo, &["test", "-q"], &[("CARGO_TARGET_DIR", &target)]);
-    run_in(&project, &cargo, &["build", "-q", "--release", "--target", "wasm32-wasip2"], &[("CARGO_TARGET_DIR", &target)]);
+    run_in(
+        &project,
+        &cargo,
+        &["test", "-q"],
+        &[("CARGO_TARGET_DIR", &target)],
+    );
+    run_in(
+        &project,
+        &cargo,
+        &["build", "-q", "--release", "--target", "wasm32-wasip2"],
+        &[("CARGO_TARGET_DIR", &target)],
+    );
     let wasm = target.join("wasm32-wasip2/release/missing_share.wasm");
     // The sample policy points at the project's own target/.
     let built = project.join("target/wasm32-wasip2/release/missing_share.wasm");
@@ -239,8 +351,19 @@ fn a_rust_plugin_from_plugin_new_builds_tests_and_gates() {
     pin_and_gate(&project, &built);
 
     // Asked again, `plugin new` refuses to overwrite the project.
-    let out = modelgate(&["plugin", "new", "missing-share", "--dir", project.to_str().unwrap()]).expect_code(2);
-    assert!(out.stderr.contains("already exists and is not empty"), "{}", out.stderr);
+    let out = modelgate(&[
+        "plugin",
+        "new",
+        "missing-share",
+        "--dir",
+        project.to_str().unwrap(),
+    ])
+    .expect_code(2);
+    assert!(
+        out.stderr.contains("already exists and is not empty"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -249,24 +372,82 @@ fn plugin_test_takes_the_config_of_the_policys_check_or_of_the_one_named() {
     let policy = policy.to_str().unwrap();
     // The breast-cancer gate's `performance` check passes; its other checks do not run.
     let r = modelgate(&["plugin", "test", "performance", "--policy", policy]).expect_code(0);
-    assert!(r.stdout.contains("performance") && !r.stdout.contains("drift"), "{}", r.stdout);
-    assert!(r.stdout.contains("(min 0.9500)"), "the policy's accuracy bound applies: {}", r.stdout);
+    assert!(
+        r.stdout.contains("performance") && !r.stdout.contains("drift"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("(min 0.9500)"),
+        "the policy's accuracy bound applies: {}",
+        r.stdout
+    );
     // A stricter bound from the command line rejects.
-    let r = modelgate(&["plugin", "test", "performance", "--policy", policy, "--config", r#"{"metrics": {"accuracy": {"min": 0.999}}}"#])
-        .expect_code(1);
+    let r = modelgate(&[
+        "plugin",
+        "test",
+        "performance",
+        "--policy",
+        policy,
+        "--config",
+        r#"{"metrics": {"accuracy": {"min": 0.999}}}"#,
+    ])
+    .expect_code(1);
     assert!(r.stdout.contains("FAIL accuracy"), "{}", r.stdout);
-    let r = modelgate(&["plugin", "test", "performance", "--policy", policy, "--check", "nope"]).expect_code(2);
-    assert!(r.stderr.contains("no check `nope` (--check); the policy's checks are `performance`"), "{}", r.stderr);
-    let r = modelgate(&["plugin", "test", "performance", "--policy", policy, "--config", "[1]"]).expect_code(2);
-    assert!(r.stderr.contains("--config must be a JSON object"), "{}", r.stderr);
+    let r = modelgate(&[
+        "plugin",
+        "test",
+        "performance",
+        "--policy",
+        policy,
+        "--check",
+        "nope",
+    ])
+    .expect_code(2);
+    assert!(
+        r.stderr
+            .contains("no check `nope` (--check); the policy's checks are `performance`"),
+        "{}",
+        r.stderr
+    );
+    let r = modelgate(&[
+        "plugin",
+        "test",
+        "performance",
+        "--policy",
+        policy,
+        "--config",
+        "[1]",
+    ])
+    .expect_code(2);
+    assert!(
+        r.stderr.contains("--config must be a JSON object"),
+        "{}",
+        r.stderr
+    );
     let r = modelgate(&["plugin", "test", "no-such.wasm", "--policy", policy]).expect_code(2);
-    assert!(r.stderr.contains("no plugin file no-such.wasm"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no plugin file no-such.wasm"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn plugin_new_refuses_bad_names() {
     for bad in ["Bad", "a--b", "1x", "a_b"] {
-        let out = modelgate(&["plugin", "new", bad, "--dir", scratch("bad-name").to_str().unwrap()]).expect_code(2);
-        assert!(out.stderr.contains("is not a valid plugin name"), "{bad}: {}", out.stderr);
+        let out = modelgate(&[
+            "plugin",
+            "new",
+            bad,
+            "--dir",
+            scratch("bad-name").to_str().unwrap(),
+        ])
+        .expect_code(2);
+        assert!(
+            out.stderr.contains("is not a valid plugin name"),
+            "{bad}: {}",
+            out.stderr
+        );
     }
 }

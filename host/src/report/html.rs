@@ -30,7 +30,9 @@ const MAX_OUTPUT: usize = 16 * 1024;
 
 const REFERENCE_COLOR: &str = "#8c9bb0";
 const CURRENT_COLOR: &str = "#e07b39";
-const MODEL_COLORS: [&str; 6] = ["#2563eb", "#94a3b8", "#0d9488", "#d97706", "#7c3aed", "#db2777"];
+const MODEL_COLORS: [&str; 6] = [
+    "#2563eb", "#94a3b8", "#0d9488", "#d97706", "#7c3aed", "#db2777",
+];
 const PERCENTILE_COLORS: [&str; 3] = ["#93c5fd", "#3b82f6", "#1e3a8a"];
 const BOUND_COLOR: &str = "#cf222e";
 
@@ -52,7 +54,11 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
         check_section(&mut s, i, c);
     }
     inputs(&mut s, run);
-    let _ = write!(s, "<footer>Written by modelgate {}.</footer>\n</main>\n</body>\n</html>\n", env!("CARGO_PKG_VERSION"));
+    let _ = write!(
+        s,
+        "<footer>Written by modelgate {}.</footer>\n</main>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
     s
 }
 
@@ -79,7 +85,13 @@ fn truncate(s: &str, n: usize) -> String {
 fn anchor(i: usize, id: &str) -> String {
     let slug: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .take(48)
         .collect();
     format!("check-{}-{slug}", i + 1)
@@ -122,7 +134,10 @@ fn status_badge(st: Status) -> String {
         Status::Fail => ("✗", "fail"),
         Status::Error => ("⚠", "error"),
     };
-    format!("<span class=\"badge {word}\"><span aria-hidden=\"true\">{mark}</span> {}</span>", word.to_uppercase())
+    format!(
+        "<span class=\"badge {word}\"><span aria-hidden=\"true\">{mark}</span> {}</span>",
+        word.to_uppercase()
+    )
 }
 
 fn severity_word(s: Severity) -> &'static str {
@@ -145,8 +160,16 @@ fn fmt_ms(ms: u128) -> String {
 
 fn banner(s: &mut String, run: &GateRun, verdict: Verdict) {
     let parts = crate::report::status_counts(run);
-    let counts = if parts.is_empty() { "no checks ran".to_string() } else { parts.join(" · ") };
-    let blocking = run.checks.iter().filter(|c| c.severity == Severity::Blocking).count();
+    let counts = if parts.is_empty() {
+        "no checks ran".to_string()
+    } else {
+        parts.join(" · ")
+    };
+    let blocking = run
+        .checks
+        .iter()
+        .filter(|c| c.severity == Severity::Blocking)
+        .count();
     let meaning = match verdict {
         Verdict::Promote => "the candidate may be promoted",
         Verdict::Reject => "a blocking check failed",
@@ -215,7 +238,11 @@ fn check_section(s: &mut String, i: usize, c: &CheckReport) {
         summary = esc(&o.summary),
     );
     if let Some(e) = &o.error {
-        let _ = writeln!(s, "<div class=\"error-box\" role=\"alert\"><strong>Error</strong><pre>{}</pre></div>", esc(e));
+        let _ = writeln!(
+            s,
+            "<div class=\"error-box\" role=\"alert\"><strong>Error</strong><pre>{}</pre></div>",
+            esc(e)
+        );
     }
     findings(s, o.details.as_ref());
     metrics_tables(s, &a, c);
@@ -226,9 +253,18 @@ fn check_section(s: &mut String, i: usize, c: &CheckReport) {
     performance_plots(s, &o.metrics, details);
     latency_plot(s, &o.metrics);
     if !o.logs.is_empty() {
-        let _ = write!(s, "<h3>Log ({} lines)</h3>\n<ul class=\"logs\">\n", o.logs.len());
+        let _ = write!(
+            s,
+            "<h3>Log ({} lines)</h3>\n<ul class=\"logs\">\n",
+            o.logs.len()
+        );
         for l in &o.logs {
-            let _ = writeln!(s, "<li><span class=\"lvl {lvl}\">{lvl}</span> {}</li>", esc(&l.message), lvl = esc(l.level));
+            let _ = writeln!(
+                s,
+                "<li><span class=\"lvl {lvl}\">{lvl}</span> {}</li>",
+                esc(&l.message),
+                lvl = esc(l.level)
+            );
         }
         s.push_str("</ul>\n");
     }
@@ -238,29 +274,61 @@ fn check_section(s: &mut String, i: usize, c: &CheckReport) {
             while !o.output.is_char_boundary(end) {
                 end -= 1;
             }
-            format!("{}\n… ({} more bytes)", &o.output[..end], o.output.len() - end)
+            format!(
+                "{}\n… ({} more bytes)",
+                &o.output[..end],
+                o.output.len() - end
+            )
         } else {
             o.output.clone()
         };
-        let open = if o.status == Status::Error { " open" } else { "" };
-        let _ = writeln!(s, "<details{open}><summary>Captured output ({} bytes)</summary><pre>{}</pre></details>", o.output.len(), esc(&shown));
+        let open = if o.status == Status::Error {
+            " open"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "<details{open}><summary>Captured output ({} bytes)</summary><pre>{}</pre></details>",
+            o.output.len(),
+            esc(&shown)
+        );
     }
     s.push_str("<p class=\"top\"><a href=\"#checks-h\">back to the checks</a></p>\n</section>\n");
 }
 
 /// `details.findings`: `[{level, message}]` (the data-quality plugin's list).
 fn findings(s: &mut String, details: Option<&Value>) {
-    let Some(list) = details.and_then(|d| d.get("findings")).and_then(Value::as_array) else { return };
+    let Some(list) = details
+        .and_then(|d| d.get("findings"))
+        .and_then(Value::as_array)
+    else {
+        return;
+    };
     let items: Vec<(&str, &str)> = list
         .iter()
-        .filter_map(|f| Some((f.get("level").and_then(Value::as_str).unwrap_or("info"), f.get("message")?.as_str()?)))
+        .filter_map(|f| {
+            Some((
+                f.get("level").and_then(Value::as_str).unwrap_or("info"),
+                f.get("message")?.as_str()?,
+            ))
+        })
         .collect();
     if items.is_empty() {
         return;
     }
-    let _ = write!(s, "<h3>Findings ({})</h3>\n<ul class=\"findings\">\n", items.len());
+    let _ = write!(
+        s,
+        "<h3>Findings ({})</h3>\n<ul class=\"findings\">\n",
+        items.len()
+    );
     for (level, msg) in items.iter().take(200) {
-        let _ = writeln!(s, "<li><span class=\"lvl {l}\">{l}</span> {}</li>", esc(msg), l = esc(level));
+        let _ = writeln!(
+            s,
+            "<li><span class=\"lvl {l}\">{l}</span> {}</li>",
+            esc(msg),
+            l = esc(level)
+        );
     }
     if items.len() > 200 {
         let _ = writeln!(s, "<li>… and {} more</li>", items.len() - 200);
@@ -269,17 +337,27 @@ fn findings(s: &mut String, details: Option<&Value>) {
 }
 
 fn scope(m: &MetricOut) -> String {
-    [("model", &m.model), ("column", &m.column), ("slice", &m.slice)]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} <code>{}</code>", esc(v))))
-        .collect::<Vec<_>>()
-        .join(", ")
+    [
+        ("model", &m.model),
+        ("column", &m.column),
+        ("slice", &m.slice),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} <code>{}</code>", esc(v))))
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 fn bounds(m: &MetricOut) -> String {
     m.threshold.as_ref().map_or_else(String::new, |t| {
         t.iter()
-            .map(|(k, v)| format!("{} {}", esc(k), v.as_f64().map_or_else(|| esc(&v.to_string()), fmt_value)))
+            .map(|(k, v)| {
+                format!(
+                    "{} {}",
+                    esc(k),
+                    v.as_f64().map_or_else(|| esc(&v.to_string()), fmt_value)
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     })
@@ -316,17 +394,29 @@ fn metric_rows(s: &mut String, metrics: &[&MetricOut], status: Status) {
 fn metrics_tables(s: &mut String, a: &str, c: &CheckReport) {
     let o = &c.outcome;
     // Failed bounds first, then those that hold, each in the plugin's order.
-    let mut gated: Vec<&MetricOut> = o.metrics.iter().filter(|m| m.passed == Some(false)).collect();
+    let mut gated: Vec<&MetricOut> = o
+        .metrics
+        .iter()
+        .filter(|m| m.passed == Some(false))
+        .collect();
     gated.extend(o.metrics.iter().filter(|m| m.passed == Some(true)));
     if !gated.is_empty() {
         let failed = o.metrics.iter().filter(|m| m.passed == Some(false)).count();
-        let _ = writeln!(s, "<h3 id=\"{a}-bounds\">Thresholds ({} checked, {failed} not holding)</h3>", gated.len());
+        let _ = writeln!(
+            s,
+            "<h3 id=\"{a}-bounds\">Thresholds ({} checked, {failed} not holding)</h3>",
+            gated.len()
+        );
         // A long list of bounds that hold folds away; those that do not stay in view.
         if gated.len() - failed > MAX_OPEN_HOLDING {
             if failed > 0 {
                 metric_rows(s, &gated[..failed], o.status);
             }
-            let _ = writeln!(s, "<details><summary>{} thresholds that hold</summary>", gated.len() - failed);
+            let _ = writeln!(
+                s,
+                "<details><summary>{} thresholds that hold</summary>",
+                gated.len() - failed
+            );
             metric_rows(s, &gated[failed..], o.status);
             s.push_str("</details>\n");
         } else {
@@ -335,8 +425,16 @@ fn metrics_tables(s: &mut String, a: &str, c: &CheckReport) {
     }
     let other: Vec<&MetricOut> = o.metrics.iter().filter(|m| m.passed.is_none()).collect();
     if !other.is_empty() {
-        let what = if gated.is_empty() { "Metrics" } else { "Other metrics" };
-        let _ = writeln!(s, "<details><summary>{what} ({}, without bounds)</summary>", other.len());
+        let what = if gated.is_empty() {
+            "Metrics"
+        } else {
+            "Other metrics"
+        };
+        let _ = writeln!(
+            s,
+            "<details><summary>{what} ({}, without bounds)</summary>",
+            other.len()
+        );
         metric_rows(s, &other, o.status);
         s.push_str("</details>\n");
     }
@@ -345,8 +443,20 @@ fn metrics_tables(s: &mut String, a: &str, c: &CheckReport) {
 fn inputs(s: &mut String, run: &GateRun) {
     s.push_str("<section class=\"inputs\" aria-labelledby=\"inputs-h\">\n<h2 id=\"inputs-h\">Inputs</h2>\n");
     s.push_str("<table>\n<thead><tr><th scope=\"col\">Kind</th><th scope=\"col\">Name</th><th scope=\"col\">Path</th><th scope=\"col\">Size</th><th scope=\"col\">sha256</th></tr></thead>\n<tbody>\n");
-    let sha = |h: &str| format!("<code title=\"{}\">{}</code>", esc(h), esc(&h[..12.min(h.len())]));
-    let _ = writeln!(s, "<tr><td>policy</td><td>{}</td><td><code>{}</code></td><td></td><td>{}</td></tr>", esc(&run.name), esc(&run.policy.path), sha(&run.policy.sha256));
+    let sha = |h: &str| {
+        format!(
+            "<code title=\"{}\">{}</code>",
+            esc(h),
+            esc(&h[..12.min(h.len())])
+        )
+    };
+    let _ = writeln!(
+        s,
+        "<tr><td>policy</td><td>{}</td><td><code>{}</code></td><td></td><td>{}</td></tr>",
+        esc(&run.name),
+        esc(&run.policy.path),
+        sha(&run.policy.sha256)
+    );
     for (name, d) in &run.datasets {
         let _ = writeln!(
             s,
@@ -369,7 +479,11 @@ fn inputs(s: &mut String, run: &GateRun) {
         }
     }
     for (id, p) in &run.plugins {
-        let what = if p.name.is_empty() { String::new() } else { format!("{} {}", esc(&p.name), esc(&p.version)) };
+        let what = if p.name.is_empty() {
+            String::new()
+        } else {
+            format!("{} {}", esc(&p.name), esc(&p.version))
+        };
         let _ = writeln!(s, "<tr><td>plugin</td><td><code>{}</code></td><td><code>{}</code></td><td>{what}</td><td>{}</td></tr>", esc(id), esc(&p.path), sha(&p.sha256));
     }
     s.push_str("</tbody>\n</table>\n</section>\n");
@@ -394,11 +508,23 @@ struct Svg {
 
 impl Svg {
     fn new(w: f64, h: f64, title: &str) -> Svg {
-        Svg { w, h, title: title.to_string(), body: String::new() }
+        Svg {
+            w,
+            h,
+            title: title.to_string(),
+            body: String::new(),
+        }
     }
 
     fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, tip: Option<&str>) {
-        let _ = write!(self.body, "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"", n(x), n(y), n(w.max(0.0)), n(h.max(0.0)));
+        let _ = write!(
+            self.body,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{fill}\"",
+            n(x),
+            n(y),
+            n(w.max(0.0)),
+            n(h.max(0.0))
+        );
         match tip {
             Some(t) => {
                 let _ = write!(self.body, "><title>{}</title></rect>", esc(t));
@@ -407,7 +533,14 @@ impl Svg {
         }
     }
 
-    fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), stroke: &str, width: f64, dash: bool) {
+    fn line(
+        &mut self,
+        (x1, y1): (f64, f64),
+        (x2, y2): (f64, f64),
+        stroke: &str,
+        width: f64,
+        dash: bool,
+    ) {
         let _ = write!(
             self.body,
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{}/>",
@@ -422,7 +555,13 @@ impl Svg {
 
     /// Text; `anchor` is start / middle / end; `class` one of the page's SVG text classes.
     fn text(&mut self, x: f64, y: f64, anchor: &str, class: &str, t: &str) {
-        let _ = write!(self.body, "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" class=\"{class}\">{}</text>", n(x), n(y), esc(t));
+        let _ = write!(
+            self.body,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" class=\"{class}\">{}</text>",
+            n(x),
+            n(y),
+            esc(t)
+        );
     }
 
     fn finish(self) -> String {
@@ -443,7 +582,11 @@ fn nice_axis(max: f64) -> (f64, f64) {
     }
     let raw = max / 4.0;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
     ((max / step - 1e-9).ceil().max(1.0) * step, step)
 }
 
@@ -487,15 +630,36 @@ impl BarChart {
     /// The SVG, or None when there is no finite value to draw.
     fn render(&self) -> Option<String> {
         let ng = self.groups.len();
-        let max = self.series.iter().flat_map(|s| s.values.iter()).copied().filter(|v| v.is_finite() && *v >= 0.0).fold(f64::NAN, f64::max);
+        let max = self
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter())
+            .copied()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .fold(f64::NAN, f64::max);
         if ng == 0 || self.series.is_empty() || !max.is_finite() {
             return None;
         }
-        let (top, step) = if self.percent && max > 0.5 { (1.0, 0.25) } else { nice_axis(max) };
-        let lines = self.groups.iter().map(|g| g.split('\n').count()).max().unwrap_or(1);
+        let (top, step) = if self.percent && max > 0.5 {
+            (1.0, 0.25)
+        } else {
+            nice_axis(max)
+        };
+        let lines = self
+            .groups
+            .iter()
+            .map(|g| g.split('\n').count())
+            .max()
+            .unwrap_or(1);
         let has_labels = self.groups.iter().any(|g| !g.is_empty());
         let (ml, mr, mt) = (46.0, 10.0, 26.0);
-        let mb = if has_labels { 8.0 + 13.0 * lines as f64 } else if self.x_edges.is_some() { 20.0 } else { 8.0 };
+        let mb = if has_labels {
+            8.0 + 13.0 * lines as f64
+        } else if self.x_edges.is_some() {
+            20.0
+        } else {
+            8.0
+        };
         let plot_w = self.width - ml - mr;
         let plot_h = self.height - mt - mb;
         let mut svg = Svg::new(self.width, self.height, &self.title);
@@ -516,8 +680,18 @@ impl BarChart {
         let mut t = 0.0;
         while t <= top + step * 1e-6 {
             let y = mt + plot_h - t / top * plot_h;
-            svg.line((ml, y), (ml + plot_w, y), if t == 0.0 { "#8c959f" } else { "#e6e9ed" }, 1.0, false);
-            let label = if self.percent { fmt_pct(t, top) } else { fmt_short(t) };
+            svg.line(
+                (ml, y),
+                (ml + plot_w, y),
+                if t == 0.0 { "#8c959f" } else { "#e6e9ed" },
+                1.0,
+                false,
+            );
+            let label = if self.percent {
+                fmt_pct(t, top)
+            } else {
+                fmt_short(t)
+            };
             svg.text(ml - 4.0, y + 3.5, "end", "ax", &label);
             t += step;
         }
@@ -530,12 +704,32 @@ impl BarChart {
             for (gi, h) in hs.iter().enumerate().take(ng) {
                 let x = ml + gi as f64 * gw + pad + si as f64 * bw;
                 let v = sr.values[gi];
-                let shown = if self.percent { fmt_pct(v, top.min(0.09)) } else { fmt_short(v) };
-                let group = self.tips.as_ref().unwrap_or(&self.groups).get(gi).map_or_else(String::new, |g| g.replace('\n', " "));
-                let tip = if group.is_empty() { format!("{}: {shown}", sr.name) } else { format!("{group} — {}: {shown}", sr.name) };
+                let shown = if self.percent {
+                    fmt_pct(v, top.min(0.09))
+                } else {
+                    fmt_short(v)
+                };
+                let group = self
+                    .tips
+                    .as_ref()
+                    .unwrap_or(&self.groups)
+                    .get(gi)
+                    .map_or_else(String::new, |g| g.replace('\n', " "));
+                let tip = if group.is_empty() {
+                    format!("{}: {shown}", sr.name)
+                } else {
+                    format!("{group} — {}: {shown}", sr.name)
+                };
                 match h {
                     Some(h) => {
-                        svg.rect(x, mt + plot_h - h, (bw - 1.0).max(0.5), *h, sr.color, Some(&tip));
+                        svg.rect(
+                            x,
+                            mt + plot_h - h,
+                            (bw - 1.0).max(0.5),
+                            *h,
+                            sr.color,
+                            Some(&tip),
+                        );
                         if self.value_labels && bw >= 6.0 * shown.chars().count() as f64 + 2.0 {
                             svg.text(x + bw / 2.0, mt + plot_h - h - 3.0, "middle", "val", &shown);
                         }
@@ -551,7 +745,13 @@ impl BarChart {
                 for (gi, g) in self.groups.iter().enumerate() {
                     for (li, line) in g.split('\n').enumerate() {
                         let class = if li == 0 { "ax" } else { "ax dim" };
-                        svg.text(ml + (gi as f64 + 0.5) * gw, mt + plot_h + 13.0 * (li + 1) as f64, "middle", class, &truncate(line, max_chars));
+                        svg.text(
+                            ml + (gi as f64 + 0.5) * gw,
+                            mt + plot_h + 13.0 * (li + 1) as f64,
+                            "middle",
+                            class,
+                            &truncate(line, max_chars),
+                        );
                     }
                 }
             }
@@ -575,8 +775,15 @@ struct MetricRow {
 /// The end of a metric row's scale: 1 when every value and bound lies in [0, 1], else a nice
 /// number above the largest.
 fn row_top(r: &MetricRow) -> f64 {
-    let finite = r.values.iter().map(|v| v.1).chain(r.bounds.iter().map(|b| b.1)).filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let finite = r
+        .values
+        .iter()
+        .map(|v| v.1)
+        .chain(r.bounds.iter().map(|b| b.1))
+        .filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
     if lo >= 0.0 && hi <= 1.0 {
         1.0
     } else {
@@ -586,7 +793,11 @@ fn row_top(r: &MetricRow) -> f64 {
 
 /// Horizontal bars, one group per metric, each metric on its own scale (0–1 when every value and
 /// bound lies in [0, 1]), with the `min`/`max` bounds drawn as dashed lines.
-fn metric_bars(title: &str, rows: &[MetricRow], colors: &[(String, &'static str)]) -> Option<String> {
+fn metric_bars(
+    title: &str,
+    rows: &[MetricRow],
+    colors: &[(String, &'static str)],
+) -> Option<String> {
     if rows.is_empty() {
         return None;
     }
@@ -618,25 +829,69 @@ fn metric_bars(title: &str, rows: &[MetricRow], colors: &[(String, &'static str)
         let rh = row_h(r);
         svg.line((0.0, y), (w, y), "#eef1f4", 1.0, false);
         svg.text(0.0, y + 15.0, "start", "name", &truncate(&r.name, 26));
-        let b: Vec<String> = r.bounds.iter().map(|(k, v)| format!("{k} {}", fmt_short(*v))).collect();
+        let b: Vec<String> = r
+            .bounds
+            .iter()
+            .map(|(k, v)| format!("{k} {}", fmt_short(*v)))
+            .collect();
         if !b.is_empty() {
-            svg.text(0.0, y + 29.0, "start", "ax dim", &truncate(&b.join(", "), 30));
+            svg.text(
+                0.0,
+                y + 29.0,
+                "start",
+                "ax dim",
+                &truncate(&b.join(", "), 30),
+            );
         }
         if top != 1.0 {
             let line = if b.is_empty() { 29.0 } else { 42.0 };
-            svg.text(0.0, y + line, "start", "ax dim", &format!("scale 0–{}", fmt_short(top)));
+            svg.text(
+                0.0,
+                y + line,
+                "start",
+                "ax dim",
+                &format!("scale 0–{}", fmt_short(top)),
+            );
         }
         for (mi, (model, v)) in r.values.iter().enumerate() {
             let by = y + 6.0 + mi as f64 * (bar_h + 3.0);
-            let color = colors.iter().find(|c| &c.0 == model).map_or(MODEL_COLORS[0], |c| c.1);
-            svg.text(label_w - 6.0, by + bar_h - 3.0, "end", "ax", &truncate(model, 16));
+            let color = colors
+                .iter()
+                .find(|c| &c.0 == model)
+                .map_or(MODEL_COLORS[0], |c| c.1);
+            svg.text(
+                label_w - 6.0,
+                by + bar_h - 3.0,
+                "end",
+                "ax",
+                &truncate(model, 16),
+            );
             svg.rect(label_w, by, track_w, bar_h, "#f1f3f5", None);
             match bar_heights(&[*v], top, track_w)[0] {
                 Some(len) => {
-                    svg.rect(label_w, by, len, bar_h, color, Some(&format!("{} — {model}: {}", r.name, fmt_value(*v))));
-                    svg.text(label_w + len + 4.0, by + bar_h - 3.0, "start", "val", &fmt_short(*v));
+                    svg.rect(
+                        label_w,
+                        by,
+                        len,
+                        bar_h,
+                        color,
+                        Some(&format!("{} — {model}: {}", r.name, fmt_value(*v))),
+                    );
+                    svg.text(
+                        label_w + len + 4.0,
+                        by + bar_h - 3.0,
+                        "start",
+                        "val",
+                        &fmt_short(*v),
+                    );
                 }
-                None => svg.text(label_w + 4.0, by + bar_h - 3.0, "start", "val", &format!("{} (not drawn)", fmt_short(*v))),
+                None => svg.text(
+                    label_w + 4.0,
+                    by + bar_h - 3.0,
+                    "start",
+                    "val",
+                    &format!("{} (not drawn)", fmt_short(*v)),
+                ),
             }
         }
         for (k, v) in &r.bounds {
@@ -657,12 +912,23 @@ fn metric_bars(title: &str, rows: &[MetricRow], colors: &[(String, &'static str)
 // Plots from check results
 
 fn f64s(v: Option<&Value>) -> Vec<f64> {
-    v.and_then(Value::as_array).map_or_else(Vec::new, |a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
+    v.and_then(Value::as_array).map_or_else(Vec::new, |a| {
+        a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect()
+    })
 }
 
 /// Counts as shares of their total (all zeros when the total is not positive).
 fn shares(counts: &[f64], total: f64) -> Vec<f64> {
-    counts.iter().map(|c| if total > 0.0 && c.is_finite() { c / total } else { 0.0 }).collect()
+    counts
+        .iter()
+        .map(|c| {
+            if total > 0.0 && c.is_finite() {
+                c / total
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// One drift column's histogram as a chart and a caption.
@@ -683,12 +949,20 @@ fn drift_figure(col: &Value) -> Option<String> {
         groups = hist
             .get("categories")
             .and_then(Value::as_array)
-            .map(|a| a.iter().map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(o) = hist.get("other") {
             let k = o.get("categories").and_then(Value::as_u64).unwrap_or(0);
             groups.push(format!("{k} others"));
-            reference.push(o.get("reference").and_then(Value::as_f64).unwrap_or(f64::NAN));
+            reference.push(
+                o.get("reference")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN),
+            );
             current.push(o.get("current").and_then(Value::as_f64).unwrap_or(f64::NAN));
         }
     } else {
@@ -696,7 +970,11 @@ fn drift_figure(col: &Value) -> Option<String> {
         let bins = reference.len();
         groups = vec![String::new(); bins];
         if edges.len() == bins + 1 && bins > 0 {
-            let mid = if bins.is_multiple_of(2) { fmt_short(edges[bins / 2]) } else { fmt_short((edges[bins / 2] + edges[bins / 2 + 1]) / 2.0) };
+            let mid = if bins.is_multiple_of(2) {
+                fmt_short(edges[bins / 2])
+            } else {
+                fmt_short((edges[bins / 2] + edges[bins / 2 + 1]) / 2.0)
+            };
             x_edges = Some([fmt_short(edges[0]), mid, fmt_short(edges[bins])]);
             for (i, g) in groups.iter_mut().enumerate() {
                 *g = format!("[{}, {})", fmt_short(edges[i]), fmt_short(edges[i + 1]));
@@ -714,7 +992,11 @@ fn drift_figure(col: &Value) -> Option<String> {
     groups.truncate(cut);
     let drifted = col.get("drifted").and_then(Value::as_bool);
     // Numeric bins are named in the tooltips only; the axis shows the edges.
-    let (axis_labels, tips) = if categorical { (groups, None) } else { (vec![String::new(); cut], Some(groups)) };
+    let (axis_labels, tips) = if categorical {
+        (groups, None)
+    } else {
+        (vec![String::new(); cut], Some(groups))
+    };
     let chart = BarChart {
         title: format!(
             "{label}: share of rows per {} in reference and current data{}",
@@ -730,8 +1012,16 @@ fn drift_figure(col: &Value) -> Option<String> {
         groups: axis_labels,
         tips,
         series: vec![
-            Series { name: "reference".into(), color: REFERENCE_COLOR, values: reference },
-            Series { name: "current".into(), color: CURRENT_COLOR, values: current },
+            Series {
+                name: "reference".into(),
+                color: REFERENCE_COLOR,
+                values: reference,
+            },
+            Series {
+                name: "current".into(),
+                color: CURRENT_COLOR,
+                values: current,
+            },
         ],
         percent: true,
         x_edges,
@@ -742,20 +1032,34 @@ fn drift_figure(col: &Value) -> Option<String> {
     let method = col.get("method").and_then(Value::as_str).unwrap_or("?");
     let threshold = col.get("threshold").and_then(Value::as_f64);
     let is_p = col.get("threshold_kind").and_then(Value::as_str) == Some("p_value");
-    let stat = match (is_p, col.get("p_value").and_then(Value::as_f64), col.get("score").and_then(Value::as_f64)) {
+    let stat = match (
+        is_p,
+        col.get("p_value").and_then(Value::as_f64),
+        col.get("score").and_then(Value::as_f64),
+    ) {
         (true, Some(p), _) | (true, None, Some(p)) => {
-            let adj = col.get("p_value_adjusted").and_then(Value::as_f64).map_or_else(String::new, |a| format!(", adjusted {}", fmt_short(a)));
+            let adj = col
+                .get("p_value_adjusted")
+                .and_then(Value::as_f64)
+                .map_or_else(String::new, |a| format!(", adjusted {}", fmt_short(a)));
             format!("p-value {}{adj}", fmt_short(p))
         }
         (false, _, Some(v)) => format!("statistic {}", fmt_short(v)),
         _ => "statistic n/a".to_string(),
     };
     let thr = threshold.map_or_else(String::new, |t| format!(", threshold {}", fmt_short(t)));
-    let rows = match (col.get("reference_rows").and_then(Value::as_u64), col.get("current_rows").and_then(Value::as_u64)) {
+    let rows = match (
+        col.get("reference_rows").and_then(Value::as_u64),
+        col.get("current_rows").and_then(Value::as_u64),
+    ) {
         (Some(r), Some(c)) => format!("<br>reference {r} rows, current {c} rows"),
         _ => String::new(),
     };
-    let more = if len > cut { format!(" (first {cut} of {len} bars)") } else { String::new() };
+    let more = if len > cut {
+        format!(" (first {cut} of {len} bars)")
+    } else {
+        String::new()
+    };
     let (cls, badge) = match drifted {
         Some(true) => (" drifted", "<span class=\"badge fail\">DRIFTED</span>"),
         Some(false) => ("", "<span class=\"badge pass\">no drift</span>"),
@@ -788,18 +1092,39 @@ fn drift_plots(s: &mut String, d: &Value) {
     let mut order: Vec<&Value> = cols.iter().filter(|c| is_drifted(c)).copied().collect();
     let drifted = order.len();
     order.extend(cols.iter().filter(|c| !is_drifted(c)));
-    let figures: Vec<String> = order.iter().take(MAX_DRIFT_PLOTS).filter_map(|c| drift_figure(c)).collect();
+    let figures: Vec<String> = order
+        .iter()
+        .take(MAX_DRIFT_PLOTS)
+        .filter_map(|c| drift_figure(c))
+        .collect();
     let _ = write!(s, "<h3>Distributions: reference vs current</h3>\n<p class=\"note\">{drifted} of {} columns drifted", cols.len());
     if let Some(share) = d.get("drift_share").and_then(Value::as_f64) {
-        let _ = write!(s, " (dataset drift when the drifted share ≥ {})", fmt_short(share));
+        let _ = write!(
+            s,
+            " (dataset drift when the drifted share ≥ {})",
+            fmt_short(share)
+        );
     }
     if let Some(dd) = d.get("dataset_drift").and_then(Value::as_bool) {
-        let _ = write!(s, "; dataset drift: <strong>{}</strong>", if dd { "yes" } else { "no" });
+        let _ = write!(
+            s,
+            "; dataset drift: <strong>{}</strong>",
+            if dd { "yes" } else { "no" }
+        );
     }
     s.push_str(". Bars are the share of each sample's rows per bin or category, so samples of different sizes compare. ");
-    let _ = write!(s, "Plotted: {} of {} columns, drifted first", figures.len(), cols.len());
+    let _ = write!(
+        s,
+        "Plotted: {} of {} columns, drifted first",
+        figures.len(),
+        cols.len()
+    );
     if cols.len() > MAX_DRIFT_PLOTS {
-        let _ = write!(s, "; {} not plotted (their statistics are in the metrics above)", cols.len() - MAX_DRIFT_PLOTS);
+        let _ = write!(
+            s,
+            "; {} not plotted (their statistics are in the metrics above)",
+            cols.len() - MAX_DRIFT_PLOTS
+        );
     }
     s.push_str(".</p>\n<div class=\"plots\">\n");
     for f in figures {
@@ -824,7 +1149,10 @@ fn model_order(metrics: &[&MetricOut]) -> Vec<String> {
 /// Performance: per model, metrics without column or slice, as bars with their bounds; and the
 /// confusion matrices of `details.models.*.confusion_matrix`.
 fn performance_plots(s: &mut String, metrics: &[MetricOut], details: Option<&Value>) {
-    let scoped: Vec<&MetricOut> = metrics.iter().filter(|m| m.model.is_some() && m.column.is_none() && m.slice.is_none()).collect();
+    let scoped: Vec<&MetricOut> = metrics
+        .iter()
+        .filter(|m| m.model.is_some() && m.column.is_none() && m.slice.is_none())
+        .collect();
     let models = model_order(&scoped);
     let mut rows: Vec<MetricRow> = Vec::new();
     for m in &scoped {
@@ -832,7 +1160,11 @@ fn performance_plots(s: &mut String, metrics: &[MetricOut], details: Option<&Val
         let row = match rows.iter_mut().position(|r| r.name == m.name) {
             Some(i) => &mut rows[i],
             None => {
-                rows.push(MetricRow { name: m.name.clone(), values: Vec::new(), bounds: Vec::new() });
+                rows.push(MetricRow {
+                    name: m.name.clone(),
+                    values: Vec::new(),
+                    bounds: Vec::new(),
+                });
                 rows.last_mut().expect("just pushed")
             }
         };
@@ -848,9 +1180,14 @@ fn performance_plots(s: &mut String, metrics: &[MetricOut], details: Option<&Val
         }
     }
     for r in &mut rows {
-        r.values.sort_by_key(|(m, _)| models.iter().position(|x| x == m));
+        r.values
+            .sort_by_key(|(m, _)| models.iter().position(|x| x == m));
     }
-    let colors: Vec<(String, &'static str)> = models.iter().enumerate().map(|(i, m)| (m.clone(), MODEL_COLORS[i % MODEL_COLORS.len()])).collect();
+    let colors: Vec<(String, &'static str)> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.clone(), MODEL_COLORS[i % MODEL_COLORS.len()]))
+        .collect();
     let title = format!("Metrics by model: {}", models.join(" vs "));
     if let Some(svg) = metric_bars(&title, &rows, &colors) {
         let _ = write!(
@@ -860,10 +1197,21 @@ fn performance_plots(s: &mut String, metrics: &[MetricOut], details: Option<&Val
              (<code>max_drop</code>, …) are in the table above.</figcaption></figure>\n"
         );
     }
-    if let Some(ms) = details.and_then(|d| d.get("models")).and_then(Value::as_object) {
+    if let Some(ms) = details
+        .and_then(|d| d.get("models"))
+        .and_then(Value::as_object)
+    {
         let mut names: Vec<&String> = ms.keys().collect();
-        names.sort_by_key(|k| (models.iter().position(|m| m == *k).unwrap_or(usize::MAX), (*k).clone()));
-        let tables: Vec<String> = names.iter().filter_map(|k| confusion_table(k, ms[*k].get("confusion_matrix")?)).collect();
+        names.sort_by_key(|k| {
+            (
+                models.iter().position(|m| m == *k).unwrap_or(usize::MAX),
+                (*k).clone(),
+            )
+        });
+        let tables: Vec<String> = names
+            .iter()
+            .filter_map(|k| confusion_table(k, ms[*k].get("confusion_matrix")?))
+            .collect();
         if !tables.is_empty() {
             s.push_str("<h3>Confusion matrices</h3>\n<div class=\"matrices\">\n");
             for t in tables {
@@ -875,8 +1223,18 @@ fn performance_plots(s: &mut String, metrics: &[MetricOut], details: Option<&Val
 }
 
 fn confusion_table(model: &str, cm: &Value) -> Option<String> {
-    let labels: Vec<String> = cm.get("labels")?.as_array()?.iter().map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string)).collect();
-    let matrix: Vec<Vec<f64>> = cm.get("matrix")?.as_array()?.iter().map(|r| f64s(Some(r))).collect();
+    let labels: Vec<String> = cm
+        .get("labels")?
+        .as_array()?
+        .iter()
+        .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_string))
+        .collect();
+    let matrix: Vec<Vec<f64>> = cm
+        .get("matrix")?
+        .as_array()?
+        .iter()
+        .map(|r| f64s(Some(r)))
+        .collect();
     let k = labels.len();
     if k == 0 || k > MAX_MATRIX_LABELS || matrix.len() != k || matrix.iter().any(|r| r.len() != k) {
         return None;
@@ -896,12 +1254,28 @@ fn confusion_table(model: &str, cm: &Value) -> Option<String> {
     t.push_str("</tr></thead>\n<tbody>\n");
     for (i, row) in matrix.iter().enumerate() {
         let row_total: f64 = row.iter().filter(|v| v.is_finite()).sum();
-        let _ = write!(t, "<tr><th scope=\"row\">{}</th>", esc(&truncate(&labels[i], 16)));
+        let _ = write!(
+            t,
+            "<tr><th scope=\"row\">{}</th>",
+            esc(&truncate(&labels[i], 16))
+        );
         for (j, v) in row.iter().enumerate() {
-            let frac = if row_total > 0.0 && v.is_finite() { v / row_total } else { 0.0 };
-            let (rgb, cls) = if i == j { ("26,127,55", "hit") } else { ("207,34,46", "miss") };
+            let frac = if row_total > 0.0 && v.is_finite() {
+                v / row_total
+            } else {
+                0.0
+            };
+            let (rgb, cls) = if i == j {
+                ("26,127,55", "hit")
+            } else {
+                ("207,34,46", "miss")
+            };
             let alpha = if *v > 0.0 { 0.08 + 0.5 * frac } else { 0.0 };
-            let _ = write!(t, "<td class=\"num {cls}\" style=\"background:rgba({rgb},{alpha:.3})\">{}</td>", fmt_short(*v));
+            let _ = write!(
+                t,
+                "<td class=\"num {cls}\" style=\"background:rgba({rgb},{alpha:.3})\">{}</td>",
+                fmt_short(*v)
+            );
         }
         t.push_str("</tr>\n");
     }
@@ -911,14 +1285,25 @@ fn confusion_table(model: &str, cm: &Value) -> Option<String> {
 
 /// The number in a slice like `batch_size=64`, for ordering.
 fn slice_key(slice: &str) -> (u64, String) {
-    let num = slice.rsplit('=').next().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(u64::MAX);
+    let num = slice
+        .rsplit('=')
+        .next()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(u64::MAX);
     (num, slice.to_string())
 }
 
 /// Latency: p50 / p95 / p99 per model and slice (batch size) as grouped bars.
 fn latency_plot(s: &mut String, metrics: &[MetricOut]) {
-    const NAMES: [(&str, &str); 3] = [("latency_p50_ms", "p50"), ("latency_p95_ms", "p95"), ("latency_p99_ms", "p99")];
-    let lat: Vec<&MetricOut> = metrics.iter().filter(|m| NAMES.iter().any(|n| n.0 == m.name)).collect();
+    const NAMES: [(&str, &str); 3] = [
+        ("latency_p50_ms", "p50"),
+        ("latency_p95_ms", "p95"),
+        ("latency_p99_ms", "p99"),
+    ];
+    let lat: Vec<&MetricOut> = metrics
+        .iter()
+        .filter(|m| NAMES.iter().any(|n| n.0 == m.name))
+        .collect();
     if lat.is_empty() {
         return;
     }
@@ -931,7 +1316,11 @@ fn latency_plot(s: &mut String, metrics: &[MetricOut]) {
         }
     }
     slices.sort_by_key(|a| slice_key(a));
-    let models: Vec<Option<String>> = if models.is_empty() { vec![None] } else { models.into_iter().map(Some).collect() };
+    let models: Vec<Option<String>> = if models.is_empty() {
+        vec![None]
+    } else {
+        models.into_iter().map(Some).collect()
+    };
     let mut groups = Vec::new();
     let mut keys = Vec::new();
     for sl in &slices {
@@ -956,7 +1345,11 @@ fn latency_plot(s: &mut String, metrics: &[MetricOut]) {
                 .iter()
                 .map(|(sl, model)| {
                     lat.iter()
-                        .find(|m| m.name == *name && m.slice.clone().unwrap_or_default() == *sl && m.model == *model)
+                        .find(|m| {
+                            m.name == *name
+                                && m.slice.clone().unwrap_or_default() == *sl
+                                && m.model == *model
+                        })
                         .map_or(f64::NAN, |m| m.value)
                 })
                 .collect(),
@@ -1060,7 +1453,14 @@ mod tests {
     use crate::gate::{DatasetInput, InputFile, PluginInput};
     use crate::runtime::{LogLine, Outcome};
 
-    fn metric(name: &str, value: f64, model: Option<&str>, slice: Option<&str>, min: Option<f64>, passed: Option<bool>) -> MetricOut {
+    fn metric(
+        name: &str,
+        value: f64,
+        model: Option<&str>,
+        slice: Option<&str>,
+        min: Option<f64>,
+        passed: Option<bool>,
+    ) -> MetricOut {
         MetricOut {
             name: name.into(),
             value,
@@ -1076,7 +1476,13 @@ mod tests {
         }
     }
 
-    fn check(id: &str, status: Status, summary: &str, metrics: Vec<MetricOut>, details: Option<Value>) -> CheckReport {
+    fn check(
+        id: &str,
+        status: Status,
+        summary: &str,
+        metrics: Vec<MetricOut>,
+        details: Option<Value>,
+    ) -> CheckReport {
         CheckReport {
             id: id.into(),
             plugin: id.into(),
@@ -1087,7 +1493,10 @@ mod tests {
                 metrics,
                 details,
                 error: None,
-                logs: vec![LogLine { level: "info", message: "hello <b>".into() }],
+                logs: vec![LogLine {
+                    level: "info",
+                    message: "hello <b>".into(),
+                }],
                 output: String::new(),
                 info: None,
             },
@@ -1109,17 +1518,46 @@ mod tests {
         let perf = serde_json::json!({"models": {"candidate": {"confusion_matrix": {"labels": ["0", "1"], "matrix": [[5, 1], [0, 4]]}}}});
         GateRun {
             name: "demo & co".into(),
-            policy: InputFile { path: "gate.toml".into(), sha256: "ab".repeat(32), registry: None },
-            datasets: vec![("current".into(), DatasetInput { path: "cur.csv".into(), sha256: "cd".repeat(32), rows: 8, columns: 2, dvc: None })],
+            policy: InputFile {
+                path: "gate.toml".into(),
+                sha256: "ab".repeat(32),
+                registry: None,
+            },
+            datasets: vec![(
+                "current".into(),
+                DatasetInput {
+                    path: "cur.csv".into(),
+                    sha256: "cd".repeat(32),
+                    rows: 8,
+                    columns: 2,
+                    dvc: None,
+                },
+            )],
             models: vec![("candidate".into(), None)],
-            plugins: vec![("perf".into(), PluginInput { path: "builtin:performance".into(), sha256: "ef".repeat(32), name: "performance".into(), version: "0.1.0".into(), wit_version: "0.1.0".into() })],
+            plugins: vec![(
+                "perf".into(),
+                PluginInput {
+                    path: "builtin:performance".into(),
+                    sha256: "ef".repeat(32),
+                    name: "performance".into(),
+                    version: "0.1.0".into(),
+                    wit_version: "0.1.0".into(),
+                },
+            )],
             checks: vec![
                 check(
                     "perf",
                     Status::Pass,
                     "all good",
                     vec![
-                        metric("accuracy", 0.9, Some("candidate"), None, Some(0.8), Some(true)),
+                        metric(
+                            "accuracy",
+                            0.9,
+                            Some("candidate"),
+                            None,
+                            Some(0.8),
+                            Some(true),
+                        ),
                         metric("accuracy", 0.85, Some("baseline"), None, None, None),
                     ],
                     Some(perf),
@@ -1130,12 +1568,32 @@ mod tests {
                     Status::Pass,
                     "fast",
                     vec![
-                        metric("latency_p50_ms", 1.0, Some("candidate"), Some("batch_size=64"), None, None),
-                        metric("latency_p95_ms", 2.0, Some("candidate"), Some("batch_size=1"), None, None),
+                        metric(
+                            "latency_p50_ms",
+                            1.0,
+                            Some("candidate"),
+                            Some("batch_size=64"),
+                            None,
+                            None,
+                        ),
+                        metric(
+                            "latency_p95_ms",
+                            2.0,
+                            Some("candidate"),
+                            Some("batch_size=1"),
+                            None,
+                            None,
+                        ),
                     ],
                     None,
                 ),
-                check("evil", Status::Fail, "<script>alert(1)</script><img src=\"x\" onerror='y'>", vec![], None),
+                check(
+                    "evil",
+                    Status::Fail,
+                    "<script>alert(1)</script><img src=\"x\" onerror='y'>",
+                    vec![],
+                    None,
+                ),
             ],
             timings: Vec::new(),
         }
@@ -1143,17 +1601,27 @@ mod tests {
 
     #[test]
     fn escaping_neutralises_markup() {
-        assert_eq!(esc("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(esc("a\u{0}b"), "a\u{FFFD}b");
         let html = render(&run(), Verdict::Reject);
-        assert!(!html.contains("<script"), "a plugin's summary must not become a script element");
+        assert!(
+            !html.contains("<script"),
+            "a plugin's summary must not become a script element"
+        );
         assert!(!html.contains("<img"));
         assert!(!html.contains("<b>"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("city&lt;script&gt;"));
         assert!(html.contains("demo &amp; co"));
         let a = anchor(0, "x\"><script>");
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{a}");
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{a}"
+        );
     }
 
     #[test]
@@ -1176,7 +1644,11 @@ mod tests {
             height: 134.0,
             groups: (0..values.len()).map(|i| format!("g{i}")).collect(),
             tips: None,
-            series: vec![Series { name: "s".into(), color: "#000", values }],
+            series: vec![Series {
+                name: "s".into(),
+                color: "#000",
+                values,
+            }],
             percent: false,
             x_edges: None,
             value_labels: false,
@@ -1189,10 +1661,23 @@ mod tests {
             .split("<rect ")
             .skip(1)
             .filter(|r| r.split('>').next().is_some_and(|tag| !tag.ends_with('/')))
-            .map(|r| r.split("height=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap())
+            .map(|r| {
+                r.split("height=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(heights.len(), 3, "{svg}");
-        assert!((heights[1] / heights[0] - 2.0).abs() < 0.01 && (heights[2] / heights[0] - 4.0).abs() < 0.01, "{heights:?}");
+        assert!(
+            (heights[1] / heights[0] - 2.0).abs() < 0.01
+                && (heights[2] / heights[0] - 4.0).abs() < 0.01,
+            "{heights:?}"
+        );
         assert!(svg.contains("role=\"img\"") && svg.contains("<title>t</title>"));
         let svg = chart(vec![f64::NAN, 1.0]).render().unwrap();
         assert!(svg.contains("n/a") && !svg.contains("NaN"));
@@ -1211,9 +1696,15 @@ mod tests {
         drift_plots(&mut s, &serde_json::json!({ "columns": cols }));
         assert_eq!(s.matches("<figure").count(), MAX_DRIFT_PLOTS);
         assert!(s.contains("6 not plotted"), "{s}");
-        assert!(s.find("<code>c29</code>").unwrap() < s.find("<code>c00</code>").unwrap(), "drifted first");
+        assert!(
+            s.find("<code>c29</code>").unwrap() < s.find("<code>c00</code>").unwrap(),
+            "drifted first"
+        );
         let mut s = String::new();
-        drift_plots(&mut s, &serde_json::json!({ "columns": [{"column": "x", "histogram": {"reference": [], "current": []}}] }));
+        drift_plots(
+            &mut s,
+            &serde_json::json!({ "columns": [{"column": "x", "histogram": {"reference": [], "current": []}}] }),
+        );
         assert!(!s.contains("<svg"), "an empty histogram draws nothing");
     }
 
@@ -1221,19 +1712,36 @@ mod tests {
     fn render_is_complete_self_contained_and_deterministic() {
         let r = run();
         let html = render(&r, Verdict::Reject);
-        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<html lang=\"en\">") && html.contains("<title>"));
+        assert!(
+            html.starts_with("<!DOCTYPE html>")
+                && html.contains("<html lang=\"en\">")
+                && html.contains("<title>")
+        );
         assert!(html.contains("REJECT"));
         for c in &r.checks {
-            assert!(html.contains(&format!("<code>{}</code>", esc(&c.id))), "{}", c.id);
+            assert!(
+                html.contains(&format!("<code>{}</code>", esc(&c.id))),
+                "{}",
+                c.id
+            );
         }
-        assert!(!html.contains("http://") && !html.contains("https://"), "the page must not load anything");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "the page must not load anything"
+        );
         assert!(!html.contains("src=\"") && !html.contains("<link") && !html.contains("url("));
-        assert_eq!(html.matches("<svg").count(), 4, "two drift histograms, metric bars, latency");
+        assert_eq!(
+            html.matches("<svg").count(),
+            4,
+            "two drift histograms, metric bars, latency"
+        );
         assert!(html.contains("confusion matrix of model candidate"));
         assert_eq!(html, render(&r, Verdict::Reject));
         // Batch sizes sort numerically: batch_size=1 before batch_size=64.
         let lat = &html[html.find("Latency percentiles").unwrap()..];
-        assert!(lat.find(">batch_size=1</text>").unwrap() < lat.find(">batch_size=64</text>").unwrap());
+        assert!(
+            lat.find(">batch_size=1</text>").unwrap() < lat.find(">batch_size=64</text>").unwrap()
+        );
         // A URL in a plugin's text is only text.
         let mut r2 = r.clone();
         r2.checks[0].outcome.summary = "see <a href=\"https://evil.example\">here</a>".into();

@@ -101,10 +101,18 @@ pub struct CheckJson<'a> {
 }
 
 /// Builds the report of a gate run.
-pub fn report<'a>(run: &'a GateRun, verdict: Verdict, started: SystemTime, duration: Duration) -> Report<'a> {
+pub fn report<'a>(
+    run: &'a GateRun,
+    verdict: Verdict,
+    started: SystemTime,
+    duration: Duration,
+) -> Report<'a> {
     Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: "modelgate", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "modelgate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         gate: &run.name,
         verdict,
         policy: &run.policy,
@@ -113,7 +121,13 @@ pub fn report<'a>(run: &'a GateRun, verdict: Verdict, started: SystemTime, durat
             models: run
                 .models
                 .iter()
-                .map(|(n, f)| (n.as_str(), f.as_ref().map_or(ModelJson::Columns { source: "columns" }, ModelJson::File)))
+                .map(|(n, f)| {
+                    (
+                        n.as_str(),
+                        f.as_ref()
+                            .map_or(ModelJson::Columns { source: "columns" }, ModelJson::File),
+                    )
+                })
                 .collect(),
             plugins: run.plugins.iter().map(|(n, p)| (n.as_str(), p)).collect(),
         },
@@ -170,7 +184,13 @@ mod tests {
     #[test]
     fn rfc3339_known_instants() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_935_863_250)), "2026-11-29T07:04:23.250Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_935_863_250)),
+            "2026-11-29T07:04:23.250Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 }

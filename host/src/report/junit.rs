@@ -50,7 +50,11 @@ pub fn render(run: &GateRun, verdict: Verdict, total: std::time::Duration) -> St
         match (c.outcome.status, advisory) {
             (Status::Fail | Status::Error, true) => {
                 skipped += 1;
-                let _ = writeln!(cases, "      <skipped message=\"advisory check {}: {message}\"/>", c.outcome.status.as_str());
+                let _ = writeln!(
+                    cases,
+                    "      <skipped message=\"advisory check {}: {message}\"/>",
+                    c.outcome.status.as_str()
+                );
             }
             (Status::Fail, false) => {
                 failures += 1;
@@ -61,12 +65,20 @@ pub fn render(run: &GateRun, verdict: Verdict, total: std::time::Duration) -> St
                     .filter(|m| m.passed == Some(false))
                     .map(|m| format!("FAIL {}", metric_line(m)))
                     .collect();
-                let _ = writeln!(cases, "      <failure message=\"{message}\" type=\"threshold\">{}</failure>", escape(&body.join("\n")));
+                let _ = writeln!(
+                    cases,
+                    "      <failure message=\"{message}\" type=\"threshold\">{}</failure>",
+                    escape(&body.join("\n"))
+                );
             }
             (Status::Error, false) => {
                 errors += 1;
                 let detail = c.outcome.error.as_deref().unwrap_or(&c.outcome.summary);
-                let _ = writeln!(cases, "      <error message=\"{message}\" type=\"error\">{}</error>", escape(detail));
+                let _ = writeln!(
+                    cases,
+                    "      <error message=\"{message}\" type=\"error\">{}</error>",
+                    escape(detail)
+                );
             }
             (Status::Pass | Status::Warn, _) => {}
         }
@@ -102,9 +114,21 @@ pub fn render(run: &GateRun, verdict: Verdict, total: std::time::Duration) -> St
         secs(total)
     );
     let _ = writeln!(doc, "    <properties>");
-    let _ = writeln!(doc, "      <property name=\"verdict\" value=\"{}\"/>", verdict.as_str());
-    let _ = writeln!(doc, "      <property name=\"policy\" value=\"{}\"/>", escape(&run.policy.path));
-    let _ = writeln!(doc, "      <property name=\"policy_sha256\" value=\"{}\"/>", run.policy.sha256);
+    let _ = writeln!(
+        doc,
+        "      <property name=\"verdict\" value=\"{}\"/>",
+        verdict.as_str()
+    );
+    let _ = writeln!(
+        doc,
+        "      <property name=\"policy\" value=\"{}\"/>",
+        escape(&run.policy.path)
+    );
+    let _ = writeln!(
+        doc,
+        "      <property name=\"policy_sha256\" value=\"{}\"/>",
+        run.policy.sha256
+    );
     let _ = writeln!(doc, "    </properties>");
     doc.push_str(&cases);
     doc.push_str("  </testsuite>\n</testsuites>\n");
@@ -117,7 +141,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(escape("a<b>&\"c'\u{1}\u{85}"), "a&lt;b&gt;&amp;&quot;c&#39;\u{FFFD}\u{FFFD}");
+        assert_eq!(
+            escape("a<b>&\"c'\u{1}\u{85}"),
+            "a&lt;b&gt;&amp;&quot;c&#39;\u{FFFD}\u{FFFD}"
+        );
         assert_eq!(escape("line\nnext"), "line\nnext");
     }
 }

@@ -31,7 +31,12 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
         Verdict::Reject => "❌ **REJECT**",
         Verdict::Error => "🛑 **ERROR**",
     };
-    let _ = writeln!(s, "## modelgate: `{}` — {banner} (exit {})\n", cell(&run.name), verdict.exit_code());
+    let _ = writeln!(
+        s,
+        "## modelgate: `{}` — {banner} (exit {})\n",
+        cell(&run.name),
+        verdict.exit_code()
+    );
     let _ = writeln!(s, "| Check | Plugin | Severity | Status | Summary |");
     let _ = writeln!(s, "|---|---|---|---|---|");
     for c in &run.checks {
@@ -40,18 +45,36 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
             "| `{}` | {} | {} | {} | {} |",
             cell(&c.id),
             cell(&c.plugin),
-            if c.severity == Severity::Advisory { "advisory" } else { "blocking" },
+            if c.severity == Severity::Advisory {
+                "advisory"
+            } else {
+                "blocking"
+            },
             icon(c.outcome.status),
             cell(&c.outcome.summary)
         );
     }
     for c in &run.checks {
-        let gated: Vec<_> = c.outcome.metrics.iter().filter(|m| m.passed.is_some()).collect();
+        let gated: Vec<_> = c
+            .outcome
+            .metrics
+            .iter()
+            .filter(|m| m.passed.is_some())
+            .collect();
         if gated.is_empty() && c.outcome.error.is_none() {
             continue;
         }
-        let open = if matches!(c.outcome.status, Status::Fail | Status::Error) { " open" } else { "" };
-        let _ = writeln!(s, "\n<details{open}><summary><code>{}</code>: {}</summary>\n", cell(&c.id), icon(c.outcome.status));
+        let open = if matches!(c.outcome.status, Status::Fail | Status::Error) {
+            " open"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "\n<details{open}><summary><code>{}</code>: {}</summary>\n",
+            cell(&c.id),
+            icon(c.outcome.status)
+        );
         for m in gated {
             let mark = match (m.passed, c.outcome.status) {
                 (Some(true), _) => "✅",
@@ -65,13 +88,20 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
         }
         let _ = writeln!(s, "\n</details>");
     }
-    let _ = writeln!(s, "\n<sub>policy `{}` sha256 `{}`</sub>", cell(&run.policy.path), &run.policy.sha256[..12.min(run.policy.sha256.len())]);
+    let _ = writeln!(
+        s,
+        "\n<sub>policy `{}` sha256 `{}`</sub>",
+        cell(&run.policy.path),
+        &run.policy.sha256[..12.min(run.policy.sha256.len())]
+    );
     s
 }
 
 /// Escapes a workflow-command message (`%`, CR and LF must be encoded).
 fn command_escape(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// GitHub annotations: `::error::` for blocking failures and errors, `::warning::` for warnings
@@ -85,8 +115,14 @@ pub fn annotations(run: &GateRun) -> Vec<String> {
                 (Status::Warn, _) | (_, Severity::Advisory) => "warning",
                 (Status::Fail | Status::Error, Severity::Blocking) => "error",
             };
-            let title = command_escape(&format!("modelgate {} {}", c.id, c.outcome.status.as_str())).replace(',', "%2C").replace(':', "%3A");
-            Some(format!("::{level} title={title}::{}", command_escape(&c.outcome.summary)))
+            let title =
+                command_escape(&format!("modelgate {} {}", c.id, c.outcome.status.as_str()))
+                    .replace(',', "%2C")
+                    .replace(':', "%3A");
+            Some(format!(
+                "::{level} title={title}::{}",
+                command_escape(&c.outcome.summary)
+            ))
         })
         .collect()
 }

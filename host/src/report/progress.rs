@@ -37,7 +37,11 @@ impl Progress {
             When::Always => true,
             When::Never => false,
         };
-        Progress { enabled, live: enabled && tty, ..Default::default() }
+        Progress {
+            enabled,
+            live: enabled && tty,
+            ..Default::default()
+        }
     }
 
     /// No output.
@@ -67,7 +71,12 @@ impl Progress {
         }
         let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.live {
-            if let Some((what, _)) = self.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if let Some((what, _)) = self
+                .current
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+            {
                 eprint!("\r\x1b[2K  {what} … {n}/{total}");
                 let _ = std::io::stderr().flush();
             }
@@ -79,8 +88,16 @@ impl Progress {
         if !self.enabled {
             return;
         }
-        if let Some((what, started)) = self.current.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let line = format!("  {what} … done in {:.2} s", started.elapsed().as_secs_f64());
+        if let Some((what, started)) = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            let line = format!(
+                "  {what} … done in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
             if self.live {
                 eprintln!("\r\x1b[2K{line}");
             } else {

@@ -48,13 +48,19 @@ pub fn verdict_line(run: &GateRun, verdict: Verdict, color: bool) -> String {
         Verdict::Reject => p.wrap("31;1", &word),
         Verdict::Error => p.wrap("35;1", &word),
     };
-    let counts = if parts.is_empty() { "no checks ran".to_string() } else { parts.join(", ") };
+    let counts = if parts.is_empty() {
+        "no checks ran".to_string()
+    } else {
+        parts.join(", ")
+    };
     format!("verdict: {word} (exit {}): {counts}", verdict.exit_code())
 }
 
 /// A plugin as the table shows it: built-ins by name, files by file name (the JSON report has the path).
 fn display_plugin(plugin: &str) -> String {
-    std::path::Path::new(plugin).file_name().map_or_else(|| plugin.to_string(), |n| n.to_string_lossy().into_owned())
+    std::path::Path::new(plugin)
+        .file_name()
+        .map_or_else(|| plugin.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Renders the whole human report.
@@ -84,7 +90,11 @@ pub fn render(run: &GateRun, verdict: Verdict, color: bool) -> String {
         }
     }
     let _ = writeln!(out);
-    let header: Vec<String> = headers.iter().zip(widths).map(|(h, w)| format!("{h:<w$}")).collect();
+    let header: Vec<String> = headers
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| format!("{h:<w$}"))
+        .collect();
     let _ = writeln!(out, "  {}", p.dim(header.join("  ").trim_end()));
     for (c, r) in run.checks.iter().zip(&rows) {
         let _ = writeln!(
@@ -103,7 +113,12 @@ pub fn render(run: &GateRun, verdict: Verdict, color: bool) -> String {
         );
     }
     for c in &run.checks {
-        let gated: Vec<&MetricOut> = c.outcome.metrics.iter().filter(|m| m.passed.is_some()).collect();
+        let gated: Vec<&MetricOut> = c
+            .outcome
+            .metrics
+            .iter()
+            .filter(|m| m.passed.is_some())
+            .collect();
         if gated.is_empty() && c.outcome.error.is_none() {
             continue;
         }
@@ -129,10 +144,22 @@ pub fn timings(run: &GateRun, total: std::time::Duration) -> String {
     let rows: Vec<(String, f64)> = run
         .timings
         .iter()
-        .map(|(depth, what, took)| (format!("{}{what}", "  ".repeat(usize::from(*depth) + 1)), took.as_secs_f64()))
-        .chain(std::iter::once(("  total (wall, with reports)".to_string(), total.as_secs_f64())))
+        .map(|(depth, what, took)| {
+            (
+                format!("{}{what}", "  ".repeat(usize::from(*depth) + 1)),
+                took.as_secs_f64(),
+            )
+        })
+        .chain(std::iter::once((
+            "  total (wall, with reports)".to_string(),
+            total.as_secs_f64(),
+        )))
         .collect();
-    let width = rows.iter().map(|(w, _)| w.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(w, _)| w.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::from("timings:\n");
     for (what, secs) in rows {
         let pad = width - what.chars().count();

@@ -530,7 +530,11 @@ pub fn assemble(
         dataset_drift = share >= s.drift_share;
         // Dataset drift when share >= drift_share (Evidently's rule), so the bound is not an
         // inclusive `max`: its kind is `drift_share`.
-        metrics.push(Metric::new("drift_share", share).threshold("drift_share", s.drift_share).passed(!dataset_drift));
+        metrics.push(
+            Metric::new("drift_share", share)
+                .threshold("drift_share", s.drift_share)
+                .passed(!dataset_drift),
+        );
         metrics.push(Metric::new("drifted_columns", drifted.len() as f64));
         metrics.push(Metric::new("columns_tested", tested as f64));
         let listed: Vec<String> = drifted.iter().take(5).map(|o| describe(o)).collect();

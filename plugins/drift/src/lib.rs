@@ -480,12 +480,8 @@ fn measure(
         .wasserstein(name, current, name)
         .map_err(|e| format!("column `{name}`: {}", e.message))?;
     let (rows_r, rows_c) = (finite(&r), finite(&c));
-    let edges = methods::sturges_edges_of(
-        r_min.min(c_min),
-        r_max.max(c_max),
-        rows_r + rows_c,
-        integer,
-    );
+    let edges =
+        methods::sturges_edges_of(r_min.min(c_min), r_max.max(c_max), rows_r + rows_c, integer);
     let hist = |t: &Table| {
         t.histogram(name, &edges)
             .map_err(|e| format!("column `{name}`: {}", e.message))

@@ -32,8 +32,8 @@
 pub mod stats;
 
 use modelgate_sdk::{
-    config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Model, Needs, PluginInfo, Status,
-    Table, Validator,
+    config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Model, Needs,
+    PluginInfo, Status, Table, Validator,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -139,11 +139,16 @@ impl Validator for Latency {
     fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         let cfg: Config = config(config_json)?;
         validate_config(&cfg)?;
-        let data = ctx.dataset(&cfg.dataset).map_err(|e| format!("config.dataset: {e}"))?;
-        let candidate_name = pick(ctx, cfg.candidate.as_deref(), "candidate", true)?.expect("required");
+        let data = ctx
+            .dataset(&cfg.dataset)
+            .map_err(|e| format!("config.dataset: {e}"))?;
+        let candidate_name =
+            pick(ctx, cfg.candidate.as_deref(), "candidate", true)?.expect("required");
         let baseline_name = pick(ctx, cfg.baseline.as_deref(), "baseline", false)?;
         if baseline_name.as_deref() == Some(candidate_name.as_str()) {
-            return Err(format!("config.baseline: `{candidate_name}` is also the candidate"));
+            return Err(format!(
+                "config.baseline: `{candidate_name}` is also the candidate"
+            ));
         }
         let candidate = ctx.model(&candidate_name)?;
         let baseline = baseline_name.as_deref().map(|n| ctx.model(n)).transpose()?;
@@ -168,7 +173,9 @@ impl Validator for Latency {
             }
             for (name, direction) in METRICS {
                 let value = cand.get(name);
-                let mut metric = Metric::new(*name, value).model(&candidate_name).slice(&slice);
+                let mut metric = Metric::new(*name, value)
+                    .model(&candidate_name)
+                    .slice(&slice);
                 if let Some(bounds) = cfg.metrics.get(*name) {
                     let eval = bounds
                         .evaluate(name, value, base.as_ref().map(|b| b.get(name)), *direction)
@@ -187,12 +194,24 @@ impl Validator for Latency {
             headline.push(format!("p95 {:.3} ms @ batch {batch}", cand.p95_ms));
         }
         let summary = if failures.is_empty() {
-            let held = if bounded == 0 { "no bounds set".to_string() } else { format!("all {bounded} bounds hold") };
+            let held = if bounded == 0 {
+                "no bounds set".to_string()
+            } else {
+                format!("all {bounded} bounds hold")
+            };
             format!("{held} on {candidate_name} ({})", headline.join(", "))
         } else {
-            format!("{} of {bounded} bounds failed on {candidate_name}: {}", failures.len(), failures.join("; "))
+            format!(
+                "{} of {bounded} bounds failed on {candidate_name}: {}",
+                failures.len(),
+                failures.join("; ")
+            )
         };
-        let status = if failures.is_empty() { Status::Pass } else { Status::Fail };
+        let status = if failures.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
         Ok(CheckResult::new(status, summary).metrics(metrics))
     }
 }
@@ -209,14 +228,22 @@ fn validate_config(cfg: &Config) -> Result<(), String> {
     for name in cfg.metrics.keys() {
         if !METRICS.iter().any(|(n, _)| n == name) {
             let valid: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
-            return Err(format!("config.metrics.{name}: unknown metric; the latency metrics are {}", valid.join(", ")));
+            return Err(format!(
+                "config.metrics.{name}: unknown metric; the latency metrics are {}",
+                valid.join(", ")
+            ));
         }
     }
     Ok(())
 }
 
 /// The configured model name, or the default if the gate has it; errors name what exists.
-fn pick(ctx: &Context, configured: Option<&str>, default: &str, required: bool) -> Result<Option<String>, String> {
+fn pick(
+    ctx: &Context,
+    configured: Option<&str>,
+    default: &str,
+    required: bool,
+) -> Result<Option<String>, String> {
     match configured {
         Some(n) => {
             ctx.model(n).map_err(|e| format!("config.{default}: {e}"))?;
@@ -232,7 +259,13 @@ fn pick(ctx: &Context, configured: Option<&str>, default: &str, required: bool) 
     }
 }
 
-fn measure(model: &Model, name: &str, data: &Table, batch: u32, cfg: &Config) -> Result<stats::Summary, String> {
+fn measure(
+    model: &Model,
+    name: &str,
+    data: &Table,
+    batch: u32,
+    cfg: &Config,
+) -> Result<stats::Summary, String> {
     if !model.runnable() {
         return Err(format!(
             "model `{name}` is read from prediction columns; only models the host runs (ONNX) can be timed"
@@ -240,7 +273,13 @@ fn measure(model: &Model, name: &str, data: &Table, batch: u32, cfg: &Config) ->
     }
     let samples = model
         .benchmark(data, batch, cfg.warmup, cfg.iterations)
-        .map_err(|e| format!("benchmarking model `{name}` at batch size {batch}: {}", e.message))?;
+        .map_err(|e| {
+            format!(
+                "benchmarking model `{name}` at batch size {batch}: {}",
+                e.message
+            )
+        })?;
     let rows = (u64::from(batch)).min(data.num_rows());
-    stats::Summary::of(&samples, rows).ok_or_else(|| format!("model `{name}`: the host returned no timings"))
+    stats::Summary::of(&samples, rows)
+        .ok_or_else(|| format!("model `{name}`: the host returned no timings"))
 }

@@ -31,7 +31,11 @@ impl Summary {
             p95_ms: percentile_sorted(&ms, 95.0),
             p99_ms: percentile_sorted(&ms, 99.0),
             mean_ms,
-            throughput: if mean_ms > 0.0 { rows as f64 / (mean_ms / 1e3) } else { 0.0 },
+            throughput: if mean_ms > 0.0 {
+                rows as f64 / (mean_ms / 1e3)
+            } else {
+                0.0
+            },
         })
     }
 

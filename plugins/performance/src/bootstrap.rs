@@ -90,7 +90,10 @@ pub fn intervals(
     };
     let candidate = &preds[0];
     let baseline = preds.get(1);
-    let mut draws: BTreeMap<&str, Draws> = wanted.iter().map(|(n, _, _)| (*n, Draws::default())).collect();
+    let mut draws: BTreeMap<&str, Draws> = wanted
+        .iter()
+        .map(|(n, _, _)| (*n, Draws::default()))
+        .collect();
     let mut dropped: BTreeMap<&str, u32> = BTreeMap::new();
     let mut rng = SplitMix64::new(seed);
     let mut rows = vec![0usize; n];
@@ -99,12 +102,16 @@ pub fn intervals(
             *r = rng.below(n);
         }
         let cand = metrics_on(task, truth, candidate, Some(&rows))?;
-        let base = baseline.map(|b| metrics_on(task, truth, b, Some(&rows))).transpose()?;
+        let base = baseline
+            .map(|b| metrics_on(task, truth, b, Some(&rows)))
+            .transpose()?;
         for (name, _, _) in &wanted {
             let c = value(cand.get(name));
             let b = base.as_ref().map(|m| value(m.get(name)));
             match (c, b) {
-                (Some(c), None) if baseline.is_none() => draws.get_mut(name).expect("wanted").candidate.push(c),
+                (Some(c), None) if baseline.is_none() => {
+                    draws.get_mut(name).expect("wanted").candidate.push(c)
+                }
                 (Some(c), Some(Some(b))) => {
                     let d = draws.get_mut(name).expect("wanted");
                     d.candidate.push(c);
@@ -125,15 +132,37 @@ pub fn intervals(
             ));
         }
         let d = &draws[name];
-        let direction = task.metrics().iter().find(|m| m.name == *name).map(|m| m.direction).expect("checked name");
+        let direction = task
+            .metrics()
+            .iter()
+            .find(|m| m.name == *name)
+            .map(|m| m.direction)
+            .expect("checked name");
         let (lo_q, hi_q) = ((1.0 - confidence) * 100.0, confidence * 100.0);
         let candidate_name = &candidate.name;
-        extra.push(Metric::new(format!("{name}_ci_lower"), percentile(&d.candidate, lo_q)).model(candidate_name));
-        extra.push(Metric::new(format!("{name}_ci_upper"), percentile(&d.candidate, hi_q)).model(candidate_name));
-        let deltas: Vec<f64> = d.candidate.iter().zip(&d.baseline).map(|(c, b)| c - b).collect();
+        extra.push(
+            Metric::new(format!("{name}_ci_lower"), percentile(&d.candidate, lo_q))
+                .model(candidate_name),
+        );
+        extra.push(
+            Metric::new(format!("{name}_ci_upper"), percentile(&d.candidate, hi_q))
+                .model(candidate_name),
+        );
+        let deltas: Vec<f64> = d
+            .candidate
+            .iter()
+            .zip(&d.baseline)
+            .map(|(c, b)| c - b)
+            .collect();
         if !deltas.is_empty() {
-            extra.push(Metric::new(format!("{name}_delta_ci_lower"), percentile(&deltas, lo_q)).model(candidate_name));
-            extra.push(Metric::new(format!("{name}_delta_ci_upper"), percentile(&deltas, hi_q)).model(candidate_name));
+            extra.push(
+                Metric::new(format!("{name}_delta_ci_lower"), percentile(&deltas, lo_q))
+                    .model(candidate_name),
+            );
+            extra.push(
+                Metric::new(format!("{name}_delta_ci_upper"), percentile(&deltas, hi_q))
+                    .model(candidate_name),
+            );
         }
         let worsening = |c: f64, b: f64| match direction {
             Direction::HigherIsBetter => b - c,
@@ -146,10 +175,15 @@ pub fn intervals(
                 BoundKind::Min => percentile(&d.candidate, lo_q),
                 BoundKind::Max => percentile(&d.candidate, hi_q),
                 _ if deltas.is_empty() => continue, // assemble reports the missing baseline
-                BoundKind::MaxDrop => percentile(&pairs().map(|(c, b)| worsening(*c, *b)).collect::<Vec<_>>(), hi_q),
+                BoundKind::MaxDrop => percentile(
+                    &pairs().map(|(c, b)| worsening(*c, *b)).collect::<Vec<_>>(),
+                    hi_q,
+                ),
                 BoundKind::MaxRise => percentile(&deltas, hi_q),
                 BoundKind::MaxRelativeDrop => percentile(
-                    &pairs().map(|(c, b)| worsening(*c, *b) / b.abs()).collect::<Vec<_>>(),
+                    &pairs()
+                        .map(|(c, b)| worsening(*c, *b) / b.abs())
+                        .collect::<Vec<_>>(),
                     hi_q,
                 ),
             };
@@ -187,7 +221,10 @@ mod tests {
         for _ in 0..100_000 {
             counts[r.below(10)] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_000..11_000).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     #[test]

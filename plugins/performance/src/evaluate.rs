@@ -157,13 +157,21 @@ impl<'de> Deserialize<'de> for MetricBounds {
             None => None,
             Some(v) => match v.as_f64() {
                 Some(c) if c > 0.5 && c < 1.0 => Some(c),
-                _ => return Err(D::Error::custom(format!("confidence: expected a level in (0.5, 1), e.g. 0.95, got {v}"))),
+                _ => {
+                    return Err(D::Error::custom(format!(
+                        "confidence: expected a level in (0.5, 1), e.g. 0.95, got {v}"
+                    )))
+                }
             },
         };
         let bounds = Bounds::deserialize(serde_json::Value::Object(map)).map_err(|e| {
             let m = e.to_string();
             // The SDK's list of keys does not know `confidence`: add it.
-            D::Error::custom(if m.starts_with("unknown field") { format!("{m}, `confidence`") } else { m })
+            D::Error::custom(if m.starts_with("unknown field") {
+                format!("{m}, `confidence`")
+            } else {
+                m
+            })
         })?;
         Ok(MetricBounds { bounds, confidence })
     }
@@ -622,14 +630,25 @@ pub fn assemble(
 fn apply_confidence(e: &mut Evaluation, observed: &[(BoundKind, f64)], confidence: f64) {
     let pct = fmt_num(confidence * 100.0, 0);
     for o in e.outcomes.iter_mut() {
-        let Some(&(_, v)) = observed.iter().find(|(k, _)| *k == o.kind) else { continue };
+        let Some(&(_, v)) = observed.iter().find(|(k, _)| *k == o.kind) else {
+            continue;
+        };
         let key = o.kind.key();
         let (passed, what) = match o.kind {
             BoundKind::Min => (v >= o.limit, format!("{} {pct}% lower bound", e.metric)),
             BoundKind::Max => (v <= o.limit, format!("{} {pct}% upper bound", e.metric)),
-            BoundKind::MaxDrop => (v <= o.limit, format!("{} drop, {pct}% upper bound,", e.metric)),
-            BoundKind::MaxRise => (v <= o.limit, format!("{} rise, {pct}% upper bound,", e.metric)),
-            BoundKind::MaxRelativeDrop => (v <= o.limit, format!("{} relative drop, {pct}% upper bound,", e.metric)),
+            BoundKind::MaxDrop => (
+                v <= o.limit,
+                format!("{} drop, {pct}% upper bound,", e.metric),
+            ),
+            BoundKind::MaxRise => (
+                v <= o.limit,
+                format!("{} rise, {pct}% upper bound,", e.metric),
+            ),
+            BoundKind::MaxRelativeDrop => (
+                v <= o.limit,
+                format!("{} relative drop, {pct}% upper bound,", e.metric),
+            ),
         };
         let (sv, sl) = modelgate_sdk::bounds::fmt_pair(v, o.limit);
         let op = match (o.kind, passed) {
@@ -873,7 +892,8 @@ mod tests {
         let e = modelgate_sdk::config::<Config>(r#"{"metrics": {"accuracy": {"minimum": 1}}}"#)
             .unwrap_err();
         assert!(
-            e.starts_with("config.metrics.accuracy: unknown field `minimum`") && e.contains("`confidence`"),
+            e.starts_with("config.metrics.accuracy: unknown field `minimum`")
+                && e.contains("`confidence`"),
             "{e}"
         );
     }
@@ -901,7 +921,8 @@ mod tests {
         };
 
         // No thresholds: pass, every metric of both models, informational.
-        let (r, notes) = assemble(&config("{}"), "current", 4, c(), b(), &Default::default()).unwrap();
+        let (r, notes) =
+            assemble(&config("{}"), "current", 4, c(), b(), &Default::default()).unwrap();
         assert!(matches!(r.status, Status::Pass));
         assert_eq!(r.metrics.len(), 8);
         assert!(r
@@ -976,7 +997,8 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None, &Default::default(),
+            None,
+            &Default::default(),
         );
         let e = e.unwrap_err();
         assert!(
@@ -992,7 +1014,8 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None, &Default::default(),
+            None,
+            &Default::default(),
         )
         .unwrap();
         assert_eq!(r.metrics.len(), 4);
@@ -1016,7 +1039,8 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None, &Default::default(),
+            None,
+            &Default::default(),
         );
         assert!(e
             .unwrap_err()
@@ -1029,7 +1053,8 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None, &Default::default(),
+            None,
+            &Default::default(),
         )
         .unwrap();
         assert!(matches!(notes[0].0, LogLevel::Warn));
@@ -1053,7 +1078,8 @@ mod tests {
             Some(Evaluated {
                 name: "baseline",
                 metrics: &without,
-            }), &Default::default(),
+            }),
+            &Default::default(),
         );
         assert!(e.unwrap_err().contains(
             "compares with this baseline, but model `baseline` has no class probabilities"
@@ -1074,7 +1100,8 @@ mod tests {
                 name: "candidate",
                 metrics: &cand,
             },
-            None, &Default::default(),
+            None,
+            &Default::default(),
         )
         .unwrap();
         assert!(
@@ -1098,7 +1125,8 @@ mod tests {
                 name: "candidate",
                 metrics: &m,
             },
-            None, &Default::default(),
+            None,
+            &Default::default(),
         )
         .unwrap();
         assert_eq!(

@@ -38,8 +38,8 @@ pub mod metrics;
 pub mod slices;
 
 use modelgate_sdk::{
-    export_validator, log, warn, CheckResult, Context, Dictionary, Metric, Model, Needs, PluginInfo,
-    Status, Table, TaskKind, Validator,
+    export_validator, log, warn, CheckResult, Context, Dictionary, Metric, Model, Needs,
+    PluginInfo, Status, Table, TaskKind, Validator,
 };
 
 use evaluate::{quote_list, Config, Evaluated, ModelMetrics, Probabilities, Task};
@@ -220,7 +220,9 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         .column(target)
         .map_err(|e| format!("target column: {e}"))?;
 
-    let subjects: Vec<&Subject<'_>> = std::iter::once(&candidate).chain(baseline.as_ref()).collect();
+    let subjects: Vec<&Subject<'_>> = std::iter::once(&candidate)
+        .chain(baseline.as_ref())
+        .collect();
     let (truth, preds) = match &task {
         Task::Regression => {
             let y = read_finite(table, target)?;
@@ -228,7 +230,11 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
             for s in &subjects {
                 let p = predictions(s, table, dataset, rows)?;
                 let predicted = Truth::Values(read_finite(&p, "prediction")?);
-                preds.push(Predictions { name: s.name.clone(), predicted, proba: None });
+                preds.push(Predictions {
+                    name: s.name.clone(),
+                    predicted,
+                    proba: None,
+                });
             }
             (Truth::Values(y), preds)
         }
@@ -239,7 +245,11 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
                 let p = predictions(s, table, dataset, rows)?;
                 let predicted = Truth::Labels(read_labels(&p, "prediction")?);
                 let proba = read_probabilities(s, &p, &y_true, &task)?;
-                preds.push(Predictions { name: s.name.clone(), predicted, proba });
+                preds.push(Predictions {
+                    name: s.name.clone(),
+                    predicted,
+                    proba,
+                });
             }
             (Truth::Labels(y_true), preds)
         }
@@ -259,7 +269,9 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         &task,
         &truth,
         &preds,
-        config.bootstrap_samples.unwrap_or(bootstrap::DEFAULT_SAMPLES),
+        config
+            .bootstrap_samples
+            .unwrap_or(bootstrap::DEFAULT_SAMPLES),
         config.bootstrap_seed.unwrap_or(0),
     )?;
     let (mut result, notes) =
@@ -286,24 +298,42 @@ fn evaluate_slices(
     if config.slices.is_empty() {
         return Ok(());
     }
-    let min_size = config.min_slice_size.unwrap_or(slices::DEFAULT_MIN_SLICE_SIZE);
-    let bounds = config.slice_metrics.clone().unwrap_or_else(|| config.metrics.clone());
-    let slice_config = Config { metrics: bounds, slices: Vec::new(), ..config.clone() };
+    let min_size = config
+        .min_slice_size
+        .unwrap_or(slices::DEFAULT_MIN_SLICE_SIZE);
+    let bounds = config
+        .slice_metrics
+        .clone()
+        .unwrap_or_else(|| config.metrics.clone());
+    let slice_config = Config {
+        metrics: bounds,
+        slices: Vec::new(),
+        ..config.clone()
+    };
     let dataset = config.dataset.as_deref().unwrap_or("current");
     let mut failed = Vec::new();
     let mut evaluated = 0usize;
     for spec in &config.slices {
         let column = spec.column();
-        table.column(column).map_err(|e| format!("config.slices: {e}"))?;
+        table
+            .column(column)
+            .map_err(|e| format!("config.slices: {e}"))?;
         let cut = match spec {
-            slices::SliceSpec::Edges { edges, .. } => slices::by_edges(column, edges, &table.read_column_f64_nullable(column)?),
+            slices::SliceSpec::Edges { edges, .. } => {
+                slices::by_edges(column, edges, &table.read_column_f64_nullable(column)?)
+            }
             _ => slices::by_values(spec, &table.read_column_dictionary(column)?),
         };
         for slice in cut {
-            result.metrics.push(Metric::new("slice_rows", slice.rows.len() as f64).slice(&slice.name));
+            result
+                .metrics
+                .push(Metric::new("slice_rows", slice.rows.len() as f64).slice(&slice.name));
             if slice.rows.len() < min_size {
                 let bounded = !slice_config.metrics.values().all(|b| b.bounds.is_empty());
-                if slice.rows.is_empty() && bounded && matches!(spec, slices::SliceSpec::Groups { .. }) {
+                if slice.rows.is_empty()
+                    && bounded
+                    && matches!(spec, slices::SliceSpec::Groups { .. })
+                {
                     return Err(format!(
                         "slice {} has no rows in `{dataset}`, so its thresholds cannot be checked",
                         slice.name
@@ -319,29 +349,53 @@ fn evaluate_slices(
             evaluated += 1;
             let per_model: Vec<(String, ModelMetrics)> = preds
                 .iter()
-                .map(|p| Ok((p.name.clone(), slices::metrics_on(task, truth, p, Some(&slice.rows))?)))
+                .map(|p| {
+                    Ok((
+                        p.name.clone(),
+                        slices::metrics_on(task, truth, p, Some(&slice.rows))?,
+                    ))
+                })
                 .collect::<Result<_, String>>()
                 .map_err(|e| format!("slice {}: {e}", slice.name))?;
-            let mut models = per_model.iter().map(|(name, metrics)| Evaluated { name, metrics });
+            let mut models = per_model
+                .iter()
+                .map(|(name, metrics)| Evaluated { name, metrics });
             let cand = models.next().expect("the candidate is evaluated");
-            let (r, notes) = evaluate::assemble(&slice_config, dataset, slice.rows.len(), cand, models.next(), &Default::default())
-                .map_err(|e| format!("slice {}: {e}", slice.name))?;
+            let (r, notes) = evaluate::assemble(
+                &slice_config,
+                dataset,
+                slice.rows.len(),
+                cand,
+                models.next(),
+                &Default::default(),
+            )
+            .map_err(|e| format!("slice {}: {e}", slice.name))?;
             for (level, note) in notes {
                 log(level, format!("slice {}: {note}", slice.name));
             }
             if r.status == Status::Fail {
                 failed.push(format!("[{}] {}", slice.name, r.summary));
             }
-            result.metrics.extend(r.metrics.into_iter().map(|m| Metric { slice: Some(slice.name.clone()), ..m }));
+            result.metrics.extend(r.metrics.into_iter().map(|m| Metric {
+                slice: Some(slice.name.clone()),
+                ..m
+            }));
         }
     }
     if !failed.is_empty() {
         let first = failed.first().cloned().unwrap_or_default();
-        let more = if failed.len() > 1 { format!(" (and {} more failing slices)", failed.len() - 1) } else { String::new() };
+        let more = if failed.len() > 1 {
+            format!(" (and {} more failing slices)", failed.len() - 1)
+        } else {
+            String::new()
+        };
         result.summary = if result.status == Status::Fail {
             format!("{}; slice {first}{more}", result.summary)
         } else {
-            format!("{} of {evaluated} slices failed: {first}{more}", failed.len())
+            format!(
+                "{} of {evaluated} slices failed: {first}{more}",
+                failed.len()
+            )
         };
         result.status = Status::Fail;
     }

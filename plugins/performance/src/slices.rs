@@ -30,7 +30,10 @@ pub enum SliceSpec {
     /// One slice per distinct value of the column.
     Column(String),
     /// One slice per named group of values of the column.
-    Groups { column: String, groups: BTreeMap<String, Vec<String>> },
+    Groups {
+        column: String,
+        groups: BTreeMap<String, Vec<String>>,
+    },
     /// One slice per numeric range `[e_i, e_i+1)` of the column (the last closed).
     Edges { column: String, edges: Vec<f64> },
 }
@@ -39,7 +42,9 @@ impl SliceSpec {
     /// The column it reads.
     pub fn column(&self) -> &str {
         match self {
-            SliceSpec::Column(c) | SliceSpec::Groups { column: c, .. } | SliceSpec::Edges { column: c, .. } => c,
+            SliceSpec::Column(c)
+            | SliceSpec::Groups { column: c, .. }
+            | SliceSpec::Edges { column: c, .. } => c,
         }
     }
 }
@@ -68,18 +73,31 @@ impl<'de> Deserialize<'de> for SliceSpec {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SliceSpec, A::Error> {
                 let t = SliceTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 match (t.groups, t.edges) {
-                    (Some(_), Some(_)) => Err(de::Error::custom("give either `groups` or `edges`, not both")),
+                    (Some(_), Some(_)) => Err(de::Error::custom(
+                        "give either `groups` or `edges`, not both",
+                    )),
                     (Some(groups), None) => {
                         if groups.is_empty() {
                             return Err(de::Error::custom("`groups` is empty"));
                         }
-                        Ok(SliceSpec::Groups { column: t.column, groups })
+                        Ok(SliceSpec::Groups {
+                            column: t.column,
+                            groups,
+                        })
                     }
                     (None, Some(edges)) => {
-                        if edges.len() < 2 || edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] >= w[1]) {
-                            return Err(de::Error::custom("`edges` needs at least 2 finite, strictly increasing numbers"));
+                        if edges.len() < 2
+                            || edges.iter().any(|e| !e.is_finite())
+                            || edges.windows(2).any(|w| w[0] >= w[1])
+                        {
+                            return Err(de::Error::custom(
+                                "`edges` needs at least 2 finite, strictly increasing numbers",
+                            ));
                         }
-                        Ok(SliceSpec::Edges { column: t.column, edges })
+                        Ok(SliceSpec::Edges {
+                            column: t.column,
+                            edges,
+                        })
                     }
                     (None, None) => Ok(SliceSpec::Column(t.column)),
                 }
@@ -108,7 +126,13 @@ pub fn by_values(spec: &SliceSpec, values: &Dictionary) -> Vec<Slice> {
             .iter()
             .map(|(group, members)| Slice {
                 name: format!("{column}={group}"),
-                rows: (0..values.len()).filter(|&i| values.get(i).is_some_and(|v| members.iter().any(|m| m == v))).collect(),
+                rows: (0..values.len())
+                    .filter(|&i| {
+                        values
+                            .get(i)
+                            .is_some_and(|v| members.iter().any(|m| m == v))
+                    })
+                    .collect(),
             })
             .collect(),
         _ => {
@@ -123,8 +147,15 @@ pub fn by_values(spec: &SliceSpec, values: &Dictionary) -> Vec<Slice> {
             labels
                 .iter()
                 .map(|l| {
-                    let code = values.values.iter().position(|v| v == l).expect("a value of the dictionary") as u32;
-                    Slice { name: format!("{column}={l}"), rows: by_code.remove(&code).unwrap_or_default() }
+                    let code = values
+                        .values
+                        .iter()
+                        .position(|v| v == l)
+                        .expect("a value of the dictionary") as u32;
+                    Slice {
+                        name: format!("{column}={l}"),
+                        rows: by_code.remove(&code).unwrap_or_default(),
+                    }
                 })
                 .collect()
         }
@@ -137,11 +168,16 @@ pub fn by_edges(column: &str, edges: &[f64], values: &[Option<f64>]) -> Vec<Slic
     let mut slices: Vec<Slice> = (0..bins)
         .map(|b| {
             let close = if b + 1 == bins { "]" } else { ")" };
-            Slice { name: format!("{column}=[{}, {}{close}", edges[b], edges[b + 1]), rows: Vec::new() }
+            Slice {
+                name: format!("{column}=[{}, {}{close}", edges[b], edges[b + 1]),
+                rows: Vec::new(),
+            }
         })
         .collect();
     for (i, v) in values.iter().enumerate() {
-        let Some(x) = v.filter(|x| x.is_finite()) else { continue };
+        let Some(x) = v.filter(|x| x.is_finite()) else {
+            continue;
+        };
         if x < edges[0] || x > edges[bins] {
             continue;
         }
@@ -170,7 +206,12 @@ pub struct Predictions {
 }
 
 /// The metrics of a model on a subset of rows (`None`: all rows).
-pub fn metrics_on(task: &Task, truth: &Truth, p: &Predictions, rows: Option<&[usize]>) -> Result<ModelMetrics, String> {
+pub fn metrics_on(
+    task: &Task,
+    truth: &Truth,
+    p: &Predictions,
+    rows: Option<&[usize]>,
+) -> Result<ModelMetrics, String> {
     match (truth, &p.predicted) {
         (Truth::Values(y), Truth::Values(pred)) => Ok(match rows {
             None => evaluate::regression(y, pred),
@@ -183,7 +224,13 @@ pub fn metrics_on(task: &Task, truth: &Truth, p: &Predictions, rows: Option<&[us
                     p_true: pick(&pr.p_true, r),
                     p_positive: pr.p_positive.as_ref().map(|v| pick(v, r)),
                 });
-                evaluate::classification(task, &subset_dict(y, r), &subset_dict(pred, r), &p.name, proba.as_ref())
+                evaluate::classification(
+                    task,
+                    &subset_dict(y, r),
+                    &subset_dict(pred, r),
+                    &p.name,
+                    proba.as_ref(),
+                )
             }
         },
         _ => Err("internal error: labels and values mixed".into()),
@@ -238,23 +285,60 @@ mod tests {
         let d = dict(&[Some("b"), Some("a"), None, Some("b"), Some("10"), Some("9")]);
         let s = by_values(&SliceSpec::Column("c".into()), &d);
         let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["c=10", "c=9", "c=a", "c=b"], "mixed labels sort as text");
+        assert_eq!(
+            names,
+            ["c=10", "c=9", "c=a", "c=b"],
+            "mixed labels sort as text"
+        );
         assert_eq!(s[3].rows, vec![0, 3]);
         let g = SliceSpec::Groups {
             column: "c".into(),
-            groups: BTreeMap::from([("ab".into(), vec!["a".into(), "b".into()]), ("none".into(), vec!["z".into()])]),
+            groups: BTreeMap::from([
+                ("ab".into(), vec!["a".into(), "b".into()]),
+                ("none".into(), vec!["z".into()]),
+            ]),
         };
         let s = by_values(&g, &d);
-        assert_eq!(s[0], Slice { name: "c=ab".into(), rows: vec![0, 1, 3] });
-        assert_eq!(s[1].rows, Vec::<usize>::new(), "an empty configured group is kept");
+        assert_eq!(
+            s[0],
+            Slice {
+                name: "c=ab".into(),
+                rows: vec![0, 1, 3]
+            }
+        );
+        assert_eq!(
+            s[1].rows,
+            Vec::<usize>::new(),
+            "an empty configured group is kept"
+        );
     }
 
     #[test]
     fn slices_by_edges_close_the_last_range() {
-        let v = [Some(0.0), Some(29.9), Some(30.0), Some(120.0), Some(121.0), None, Some(f64::NAN)];
+        let v = [
+            Some(0.0),
+            Some(29.9),
+            Some(30.0),
+            Some(120.0),
+            Some(121.0),
+            None,
+            Some(f64::NAN),
+        ];
         let s = by_edges("age", &[0.0, 30.0, 120.0], &v);
-        assert_eq!(s[0], Slice { name: "age=[0, 30)".into(), rows: vec![0, 1] });
-        assert_eq!(s[1], Slice { name: "age=[30, 120]".into(), rows: vec![2, 3] });
+        assert_eq!(
+            s[0],
+            Slice {
+                name: "age=[0, 30)".into(),
+                rows: vec![0, 1]
+            }
+        );
+        assert_eq!(
+            s[1],
+            Slice {
+                name: "age=[30, 120]".into(),
+                rows: vec![2, 3]
+            }
+        );
     }
 
     #[test]
@@ -280,16 +364,33 @@ mod tests {
 
     #[test]
     fn metrics_on_a_subset_equal_metrics_of_the_subset() {
-        let truth = Truth::Labels(dict(&[Some("1"), Some("0"), Some("1"), Some("0"), Some("1")]));
+        let truth = Truth::Labels(dict(&[
+            Some("1"),
+            Some("0"),
+            Some("1"),
+            Some("0"),
+            Some("1"),
+        ]));
         let p = Predictions {
             name: "m".into(),
-            predicted: Truth::Labels(dict(&[Some("1"), Some("1"), Some("0"), Some("0"), Some("1")])),
+            predicted: Truth::Labels(dict(&[
+                Some("1"),
+                Some("1"),
+                Some("0"),
+                Some("0"),
+                Some("1"),
+            ])),
             proba: None,
         };
-        let task = Task::Binary { positive: "1".into() };
+        let task = Task::Binary {
+            positive: "1".into(),
+        };
         let sub = metrics_on(&task, &truth, &p, Some(&[0, 1, 4])).unwrap();
         // rows 0, 1, 4: truth 1 0 1, predicted 1 1 1: accuracy 2/3, precision 2/3, recall 1.
-        assert_eq!(sub.get("accuracy"), Some(&evaluate::Outcome::Value(2.0 / 3.0)));
+        assert_eq!(
+            sub.get("accuracy"),
+            Some(&evaluate::Outcome::Value(2.0 / 3.0))
+        );
         assert_eq!(sub.get("recall"), Some(&evaluate::Outcome::Value(1.0)));
         let all = metrics_on(&task, &truth, &p, None).unwrap();
         assert_eq!(all.get("accuracy"), Some(&evaluate::Outcome::Value(0.6)));

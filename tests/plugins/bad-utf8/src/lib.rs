@@ -36,6 +36,11 @@ impl Guest for Fixture {
             }
             other => return Err(format!("unknown mode {other:?}")),
         };
-        Ok(CheckResult { status: Status::Pass, summary, metrics: vec![], details: None })
+        Ok(CheckResult {
+            status: Status::Pass,
+            summary,
+            metrics: vec![],
+            details: None,
+        })
     }
 }

@@ -11,8 +11,17 @@ fixture::bindings::export!(Fixture);
 
 const MIB: usize = 1 << 20;
 
-fn result(summary: String, metrics: Vec<Metric>, details: Option<String>) -> Result<CheckResult, String> {
-    Ok(CheckResult { status: Status::Pass, summary, metrics, details })
+fn result(
+    summary: String,
+    metrics: Vec<Metric>,
+    details: Option<String>,
+) -> Result<CheckResult, String> {
+    Ok(CheckResult {
+        status: Status::Pass,
+        summary,
+        metrics,
+        details,
+    })
 }
 
 impl Guest for Fixture {
@@ -37,7 +46,11 @@ impl Guest for Fixture {
                 result("200000 metrics".into(), metrics, None)
             }
             "summary" => result("s".repeat(10 * MIB), vec![], None),
-            "details" => result("10 MiB of details".into(), vec![], Some(format!("\"{}\"", "d".repeat(10 * MIB)))),
+            "details" => result(
+                "10 MiB of details".into(),
+                vec![],
+                Some(format!("\"{}\"", "d".repeat(10 * MIB))),
+            ),
             "error" => Err("e".repeat(10 * MIB)),
             "logs" => {
                 for i in 0..100_000 {

@@ -8,7 +8,15 @@ struct Fixture;
 fixture::bindings::export!(Fixture);
 
 fn metric(name: &str, value: f64, thresholds: Vec<Threshold>) -> Metric {
-    Metric { name: name.into(), value, column: None, model: None, slice: None, thresholds, passed: Some(true) }
+    Metric {
+        name: name.into(),
+        value,
+        column: None,
+        model: None,
+        slice: None,
+        thresholds,
+        passed: Some(true),
+    }
 }
 
 impl Guest for Fixture {
@@ -19,11 +27,29 @@ impl Guest for Fixture {
         let mode = config.split('"').nth(3).unwrap_or("").to_string();
         let (metrics, details) = match mode.as_str() {
             "nan" => (vec![metric("accuracy", f64::NAN, vec![])], None),
-            "inf-threshold" => (vec![metric("accuracy", 0.5, vec![Threshold { kind: "min".into(), value: f64::NEG_INFINITY }])], None),
+            "inf-threshold" => (
+                vec![metric(
+                    "accuracy",
+                    0.5,
+                    vec![Threshold {
+                        kind: "min".into(),
+                        value: f64::NEG_INFINITY,
+                    }],
+                )],
+                None,
+            ),
             "name" => (vec![metric("Accuracy Score!", 0.5, vec![])], None),
-            "details" => (vec![metric("accuracy", 0.5, vec![])], Some("{not json".to_string())),
+            "details" => (
+                vec![metric("accuracy", 0.5, vec![])],
+                Some("{not json".to_string()),
+            ),
             other => return Err(format!("unknown mode {other:?}")),
         };
-        Ok(CheckResult { status: Status::Pass, summary: format!("looks fine ({mode})"), metrics, details })
+        Ok(CheckResult {
+            status: Status::Pass,
+            summary: format!("looks fine ({mode})"),
+            metrics,
+            details,
+        })
     }
 }

@@ -28,7 +28,11 @@ impl Guest for Fixture {
         info("recurse")
     }
     fn validate(_ctx: Context, config: String) -> Result<CheckResult, String> {
-        let n = if config.contains("shadow") { shadow(0, &mut [0; 64]) } else { frames(std::hint::black_box(0)) };
+        let n = if config.contains("shadow") {
+            shadow(0, &mut [0; 64])
+        } else {
+            frames(std::hint::black_box(0))
+        };
         Err(format!("unreachable: {n}"))
     }
 }

@@ -17,6 +17,11 @@ impl Guest for Fixture {
                 x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
             }
         }
-        Ok(CheckResult { status: Status::Pass, summary: format!("busy for {:.1} s", started.elapsed().as_secs_f64()), metrics: vec![], details: None })
+        Ok(CheckResult {
+            status: Status::Pass,
+            summary: format!("busy for {:.1} s", started.elapsed().as_secs_f64()),
+            metrics: vec![],
+            details: None,
+        })
     }
 }
