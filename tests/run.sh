@@ -2,7 +2,10 @@
 # One entry point for a fresh machine. Installs what is missing, then runs what you ask:
 #
 #   tests/run.sh demo    build (release) and run the bundled demo gate
-#   tests/run.sh test    run the whole test suite (host, built-in plugins, end-to-end)
+#   tests/run.sh test    run the whole test suite (host, built-in plugins, end-to-end), then
+#                        rustfmt --check, clippy -D warnings and rustdoc -D warnings on every
+#                        workspace
+#   tests/run.sh lint    only the formatting, lint and doc checks
 #   tests/run.sh setup   only install: the wasm32-wasip2 target, the pinned Python venvs
 #                        (.venv: onnxruntime, scikit-learn, ...; .venv-componentize), xmllint and
 #                        chromium (apt-get)
@@ -19,6 +22,14 @@ setup() {
         echo "setup: adding the wasm32-wasip2 target" >&2
         rustup target add wasm32-wasip2
     fi
+    # The lint steps of the test command need rustfmt and clippy (part of the machine's toolchain;
+    # added here where a minimal install lacks them).
+    for component in rustfmt clippy; do
+        if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+            echo "setup: adding the $component component" >&2
+            rustup component add "$component"
+        fi
+    done
     tests/venv.sh
     # Python plugins (examples/plugins, `plugin new --lang python`) are built with componentize-py.
     examples/plugins/componentize-py.sh --version >/dev/null
@@ -35,6 +46,29 @@ test_tools() {
     fi
 }
 
+# The workspaces: the host (root), the built-in plugins and SDK, the test fixture plugins.
+host_target="$(rustc -vV | sed -n 's/^host: //p')"
+
+lint() {
+    case "$1" in
+        fmt)
+            cargo fmt --all --check
+            (cd plugins && cargo fmt --all --check)
+            (cd tests/plugins && cargo fmt --all --check)
+            ;;
+        clippy)
+            cargo clippy --locked --workspace --all-targets -q -- -D warnings
+            (cd plugins && cargo clippy --locked --all-targets -q --target "$host_target" -- -D warnings)
+            (cd tests/plugins && cargo clippy --locked -q --target wasm32-wasip2 -- -D warnings)
+            ;;
+        doc)
+            RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps -q
+            (cd plugins && RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q --target "$host_target")
+            ;;
+    esac
+    echo "lint $1: clean" >&2
+}
+
 case "${1:-}" in
     setup)
         setup
@@ -48,19 +82,29 @@ case "${1:-}" in
     test)
         setup
         test_tools
+        # Formatting first: it is the cheapest failure (rustfmt.toml at the root; every workspace).
+        lint fmt
         # The registry tests run a real MLflow server (pinned, its own venv; --no-deps: see the file).
         PIP_NO_DEPS=1 tests/venv.sh .venv-mlflow tests/mlflow/requirements.txt
         # The data-version tests write .dvc and dvc.lock files with real DVC (pinned, its own venv).
         tests/venv.sh .venv-dvc tests/dvc/requirements.txt
         # Guest code (SDK, metric math) runs natively in unit tests.
-        (cd plugins && cargo test --locked --target "$(rustc -vV | sed -n 's/^host: //p')")
+        (cd plugins && cargo test --locked --target "$host_target")
         # Host unit tests and the end-to-end tests of the real binary.
         cargo test --locked --workspace
         # The benchmark harness's native floor must keep compiling (benches/run.sh runs it).
         cargo test --locked --workspace --benches --no-run -q
+        lint clippy
+        lint doc
+        ;;
+    lint)
+        setup
+        lint fmt
+        lint clippy
+        lint doc
         ;;
     *)
-        echo "usage: tests/run.sh demo|test|setup" >&2
+        echo "usage: tests/run.sh demo|test|lint|setup" >&2
         exit 2
         ;;
 esac

@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::gate::{self, GateOptions};
 use crate::policy::Policy;
-use crate::report::progress::Progress;
-use crate::report::{self, json, terminal};
+use crate::progress::Progress;
+use crate::report::{self, terminal};
 use crate::runtime::{self, Limits, Runtime};
 use crate::verdict::Verdict;
 
@@ -122,8 +122,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
     /// Show progress of long steps on stderr: auto (on a terminal), always, never.
-    #[arg(long, value_enum, default_value_t = report::progress::When::Auto, value_name = "WHEN")]
-    pub progress: report::progress::When,
+    #[arg(long, value_enum, default_value_t = crate::progress::When::Auto, value_name = "WHEN")]
+    pub progress: crate::progress::When,
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -216,24 +216,12 @@ pub fn check(policy_path: &Path, args: &RunArgs) -> anyhow::Result<Verdict> {
     gate_and_report(Policy::load(policy_path)?, args, started).map(|d| d.verdict)
 }
 
-/// A finished gate: its run, verdict, and every report rendered (written where asked).
-pub struct Done {
-    /// The run.
-    pub run: gate::GateRun,
-    /// Its verdict.
-    pub verdict: Verdict,
-    /// The JSON report, whether or not `--json` asked for it.
-    pub json: Vec<u8>,
-    /// Every other report rendered: (file name for an artifact store, content).
-    pub others: Vec<(&'static str, Vec<u8>)>,
-}
-
 /// Runs a loaded policy and writes its reports.
 fn gate_and_report(
     policy: Policy,
     args: &RunArgs,
     (started_at, started): (SystemTime, Instant),
-) -> anyhow::Result<Done> {
+) -> anyhow::Result<report::Done> {
     let opts = GateOptions {
         jobs: args.jobs.map(usize::from),
         onnxruntime: args.onnxruntime.clone(),
@@ -256,43 +244,16 @@ fn gate_and_report(
     let run = rt.block_on(gate::run(&policy, &opts, &progress))?;
     let verdict = Verdict::of(&run.checks);
     let total = started.elapsed();
-    // Render every report before writing any, so that a failure leaves none half-done.
-    let mut json_bytes =
-        serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
-    json_bytes.push(b'\n');
-    let markdown = report::markdown::render(&run, verdict);
-    // Each other report asked for: (name in an artifact store, path, content).
-    let mut others: Vec<(&'static str, &PathBuf, Vec<u8>)> = Vec::new();
-    if let Some(path) = &args.junit {
-        others.push((
-            "junit.xml",
-            path,
-            report::junit::render(&run, verdict, total).into_bytes(),
-        ));
-    }
-    if let Some(path) = &args.html {
-        others.push((
-            "report.html",
-            path,
-            report::html::render(&run, verdict).into_bytes(),
-        ));
-    }
-    if let Some(path) = &args.markdown {
-        others.push(("summary.md", path, markdown.clone().into_bytes()));
-    }
-    let json_file = args.json.as_ref().map(|p| (p, json_bytes.as_slice()));
-    for (path, bytes) in json_file
-        .into_iter()
-        .chain(others.iter().map(|(_, p, b)| (*p, b.as_slice())))
-    {
-        report::write_atomic(path, bytes)?;
-    }
-    let others = others
-        .into_iter()
-        .map(|(name, _, bytes)| (name, bytes))
-        .collect();
+    let targets = report::Targets {
+        json: args.json.clone(),
+        junit: args.junit.clone(),
+        markdown: args.markdown.clone(),
+        html: args.html.clone(),
+    };
+    let done = report::write_all(run, verdict, &targets, started_at, total)?;
+    let (run, markdown) = (&done.run, &done.markdown);
     if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-        for line in report::markdown::annotations(&run) {
+        for line in report::markdown::annotations(run) {
             println!("{line}");
         }
         if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
@@ -312,19 +273,14 @@ fn gate_and_report(
     }
     let color = terminal::use_color();
     if args.quiet {
-        println!("{}", terminal::verdict_line(&run, verdict, color));
+        println!("{}", terminal::verdict_line(run, verdict, color));
     } else {
-        print!("{}", terminal::render(&run, verdict, color));
+        print!("{}", terminal::render(run, verdict, color));
     }
     if args.timings {
-        eprint!("{}", terminal::timings(&run, started.elapsed()));
+        eprint!("{}", terminal::timings(run, started.elapsed()));
     }
-    Ok(Done {
-        run,
-        verdict,
-        json: json_bytes,
-        others,
-    })
+    Ok(done)
 }
 
 /// `plugin new`: writes the project and says what to do next.
@@ -453,13 +409,13 @@ pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
         PluginArg::File(p) => (runtime::read_plugin_file(p)?, p.display().to_string()),
         PluginArg::Builtin(b) => (b.to_vec(), format!("builtin:{file}")),
     };
-    let sha = crate::data::sha256_bytes(&bytes);
+    let sha = crate::files::sha256_bytes(&bytes);
     let rt = Runtime::new(runtime::default_cache_dir())?;
     let pre = rt.prepare(&format!("plugin {shown}"), &bytes, &sha)?;
+    // describe() needs little: the default memory limit, and less time than a check.
     let limits = Limits {
-        memory_bytes: 512 << 20,
         timeout: std::time::Duration::from_secs(10),
-        fuel: None,
+        ..Limits::default()
     };
     let info = rt
         .describe(&pre, &limits)

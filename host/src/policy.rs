@@ -290,10 +290,10 @@ pub struct RuntimeSpec {
 }
 
 fn default_memory_mb() -> u64 {
-    512
+    crate::runtime::limits::DEFAULT_MEMORY_MB
 }
 fn default_timeout_s() -> f64 {
-    60.0
+    crate::runtime::limits::DEFAULT_TIMEOUT_S
 }
 
 impl Default for RuntimeSpec {

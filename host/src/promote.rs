@@ -11,9 +11,9 @@
 
 use anyhow::{bail, Context as _};
 
-use crate::cli::Done;
 use crate::policy::Policy;
 use crate::registry::{self, Client};
+use crate::report::Done;
 use crate::verdict::Verdict;
 
 /// Before the gate runs: the candidate (the policy's first model) must come from the registry,

@@ -3,9 +3,9 @@
 
 use std::process::ExitCode;
 
-use crate::gate::CheckReport;
+use crate::outcome::Status;
 use crate::policy::Severity;
-use crate::runtime::Status;
+use crate::record::CheckReport;
 
 /// The gate's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -60,7 +60,7 @@ impl From<Verdict> for ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::Outcome;
+    use crate::outcome::Outcome;
     use std::time::Duration;
 
     fn check(status: Status, severity: Severity) -> CheckReport {
@@ -68,16 +68,7 @@ mod tests {
             id: "c".into(),
             plugin: "p".into(),
             severity,
-            outcome: Outcome {
-                status,
-                summary: String::new(),
-                metrics: vec![],
-                details: None,
-                error: None,
-                logs: vec![],
-                output: String::new(),
-                info: None,
-            },
+            outcome: Outcome::with_status(status, ""),
             duration: Duration::ZERO,
         }
     }

@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{bail, Context as _};
 use serde_json::Value;
 
-use crate::data::sha256_file;
+use crate::files::sha256_file;
 use crate::gate::builtins;
 
 /// One input of a report and what was found on disk.
@@ -52,7 +52,7 @@ fn entry(what: String, v: &Value) -> anyhow::Result<Finding> {
         }
     } else {
         match path.strip_prefix("builtin:") {
-            Some(name) => (builtins::get(name).map(crate::data::sha256_bytes), None),
+            Some(name) => (builtins::get(name).map(crate::files::sha256_bytes), None),
             None => (sha256_file(Path::new(&path)).ok(), None),
         }
     };
@@ -77,7 +77,7 @@ fn registry_sha256(r: &Value) -> anyhow::Result<String> {
         selector: crate::registry::Selector::Version(field("version")?.to_string()),
     };
     let (_, bytes, _) = client.fetch_onnx(&reference)?;
-    Ok(crate::data::sha256_bytes(&bytes))
+    Ok(crate::files::sha256_bytes(&bytes))
 }
 
 /// Every input of a report, re-hashed.

@@ -104,7 +104,7 @@ fn report_records_input_digests_and_validates_against_its_schema() {
         errors.join("\n")
     );
 
-    let sha = |p: std::path::PathBuf| modelgate::data::sha256_file(&p).unwrap();
+    let sha = |p: std::path::PathBuf| modelgate::files::sha256_file(&p).unwrap();
     assert_eq!(
         report["policy"]["sha256"],
         sha(gate.dir.path().join("gate.toml"))

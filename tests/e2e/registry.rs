@@ -137,7 +137,7 @@ fn models_from_an_mlflow_registry_are_gated_verified_promoted_and_logged() {
     assert_eq!(m["path"], format!("models:/breast-cancer/{cand_version}"));
     assert_eq!(
         m["sha256"],
-        modelgate::data::sha256_file(&example().join("models/candidate.onnx")).unwrap(),
+        modelgate::files::sha256_file(&example().join("models/candidate.onnx")).unwrap(),
         "the bytes MLflow stored"
     );
     assert_eq!(m["registry"]["name"], "breast-cancer");

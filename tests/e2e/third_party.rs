@@ -198,7 +198,7 @@ fn a_python_plugin_runs_through_the_gate_and_its_compiled_component_is_cached() 
         &[],
     );
     assert!(exe.exists());
-    let sha = modelgate::data::sha256_file(&wasm).unwrap();
+    let sha = modelgate::files::sha256_file(&wasm).unwrap();
     let (zeros, ones) = label_counts();
     let policy = |config: &str| {
         format!(
@@ -290,7 +290,7 @@ fn pin_and_gate(project: &Path, wasm: &Path) {
     assert_eq!(info["name"], "missing-share");
     assert_eq!(info["wit_version"], modelgate::runtime::WIT_VERSION);
     let sha = info["sha256"].as_str().unwrap();
-    assert_eq!(sha, modelgate::data::sha256_file(wasm).unwrap());
+    assert_eq!(sha, modelgate::files::sha256_file(wasm).unwrap());
     let gate = pinned_gate(project, wasm, sha);
     gate.check(&[]).expect_code(0);
     assert_eq!(gate.report()["inputs"]["plugins"]["missing"]["sha256"], sha);

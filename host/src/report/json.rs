@@ -5,9 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::gate::{DatasetInput, GateRun, InputFile, PluginInput};
+use crate::outcome::{LogLine, Metric, Status};
 use crate::policy::Severity;
-use crate::runtime::{LogLine, MetricOut, Status};
+use crate::record::{DatasetInput, GateRun, InputFile, PluginInput};
 use crate::verdict::Verdict;
 
 /// The report's format version.
@@ -83,7 +83,7 @@ pub struct CheckJson<'a> {
     /// One line.
     pub summary: &'a str,
     /// Metrics.
-    pub metrics: &'a [MetricOut],
+    pub metrics: &'a [Metric],
     /// Why it errored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,

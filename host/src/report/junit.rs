@@ -8,10 +8,10 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::{CheckReport, GateRun};
+use crate::outcome::Status;
 use crate::policy::Severity;
+use crate::record::{CheckReport, GateRun};
 use crate::report::{escape_markup as escape, metric_line};
-use crate::runtime::Status;
 use crate::verdict::Verdict;
 
 fn secs(d: std::time::Duration) -> String {
@@ -40,9 +40,9 @@ pub fn render(run: &GateRun, verdict: Verdict, total: std::time::Duration) -> St
     for c in &run.checks {
         tests += 1;
         let advisory = c.severity == Severity::Advisory;
-        let _ = write!(
+        let _ = writeln!(
             cases,
-            "    <testcase classname=\"modelgate.{suite}\" name=\"{}\" time=\"{}\">\n",
+            "    <testcase classname=\"modelgate.{suite}\" name=\"{}\" time=\"{}\">",
             escape(&c.id),
             secs(c.duration)
         );

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use crate::gate::GateRun;
+use crate::outcome::Status;
 use crate::policy::Severity;
+use crate::record::GateRun;
 use crate::report::metric_line;
-use crate::runtime::Status;
 use crate::verdict::Verdict;
 
 fn cell(s: &str) -> String {
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn metric_lines_are_reused_from_the_terminal() {
-        let m = crate::runtime::MetricOut {
+        let m = crate::outcome::Metric {
             name: "accuracy".into(),
             value: 0.5,
             column: None,

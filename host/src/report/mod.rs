@@ -4,15 +4,94 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod progress;
 pub mod terminal;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
-use crate::runtime::MetricOut;
+use crate::files::write_atomic;
+use crate::outcome::Metric;
+use crate::record::GateRun;
+use crate::verdict::Verdict;
 
-use anyhow::Context as _;
+/// Where to write each report (`None`: not asked for).
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    /// The JSON report.
+    pub json: Option<PathBuf>,
+    /// JUnit XML.
+    pub junit: Option<PathBuf>,
+    /// The Markdown summary.
+    pub markdown: Option<PathBuf>,
+    /// The HTML page.
+    pub html: Option<PathBuf>,
+}
+
+/// A finished gate: its run, verdict, and every report rendered (and written where asked).
+pub struct Done {
+    /// The run.
+    pub run: GateRun,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The JSON report, whether or not it was asked for.
+    pub json: Vec<u8>,
+    /// The Markdown summary, whether or not it was asked for.
+    pub markdown: String,
+    /// Every other report asked for: (file name for an artifact store, content).
+    pub others: Vec<(&'static str, Vec<u8>)>,
+}
+
+/// Renders every report, then writes those asked for. All are rendered before any is written, so a
+/// failure leaves none half-done; each file is written atomically.
+pub fn write_all(
+    run: GateRun,
+    verdict: Verdict,
+    targets: &Targets,
+    started_at: SystemTime,
+    total: Duration,
+) -> anyhow::Result<Done> {
+    let mut json = serde_json::to_vec_pretty(&json::report(&run, verdict, started_at, total))?;
+    json.push(b'\n');
+    let markdown = markdown::render(&run, verdict);
+    // Each other report asked for: (name in an artifact store, path, content).
+    let mut others: Vec<(&'static str, &PathBuf, Vec<u8>)> = Vec::new();
+    if let Some(path) = &targets.junit {
+        others.push((
+            "junit.xml",
+            path,
+            junit::render(&run, verdict, total).into_bytes(),
+        ));
+    }
+    if let Some(path) = &targets.html {
+        others.push((
+            "report.html",
+            path,
+            html::render(&run, verdict).into_bytes(),
+        ));
+    }
+    if let Some(path) = &targets.markdown {
+        others.push(("summary.md", path, markdown.clone().into_bytes()));
+    }
+    let json_file = targets.json.as_ref().map(|p| (p, json.as_slice()));
+    for (path, bytes) in json_file
+        .into_iter()
+        .chain(others.iter().map(|(_, p, b)| (*p, b.as_slice())))
+    {
+        write_atomic(path, bytes)?;
+    }
+    let others = others
+        .into_iter()
+        .map(|(name, _, bytes)| (name, bytes))
+        .collect();
+    Ok(Done {
+        run,
+        verdict,
+        json,
+        markdown,
+        others,
+    })
+}
 
 /// Escapes text for XML and HTML (element content and quoted attribute values alike, SVG too);
 /// control characters that XML 1.0 and HTML cannot hold become U+FFFD.
@@ -34,8 +113,8 @@ pub fn escape_markup(s: &str) -> String {
 }
 
 /// "2 passed", "1 failed", ... for the statuses that occur, in pass / warn / fail / error order.
-pub fn status_counts(run: &crate::gate::GateRun) -> Vec<String> {
-    use crate::runtime::Status;
+pub fn status_counts(run: &GateRun) -> Vec<String> {
+    use crate::outcome::Status;
     [
         (Status::Pass, "passed"),
         (Status::Warn, "warned"),
@@ -50,28 +129,6 @@ pub fn status_counts(run: &crate::gate::GateRun) -> Vec<String> {
     .collect()
 }
 
-/// Writes a file atomically: to a temporary file in the same directory, then renamed into place,
-/// so a reader never sees a half-written file (reports, the compiled-plugin cache).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}", path.display())
-    })
-}
-
 /// A number for people: 4 decimals, scientific for very small or large magnitudes.
 pub fn fmt_value(v: f64) -> String {
     if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
@@ -82,7 +139,7 @@ pub fn fmt_value(v: f64) -> String {
 }
 
 /// One metric for people: `accuracy = 0.9693 (min 0.9500) [model candidate]`.
-pub fn metric_line(m: &MetricOut) -> String {
+pub fn metric_line(m: &Metric) -> String {
     let mut s = format!("{} = {}", m.name, fmt_value(m.value));
     if let Some(t) = &m.threshold {
         let bounds: Vec<String> = t

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
-use crate::gate::GateRun;
+use crate::outcome::{Metric, Status};
+use crate::record::GateRun;
 use crate::report::metric_line;
-use crate::runtime::{MetricOut, Status};
 use crate::verdict::Verdict;
 
 /// Whether to colour output written to stdout.
@@ -113,7 +113,7 @@ pub fn render(run: &GateRun, verdict: Verdict, color: bool) -> String {
         );
     }
     for c in &run.checks {
-        let gated: Vec<&MetricOut> = c
+        let gated: Vec<&Metric> = c
             .outcome
             .metrics
             .iter()
@@ -144,10 +144,10 @@ pub fn timings(run: &GateRun, total: std::time::Duration) -> String {
     let rows: Vec<(String, f64)> = run
         .timings
         .iter()
-        .map(|(depth, what, took)| {
+        .map(|t| {
             (
-                format!("{}{what}", "  ".repeat(usize::from(*depth) + 1)),
-                took.as_secs_f64(),
+                format!("{}{}", "  ".repeat(usize::from(t.depth) + 1), t.what),
+                t.took.as_secs_f64(),
             )
         })
         .chain(std::iter::once((

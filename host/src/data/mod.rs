@@ -1,0 +1,389 @@
+//! Datasets: loaded once with polars (CSV, Parquet, Arrow IPC, NDJSON) and shared by every check.
+//!
+//! A [`Dataset`] also implements the host side of the plugin's `table` resource: aggregates computed
+//! natively and bounded chunked reads. Every function here caps what a guest can make the host
+//! allocate (chunk length, bytes, number of edges or quantiles).
+//!
+//! One job per file: this one loads; `aggregates` and `reads` implement the table API,
+//! `csv` checks a CSV file's shape before polars reads it, `kernels` sorts and hashes.
+
+mod aggregates;
+mod csv;
+mod kernels;
+mod reads;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use crate::files::sha256_file;
+use anyhow::{anyhow, bail, Context as _};
+use csv::check_csv_shape;
+use polars::prelude::*;
+
+use crate::policy::DataFormat;
+
+/// Most rows a single chunked read may return.
+pub const MAX_CHUNK_ROWS: u32 = 1 << 20;
+/// Most bytes of text a single `read-utf8` may return.
+pub const MAX_CHUNK_BYTES: usize = 64 << 20;
+/// Most histogram edges.
+pub const MAX_EDGES: usize = 100_001;
+/// Most quantile probabilities per call.
+pub const MAX_QUANTILES: usize = 10_000;
+/// Most values a `value-counts` call returns.
+pub const MAX_VALUE_COUNTS: u32 = 100_000;
+
+/// Why a host call on a dataset was refused (mirrors the WIT `error-kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallErrorKind {
+    /// The column does not exist.
+    NoSuchColumn,
+    /// An argument is out of range.
+    InvalidArgument,
+    /// The column's type does not support the operation.
+    UnsupportedType,
+    /// The host failed to compute the result.
+    Failed,
+}
+
+/// An error returned to a plugin from a host call.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct CallError {
+    /// What kind of error.
+    pub kind: CallErrorKind,
+    /// A message for people.
+    pub message: String,
+}
+
+impl CallError {
+    /// Builds an error.
+    pub fn new(kind: CallErrorKind, message: impl Into<String>) -> Self {
+        CallError {
+            kind,
+            message: message.into(),
+        }
+    }
+    fn invalid(message: impl Into<String>) -> Self {
+        Self::new(CallErrorKind::InvalidArgument, message)
+    }
+    fn failed(e: impl std::fmt::Display) -> Self {
+        Self::new(CallErrorKind::Failed, e.to_string())
+    }
+}
+
+/// The logical type of a column (mirrors the WIT `column-type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Booleans.
+    Boolean,
+    /// Integers.
+    Integer,
+    /// Floats.
+    Float,
+    /// Text and categoricals.
+    Utf8,
+    /// Dates, times, durations.
+    Temporal,
+    /// Anything else.
+    Other,
+}
+
+impl ColumnType {
+    /// Classifies a polars dtype.
+    pub fn of(dtype: &DataType) -> ColumnType {
+        if dtype.is_bool() {
+            ColumnType::Boolean
+        } else if dtype.is_integer() {
+            ColumnType::Integer
+        } else if dtype.is_float() {
+            ColumnType::Float
+        } else if dtype.is_string() || dtype.is_categorical() {
+            ColumnType::Utf8
+        } else if dtype.is_temporal() {
+            ColumnType::Temporal
+        } else {
+            ColumnType::Other
+        }
+    }
+
+    /// Whether the column reads as numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            ColumnType::Boolean | ColumnType::Integer | ColumnType::Float
+        )
+    }
+}
+
+/// One column of a dataset's schema.
+#[derive(Debug, Clone)]
+pub struct ColumnInfo {
+    /// Name.
+    pub name: String,
+    /// Logical type.
+    pub column_type: ColumnType,
+    /// polars' name for the dtype.
+    pub dtype: String,
+}
+
+/// Summary statistics of a column (see the WIT `column-stats`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnStats {
+    /// Rows in the table.
+    pub rows: u64,
+    /// Nulls.
+    pub null_count: u64,
+    /// NaNs.
+    pub nan_count: u64,
+    /// ±inf.
+    pub inf_count: u64,
+    /// Distinct non-null values.
+    pub unique_count: u64,
+    /// Minimum of finite values.
+    pub min: Option<f64>,
+    /// Maximum of finite values.
+    pub max: Option<f64>,
+    /// Mean of finite values.
+    pub mean: Option<f64>,
+    /// Sample standard deviation of finite values.
+    pub std: Option<f64>,
+    /// Population standard deviation of finite values.
+    pub std_pop: Option<f64>,
+}
+
+/// A chunk of values plus an Arrow validity bitmap (absent when all are valid).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk<T> {
+    /// The values.
+    pub values: T,
+    /// Bit i set = value i valid.
+    pub validity: Option<Vec<u8>>,
+}
+
+/// Text chunk in Arrow layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Utf8Chunk {
+    /// Concatenated bytes.
+    pub data: Vec<u8>,
+    /// n + 1 offsets.
+    pub offsets: Vec<u32>,
+    /// Validity bitmap.
+    pub validity: Option<Vec<u8>>,
+}
+
+/// One column's statistics, computed by the first caller.
+type StatsCell = Arc<std::sync::OnceLock<Result<ColumnStats, CallError>>>;
+
+/// A loaded dataset.
+#[derive(Debug)]
+pub struct Dataset {
+    /// The name in the policy (or `model@dataset` for predictions).
+    pub name: String,
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    /// sha256 of the file, hex.
+    pub sha256: Option<String>,
+    /// The data.
+    pub df: DataFrame,
+    /// Column statistics, computed once: every check asks for the same ones, often at the same
+    /// time (a second caller waits for the first instead of computing them again).
+    stats_cache: std::sync::Mutex<std::collections::HashMap<String, StatsCell>>,
+}
+
+/// Infers a file's format from its extension.
+pub fn format_of(path: &Path) -> Option<DataFormat> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "csv" => DataFormat::Csv,
+        "parquet" | "pq" => DataFormat::Parquet,
+        "arrow" | "ipc" | "feather" => DataFormat::Ipc,
+        "ndjson" | "jsonl" => DataFormat::Ndjson,
+        _ => return None,
+    })
+}
+
+impl Dataset {
+    /// Loads a dataset file. Errors name the dataset, the file and what to do.
+    pub fn load(name: &str, path: &Path, format: Option<DataFormat>) -> anyhow::Result<Dataset> {
+        let what = || format!("dataset `{name}` ({})", path.display());
+        let meta = std::fs::metadata(path).with_context(|| {
+            format!("cannot read {}: check `datasets.{name}` in the policy (paths are relative to the policy file)", what())
+        })?;
+        if meta.is_dir() {
+            bail!("{} is a directory, not a data file; point `datasets.{name}` at the data file itself", what());
+        }
+        let format = match format.or_else(|| format_of(path)) {
+            Some(f) => f,
+            None => bail!(
+                "{}: cannot tell the format from the extension; use .csv, .parquet, .arrow/.ipc/.feather or \
+                 .ndjson/.jsonl, or write `{name} = {{ path = \"...\", format = \"csv\" }}`",
+                what()
+            ),
+        };
+        if meta.len() == 0 {
+            bail!("{} is an empty file; write the data into it (with a header row for CSV), or check `datasets.{name}`", what());
+        }
+        if format == DataFormat::Csv {
+            check_csv_shape(path).map_err(|e| anyhow!("{}: {e}", what()))?;
+        }
+        // The digest for the report is computed while polars parses the file.
+        let (sha256, df) = std::thread::scope(|s| {
+            let digest = s.spawn(|| sha256_file(path));
+            let df = read_frame(path, format);
+            (
+                digest
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("hashing failed"))),
+                df,
+            )
+        });
+        let sha256 = sha256.with_context(|| format!("cannot read {}", what()))?;
+        let df = df.with_context(|| {
+            let hint = match format {
+                DataFormat::Csv => "the file is not valid CSV; fix it or re-export it",
+                _ => "the file is damaged (truncated?) or is not in that format; re-export it, or give the right \
+                      `format` for it in the policy",
+            };
+            format!("cannot load {} as {}: {hint}", what(), format_name(format))
+        })?;
+        if df.width() == 0 {
+            bail!(
+                "{} has no columns; write the data with a header row, or check `datasets.{name}`",
+                what()
+            );
+        }
+        if df.height() == 0 {
+            bail!("{} has a header but no rows; the gate needs data to decide: check `datasets.{name}`", what());
+        }
+        Ok(Dataset {
+            name: name.to_string(),
+            path: Some(path.to_path_buf()),
+            sha256: Some(sha256),
+            df,
+            stats_cache: Default::default(),
+        })
+    }
+
+    /// Wraps a frame computed by the host (e.g. predictions).
+    pub fn from_frame(name: impl Into<String>, df: DataFrame) -> Dataset {
+        Dataset {
+            name: name.into(),
+            path: None,
+            sha256: None,
+            df,
+            stats_cache: Default::default(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Column names in file order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.df
+            .get_column_names()
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// The schema in file order.
+    pub fn schema(&self) -> Vec<ColumnInfo> {
+        self.df
+            .columns()
+            .iter()
+            .map(|c| ColumnInfo {
+                name: c.name().to_string(),
+                column_type: ColumnType::of(c.dtype()),
+                dtype: c.dtype().to_string(),
+            })
+            .collect()
+    }
+
+    /// A column by name; the error lists the columns there are.
+    pub fn series(&self, column: &str) -> Result<&Series, CallError> {
+        match self.df.column(column) {
+            Ok(c) => Ok(c.as_materialized_series()),
+            Err(_) => Err(CallError::new(
+                CallErrorKind::NoSuchColumn,
+                self.missing_column_message(column),
+            )),
+        }
+    }
+
+    /// "dataset `x` has no column `y`; did you mean `z`? (columns: ...)".
+    pub fn missing_column_message(&self, column: &str) -> String {
+        let names = self.column_names();
+        let nearest = names
+            .iter()
+            .map(|n| (crate::policy::levenshtein(column, n), n))
+            .min()
+            .filter(|(d, _)| *d <= 3.max(column.len() / 3))
+            .map(|(_, n)| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        let shown: Vec<&str> = names.iter().take(12).map(String::as_str).collect();
+        let more = if names.len() > 12 {
+            format!(", ... ({} in all)", names.len())
+        } else {
+            String::new()
+        };
+        format!(
+            "dataset `{}` has no column `{column}`{nearest} (columns: {}{more})",
+            self.name,
+            shown.join(", ")
+        )
+    }
+}
+
+/// How a format is named in messages.
+fn format_name(format: DataFormat) -> &'static str {
+    match format {
+        DataFormat::Csv => "CSV",
+        DataFormat::Parquet => "Parquet",
+        DataFormat::Ipc => "Arrow IPC",
+        DataFormat::Ndjson => "NDJSON",
+    }
+}
+
+/// Shortens text shown in a message to about `max` characters.
+pub(super) fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max).collect::<String>())
+    }
+}
+
+fn read_frame(path: &Path, format: DataFormat) -> anyhow::Result<DataFrame> {
+    Ok(match format {
+        DataFormat::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(10_000))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+            .finish()?,
+        DataFormat::Parquet => ParquetReader::new(File::open(path)?).finish()?,
+        DataFormat::Ipc => IpcReader::new(File::open(path)?).finish()?,
+        DataFormat::Ndjson => JsonReader::new(File::open(path)?)
+            .with_json_format(JsonFormat::JsonLines)
+            .finish()?,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small frame with nulls, NaN and infinity, for the unit tests of the table API.
+    pub(crate) fn ds() -> Dataset {
+        let df = df!(
+            "x" => [Some(1.0), Some(2.0), None, Some(f64::NAN), Some(4.0), Some(f64::INFINITY)],
+            "s" => [Some("a"), Some("b"), Some("a"), None, Some("c"), Some("a")],
+            "i" => [1i64, 2, 3, 4, 5, 6],
+        )
+        .unwrap();
+        Dataset::from_frame("t", df)
+    }
+}

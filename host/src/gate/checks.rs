@@ -1,0 +1,112 @@
+//! Running the checks: each in a fresh sandbox on a blocking thread, at most `jobs` at a time,
+//! collected in policy order.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::anyhow;
+
+use super::plugins::PreparedCheck;
+use super::plural;
+use crate::data::Dataset;
+use crate::model::Model;
+use crate::outcome::Outcome;
+use crate::policy::{Policy, TaskType};
+use crate::progress::Progress;
+use crate::record::{CheckReport, Timing};
+use crate::runtime::{self, CheckContext, Runtime};
+
+/// What every check may look at.
+pub(super) struct Shared<'a> {
+    pub features: &'a [String],
+    pub datasets: &'a [Arc<Dataset>],
+    pub models: &'a [Arc<Model>],
+}
+
+/// Runs the prepared checks, `jobs` at a time; returns their reports in policy order.
+pub(super) async fn run(
+    policy: &Policy,
+    rt: &Arc<Runtime>,
+    prepared: Vec<PreparedCheck>,
+    shared: Shared<'_>,
+    jobs: usize,
+    progress: &Progress,
+    timings: &mut Vec<Timing>,
+) -> anyhow::Result<Vec<CheckReport>> {
+    let spec = &policy.spec;
+    let phase_started = Instant::now();
+    progress.step(format!("running {}", plural(spec.checks.len(), "check")));
+    let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut handles = Vec::new();
+    for p in prepared {
+        let ctx = context(policy, &spec.checks[p.index].id, &shared);
+        let (rt, sem) = (rt.clone(), sem.clone());
+        handles.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let started = Instant::now();
+            let outcome = tokio::task::spawn_blocking(move || {
+                rt.run_check(&p.pre, &ctx, &p.config_json, &p.limits)
+            })
+            .await
+            .unwrap_or_else(|e| Outcome::errored(format!("the check runner crashed: {e}")));
+            (p.index, outcome, started.elapsed())
+        }));
+    }
+    let mut checks = Vec::new();
+    let total = handles.len();
+    for h in handles {
+        let (index, outcome, duration) =
+            h.await.map_err(|e| anyhow!("check runner crashed: {e}"))?;
+        progress.tick(total);
+        let c = &spec.checks[index];
+        checks.push(CheckReport {
+            id: c.id.clone(),
+            plugin: c.plugin.clone(),
+            severity: c.severity,
+            outcome,
+            duration,
+        });
+    }
+    progress.finish();
+    timings.push(Timing::phase(
+        format!("run checks ({jobs} at a time)"),
+        phase_started.elapsed(),
+    ));
+    for c in &checks {
+        timings.push(Timing::item(format!("check `{}`", c.id), c.duration));
+    }
+    for m in shared.models {
+        for (dataset, took) in m.predict_times() {
+            timings.push(Timing::item(
+                format!(
+                    "predictions of `{}` on `{dataset}` (inside the checks)",
+                    m.name
+                ),
+                took,
+            ));
+        }
+    }
+    Ok(checks)
+}
+
+/// What one check sees: the task (a binary task's positive label defaults to `1`), the features,
+/// every dataset and model.
+fn context(policy: &Policy, check_id: &str, shared: &Shared<'_>) -> CheckContext {
+    let task = policy.spec.task.as_ref();
+    CheckContext {
+        check_id: check_id.to_string(),
+        task: task.map(|t| runtime::task_kind(t.kind)),
+        target: task.map(|t| t.target.clone()).unwrap_or_default(),
+        positive_label: task.and_then(|t| match t.kind {
+            TaskType::Binary => Some(
+                t.positive_label
+                    .as_ref()
+                    .map_or_else(|| "1".to_string(), |l| l.0.clone()),
+            ),
+            _ => None,
+        }),
+        features: shared.features.to_vec(),
+        datasets: shared.datasets.to_vec(),
+        models: shared.models.to_vec(),
+    }
+}

@@ -1,0 +1,262 @@
+//! The gate's inputs, loaded once: datasets in parallel (each checked against DVC first), then the
+//! task's features and the models (from files or the MLflow registry).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context as _};
+
+use super::features::{check_features, check_target, same_feature_columns, sorted_distinct};
+use super::{plural, GateOptions};
+use crate::data::Dataset;
+use crate::dvc::DvcEntry;
+use crate::files::TempDir;
+use crate::model::Model;
+use crate::policy::{Policy, TaskType};
+use crate::progress::Progress;
+use crate::record::Timing;
+use crate::registry::{self, RegistryModel};
+
+/// The datasets, in policy order, with the DVC entry that tracks each (if any).
+pub(super) struct Datasets {
+    pub datasets: Vec<Arc<Dataset>>,
+    pub dvc: Vec<Option<DvcEntry>>,
+}
+
+/// Loads every dataset in parallel; a DVC-tracked file must be the tracked version first.
+pub(super) async fn load_datasets(
+    policy: &Policy,
+    progress: &Progress,
+    timings: &mut Vec<Timing>,
+) -> anyhow::Result<Datasets> {
+    let spec = &policy.spec;
+    progress.step(format!(
+        "loading {}",
+        plural(spec.datasets.len(), "dataset")
+    ));
+    let phase_started = Instant::now();
+    let at = timings.len();
+    let mut loads = Vec::new();
+    for (name, d) in &spec.datasets {
+        let (name, path, format) = (name.clone(), policy.resolve(&d.path), d.format);
+        loads.push(tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            // A DVC-tracked file must be the tracked version before anything reads it.
+            let dvc = crate::dvc::check(&name, &path)?;
+            Dataset::load(&name, &path, format).map(|d| (d, dvc, started.elapsed()))
+        }));
+    }
+    let mut out = Datasets {
+        datasets: Vec::new(),
+        dvc: Vec::new(),
+    };
+    for l in loads {
+        let (d, dvc, took) = l
+            .await
+            .map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
+        timings.push(Timing::item(
+            format!(
+                "dataset `{}` ({} rows × {} columns)",
+                d.name,
+                d.rows(),
+                d.df.width()
+            ),
+            took,
+        ));
+        out.datasets.push(Arc::new(d));
+        out.dvc.push(dvc);
+    }
+    timings.insert(
+        at,
+        Timing::phase("load datasets (in parallel)", phase_started.elapsed()),
+    );
+    Ok(out)
+}
+
+/// The task's feature columns and the loaded models.
+#[derive(Default)]
+pub(super) struct Models {
+    pub features: Vec<String>,
+    pub models: Vec<Arc<Model>>,
+    /// Where each model from the registry came from, by model name.
+    pub registry: Vec<(String, RegistryModel)>,
+}
+
+/// Resolves the task's features, checks what the models need of the data (before loading any),
+/// then loads each model.
+pub(super) async fn load_models(
+    policy: &Policy,
+    opts: &GateOptions,
+    datasets: &[Arc<Dataset>],
+    progress: &Progress,
+    timings: &mut Vec<Timing>,
+) -> anyhow::Result<Models> {
+    let spec = &policy.spec;
+    if !spec.models.is_empty() {
+        progress.step(format!("loading {}", plural(spec.models.len(), "model")));
+    }
+    let phase_started = Instant::now();
+    let at = timings.len();
+    let mut out = Models::default();
+    let Some(task) = &spec.task else {
+        return Ok(out);
+    };
+    let output_cols: Vec<String> = spec
+        .models
+        .values()
+        .flat_map(|m| {
+            m.predictions
+                .iter()
+                .cloned()
+                .chain(m.probabilities.iter().flatten().cloned())
+        })
+        .collect();
+    let features = match &task.features {
+        Some(f) => f.clone(),
+        None => datasets[0]
+            .column_names()
+            .into_iter()
+            .filter(|c| c != &task.target && !output_cols.contains(c))
+            .collect(),
+    };
+    let onnx = spec.models.values().any(|m| m.onnx.is_some());
+    if onnx && task.features.is_none() {
+        same_feature_columns(datasets, &features, &task.target, &output_cols)?;
+    }
+    check_features(datasets, &features, onnx)?;
+    let labelled = datasets.iter().find(|d| d.series(&task.target).is_ok());
+    if !spec.models.is_empty() && labelled.is_none() {
+        bail!(
+            "no dataset has the target column `{}` (task.target); the datasets' columns are: {}; set \
+             `task.target` to the label column, or add the labels to the data",
+            task.target,
+            datasets[0].column_names().join(", ")
+        );
+    }
+    if !spec.models.is_empty() {
+        check_target(datasets, &task.target)?;
+    }
+    let target_values = match (labelled, task.kind) {
+        (Some(d), TaskType::Binary | TaskType::Multiclass) => {
+            Some(sorted_distinct(d, &task.target)?)
+        }
+        _ => None,
+    };
+    // Checked before loading any model: the target's values are already at hand.
+    if let (TaskType::Binary, Some(d), Some(values), Some(pos)) =
+        (task.kind, labelled, &target_values, &task.positive_label)
+    {
+        if !values.contains(&pos.0) {
+            bail!(
+                "task.positive_label `{}` does not occur in column `{}` of dataset `{}` (values: {})",
+                pos.0,
+                task.target,
+                d.name,
+                values.join(", ")
+            );
+        }
+    }
+    let ort = opts
+        .onnxruntime
+        .clone()
+        .or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
+    let mut client: Option<Arc<registry::Client>> = None;
+    for (name, m) in &spec.models {
+        let reference = m
+            .onnx
+            .as_ref()
+            .and_then(|p| p.to_str())
+            .filter(|p| registry::is_registry_uri(p));
+        let (path, downloaded): (Option<PathBuf>, Option<TempDir>) = match reference {
+            Some(uri) => {
+                let client = match &client {
+                    Some(c) => c.clone(),
+                    None => client
+                        .insert(Arc::new(registry::Client::new(
+                            spec.registry.tracking_uri.as_deref(),
+                        )?))
+                        .clone(),
+                };
+                let (uri, model_name) = (uri.to_string(), name.clone());
+                let (file, info) =
+                    tokio::task::spawn_blocking(move || download_model(&client, &uri, &model_name))
+                        .await
+                        .map_err(|e| anyhow!("registry client crashed: {e}"))?
+                        .with_context(|| format!("model `{name}` (models.{name}.onnx)"))?;
+                out.registry.push((name.clone(), info));
+                (Some(file.path().join("model.onnx")), Some(file))
+            }
+            None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
+        };
+        let started = Instant::now();
+        let (name, m, features, tv, ort, kind) = (
+            name.clone(),
+            m.clone(),
+            features.clone(),
+            target_values.clone(),
+            ort.clone(),
+            task.kind,
+        );
+        let model = tokio::task::spawn_blocking(move || {
+            Model::load(
+                &name,
+                &m,
+                path,
+                kind,
+                &features,
+                tv.as_deref(),
+                ort.as_deref(),
+            )
+        })
+        .await
+        .map_err(|e| anyhow!("model loader crashed: {e}"))??;
+        // ONNX Runtime has read the file: the download is not needed any more.
+        let from = if downloaded.is_some() {
+            " (from the registry)"
+        } else {
+            ""
+        };
+        drop(downloaded);
+        timings.push(Timing::item(
+            format!("model `{}`{from}", model.name),
+            started.elapsed(),
+        ));
+        out.models.push(Arc::new(model));
+    }
+    if !spec.models.is_empty() {
+        timings.insert(at, Timing::phase("load models", phase_started.elapsed()));
+    }
+    out.features = features;
+    Ok(out)
+}
+
+/// Resolves a `models:/` reference and downloads the version's ONNX file into a fresh temporary
+/// directory (as `model.onnx`), removed when the returned guard is dropped.
+fn download_model(
+    client: &registry::Client,
+    uri: &str,
+    model: &str,
+) -> anyhow::Result<(TempDir, RegistryModel)> {
+    let reference = registry::parse(uri)?;
+    let (version, bytes, artifact) = client.fetch_onnx(&reference)?;
+    let dir = TempDir::new(&format!("registry-{model}"))?;
+    let file = dir.path().join("model.onnx");
+    std::fs::write(&file, &bytes)
+        .with_context(|| format!("cannot write the downloaded model to {}", file.display()))?;
+    let info = RegistryModel {
+        tracking_uri: client.uri().to_string(),
+        name: reference.name.clone(),
+        version: version["version"].as_str().unwrap_or_default().to_string(),
+        alias: match reference.selector {
+            registry::Selector::Alias(a) => Some(a),
+            registry::Selector::Version(_) => None,
+        },
+        run_id: version["run_id"]
+            .as_str()
+            .filter(|r| !r.is_empty())
+            .map(str::to_string),
+        artifact,
+    };
+    Ok((dir, info))
+}

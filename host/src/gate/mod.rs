@@ -1,0 +1,154 @@
+//! Orchestration: load the inputs once, resolve and pin every plugin, then run the checks
+//! concurrently, each in its own sandbox, and record what happened.
+//!
+//! One phase per file: `inputs` (datasets, features, models), `plugins` (resolve, pin,
+//! compile), `checks` (run them); `features` holds what the models need of the data and
+//! [`builtins`] the plugins compiled into this binary. [`run`] wires the phases into a
+//! [`GateRun`].
+
+pub mod builtins;
+mod checks;
+mod features;
+mod inputs;
+mod plugins;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+
+pub use plugins::resolve_plugin;
+
+use crate::files::sha256_file;
+use crate::policy::Policy;
+use crate::progress::Progress;
+use crate::record::{CheckReport, DatasetInput, GateRun, InputFile, PluginInput};
+use crate::runtime::Runtime;
+
+/// How to run a gate.
+#[derive(Debug, Clone, Default)]
+pub struct GateOptions {
+    /// Checks run at once (default: the number of CPUs).
+    pub jobs: Option<usize>,
+    /// Explicit ONNX Runtime library.
+    pub onnxruntime: Option<PathBuf>,
+    /// Compiled-component cache directory (None: no disk cache).
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Reads the policy's inputs and runs its checks. An `Err` is an error verdict (exit 2): the gate
+/// could not be evaluated at all. Individual check failures are in the returned run.
+pub async fn run(
+    policy: &Policy,
+    opts: &GateOptions,
+    progress: &Progress,
+) -> anyhow::Result<GateRun> {
+    let policy_sha = sha256_file(&policy.path)
+        .with_context(|| format!("cannot read {}", policy.path.display()))?;
+    let mut timings = Vec::new();
+    let data = inputs::load_datasets(policy, progress, &mut timings).await?;
+    let models = inputs::load_models(policy, opts, &data.datasets, progress, &mut timings).await?;
+    let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
+    let prepared = plugins::prepare(policy, &rt, progress, &mut timings).await?;
+    let plugins: Vec<(String, String)> = prepared
+        .iter()
+        .map(|p| (p.shown.clone(), p.sha256.clone()))
+        .collect();
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+    let shared = checks::Shared {
+        features: &models.features,
+        datasets: &data.datasets,
+        models: &models.models,
+    };
+    let checks = checks::run(policy, &rt, prepared, shared, jobs, progress, &mut timings).await?;
+    Ok(GateRun {
+        name: policy.spec.name.clone(),
+        policy: InputFile {
+            path: policy.path.display().to_string(),
+            sha256: policy_sha,
+            registry: None,
+        },
+        datasets: data
+            .datasets
+            .iter()
+            .zip(data.dvc)
+            .map(|(d, dvc)| {
+                let input = DatasetInput {
+                    path: d
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    sha256: d.sha256.clone().unwrap_or_default(),
+                    rows: d.rows(),
+                    columns: d.df.width(),
+                    dvc,
+                };
+                (d.name.clone(), input)
+            })
+            .collect(),
+        models: model_inputs(&models),
+        plugins: plugin_inputs(plugins, &checks),
+        checks,
+        timings,
+    })
+}
+
+/// Each model's file as reported: a registry model by its pinned `models:/NAME/VERSION`.
+fn model_inputs(models: &inputs::Models) -> Vec<(String, Option<InputFile>)> {
+    models
+        .models
+        .iter()
+        .map(|m| {
+            let registry = models
+                .registry
+                .iter()
+                .find(|(n, _)| n == &m.name)
+                .map(|(_, r)| r.clone());
+            let file = m.path.as_ref().map(|p| InputFile {
+                path: registry
+                    .as_ref()
+                    .map_or_else(|| p.display().to_string(), |r| r.pinned_uri()),
+                sha256: m.sha256.clone().unwrap_or_default(),
+                registry: registry.clone(),
+            });
+            (m.name.clone(), file)
+        })
+        .collect()
+}
+
+/// Each check's plugin as reported: path and digest, and what it said of itself.
+fn plugin_inputs(
+    plugins: Vec<(String, String)>,
+    checks: &[CheckReport],
+) -> Vec<(String, PluginInput)> {
+    plugins
+        .into_iter()
+        .zip(checks)
+        .map(|((path, sha256), check)| {
+            let info = check.outcome.info.as_ref();
+            let field = |f: fn(&crate::outcome::PluginInfo) -> &String| {
+                info.map_or_else(String::new, |i| f(i).clone())
+            };
+            let input = PluginInput {
+                path,
+                sha256,
+                name: field(|i| &i.name),
+                version: field(|i| &i.version),
+                wit_version: field(|i| &i.wit_version),
+            };
+            (check.id.clone(), input)
+        })
+        .collect()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,316 @@
+//! Models: ONNX files run in-process by ONNX Runtime (through `ort`, loaded dynamically), or
+//! prediction columns already present in the data.
+//!
+//! Predictions on a dataset are computed once per (model, dataset) and shared by every check as a
+//! table with a `prediction` column and, for classifiers, `proba_0..proba_{k-1}` in class order.
+//!
+//! `onnxruntime` finds and loads the library, `onnx` runs a graph, `labels` reads class
+//! labels from the graph.
+
+mod labels;
+mod onnx;
+mod onnxruntime;
+
+pub use labels::onnx_class_labels;
+pub use onnx::OnnxModel;
+pub use onnxruntime::{find_onnxruntime, init_onnxruntime};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use polars::prelude::*;
+
+use crate::data::{CallError, CallErrorKind, Dataset};
+use crate::policy::{ModelSpec, TaskType};
+use onnx::feature_matrix;
+
+/// Pinned ONNX Runtime version the repo's set-up installs; named in error messages.
+pub const ONNXRUNTIME_VERSION: &str = "1.23.2";
+
+/// Most timed iterations one `benchmark` call may ask for.
+pub const MAX_BENCH_ITERATIONS: u32 = 10_000;
+
+/// What produces a model's predictions.
+pub enum Source {
+    /// An ONNX file run by ONNX Runtime.
+    Onnx(OnnxModel),
+    /// Columns already in the data.
+    Columns {
+        /// The prediction column.
+        predictions: String,
+        /// Probability columns, in class order.
+        probabilities: Vec<String>,
+    },
+}
+
+/// One dataset's predictions, computed by the first caller (a second waits for it).
+type PredictionCell = Arc<OnceLock<Result<Arc<Dataset>, CallError>>>;
+
+/// A model of the gate.
+pub struct Model {
+    /// Its name in the policy.
+    pub name: String,
+    /// The task.
+    pub task: TaskType,
+    /// Class labels in probability-column order (empty for regression).
+    pub classes: Vec<String>,
+    /// The file, for ONNX models.
+    pub path: Option<PathBuf>,
+    /// sha256 of the file, hex.
+    pub sha256: Option<String>,
+    /// The feature columns fed to the model, in order.
+    pub features: Vec<String>,
+    /// What produces the predictions.
+    pub source: Source,
+    predictions: Mutex<HashMap<String, PredictionCell>>,
+    /// How long each dataset's predictions took, in the order computed (for `--timings`).
+    predict_times: Mutex<Vec<(String, std::time::Duration)>>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("name", &self.name)
+            .field("task", &self.task)
+            .field("classes", &self.classes)
+            .finish()
+    }
+}
+
+impl Model {
+    /// Loads a model as the policy describes it. `target_values` are the sorted distinct target values
+    /// (as text) of the first labelled dataset, used when classes cannot be read from the model.
+    pub fn load(
+        name: &str,
+        spec: &ModelSpec,
+        path: Option<PathBuf>,
+        task: TaskType,
+        features: &[String],
+        target_values: Option<&[String]>,
+        onnxruntime: Option<&Path>,
+    ) -> anyhow::Result<Model> {
+        let explicit_classes: Option<Vec<String>> = spec
+            .classes
+            .as_ref()
+            .map(|c| c.iter().map(|l| l.0.clone()).collect());
+        let (source, sha256, onnx_classes) = match (&path, &spec.predictions) {
+            (Some(p), _) => {
+                let sha = crate::files::sha256_file(p).with_context(|| {
+                    format!(
+                        "cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy",
+                        p.display()
+                    )
+                })?;
+                let bytes = std::fs::read(p)
+                    .with_context(|| format!("cannot read model `{name}` ({})", p.display()))?;
+                let classes = onnx_class_labels(&bytes);
+                init_onnxruntime(onnxruntime)?;
+                let m = OnnxModel::load(name, p, task, features.len())?;
+                (Source::Onnx(m), Some(sha), classes)
+            }
+            (None, Some(col)) => (
+                Source::Columns {
+                    predictions: col.clone(),
+                    probabilities: spec.probabilities.clone().unwrap_or_default(),
+                },
+                None,
+                None,
+            ),
+            (None, None) => bail!("model `{name}` has neither `onnx` nor `predictions`"),
+        };
+        let n_proba = match &source {
+            Source::Onnx(m) => m.proba_output.is_some(),
+            Source::Columns { probabilities, .. } => !probabilities.is_empty(),
+        };
+        let classes = if task == TaskType::Regression {
+            Vec::new()
+        } else if let Some(c) = explicit_classes {
+            c
+        } else if let Some(c) = onnx_classes {
+            c
+        } else if let Some(v) = target_values {
+            v.to_vec()
+        } else if n_proba {
+            bail!("cannot tell the class order of model `{name}`: set `models.{name}.classes = [...]` in the policy")
+        } else {
+            Vec::new()
+        };
+        if let Source::Columns { probabilities, .. } = &source {
+            if !probabilities.is_empty() && probabilities.len() != classes.len() {
+                bail!(
+                    "model `{name}` has {} probability columns but {} classes ({}); set `models.{name}.classes`",
+                    probabilities.len(),
+                    classes.len(),
+                    classes.join(", ")
+                );
+            }
+        }
+        Ok(Model {
+            name: name.to_string(),
+            task,
+            classes,
+            path,
+            sha256,
+            features: features.to_vec(),
+            source,
+            predictions: Mutex::new(HashMap::new()),
+            predict_times: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Whether the host can run the model.
+    pub fn runnable(&self) -> bool {
+        matches!(self.source, Source::Onnx(_))
+    }
+
+    /// Columns a dataset must not treat as features because they hold this model's outputs.
+    pub fn output_columns(&self) -> Vec<String> {
+        match &self.source {
+            Source::Onnx(_) => Vec::new(),
+            Source::Columns {
+                predictions,
+                probabilities,
+            } => std::iter::once(predictions.clone())
+                .chain(probabilities.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// Predictions on a dataset, computed once and cached.
+    pub fn predict(&self, data: &Dataset) -> Result<Arc<Dataset>, CallError> {
+        let cell = {
+            let mut map = self.predictions.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(data.name.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            let started = Instant::now();
+            let out = self.compute_predictions(data).map(Arc::new);
+            self.predict_times
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((data.name.clone(), started.elapsed()));
+            out
+        })
+        .clone()
+    }
+
+    /// How long each dataset's predictions took, in the order they were computed.
+    pub fn predict_times(&self) -> Vec<(String, std::time::Duration)> {
+        self.predict_times
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn compute_predictions(&self, data: &Dataset) -> Result<Dataset, CallError> {
+        let name = format!("{}@{}", self.name, data.name);
+        let fail = |m: String| CallError::new(CallErrorKind::Failed, m);
+        let mut columns: Vec<Column> = Vec::new();
+        match &self.source {
+            Source::Columns {
+                predictions,
+                probabilities,
+            } => {
+                columns.push(
+                    data.series(predictions)?
+                        .clone()
+                        .with_name("prediction".into())
+                        .into(),
+                );
+                for (i, p) in probabilities.iter().enumerate() {
+                    let s = data
+                        .series(p)?
+                        .cast(&DataType::Float64)
+                        .map_err(|e| fail(e.to_string()))?;
+                    columns.push(s.with_name(format!("proba_{i}").into()).into());
+                }
+            }
+            Source::Onnx(m) => {
+                let x = feature_matrix(data, &self.features)?;
+                let out = m.run(&x, data.rows(), self.features.len()).map_err(|e| {
+                    fail(format!(
+                        "model `{}` failed on dataset `{}`: {e:#}",
+                        self.name, data.name
+                    ))
+                })?;
+                match (out.labels, out.values) {
+                    (Some(labels), _) => columns.push(labels.with_name("prediction".into()).into()),
+                    (None, Some(v)) => columns.push(Series::new("prediction".into(), v).into()),
+                    (None, None) => {
+                        return Err(fail(format!(
+                            "model `{}` produced no prediction output",
+                            self.name
+                        )))
+                    }
+                }
+                if let Some((p, k)) = out.proba {
+                    if !self.classes.is_empty() && k != self.classes.len() {
+                        return Err(fail(format!(
+                            "model `{}` outputs {k} probabilities per row but has {} classes ({})",
+                            self.name,
+                            self.classes.len(),
+                            self.classes.join(", ")
+                        )));
+                    }
+                    for j in 0..k {
+                        let col: Vec<f64> = (0..data.rows()).map(|i| p[i * k + j] as f64).collect();
+                        columns.push(Series::new(format!("proba_{j}").into(), col).into());
+                    }
+                }
+            }
+        }
+        let df = DataFrame::new_infer_height(columns).map_err(|e| fail(e.to_string()))?;
+        Ok(Dataset::from_frame(name, df))
+    }
+
+    /// Times `iterations` runs on the first `batch` rows after `warmup` untimed runs; nanoseconds each.
+    pub fn benchmark(
+        &self,
+        data: &Dataset,
+        batch: u32,
+        warmup: u32,
+        iterations: u32,
+    ) -> Result<Vec<u64>, CallError> {
+        let Source::Onnx(m) = &self.source else {
+            return Err(CallError::new(
+                CallErrorKind::UnsupportedType,
+                format!(
+                    "model `{}` is a prediction column; only ONNX models can be benchmarked",
+                    self.name
+                ),
+            ));
+        };
+        if iterations > MAX_BENCH_ITERATIONS || warmup > MAX_BENCH_ITERATIONS {
+            return Err(CallError::new(
+                CallErrorKind::InvalidArgument,
+                format!("at most {MAX_BENCH_ITERATIONS} warm-up and timed iterations"),
+            ));
+        }
+        if batch == 0 {
+            return Err(CallError::new(
+                CallErrorKind::InvalidArgument,
+                "batch size must be at least 1",
+            ));
+        }
+        let rows = (batch as usize).min(data.rows());
+        let head = Dataset::from_frame(data.name.clone(), data.df.head(Some(rows)));
+        let x = feature_matrix(&head, &self.features)?;
+        let mut out = Vec::with_capacity(iterations as usize);
+        for i in 0..warmup + iterations {
+            let t = Instant::now();
+            m.run(&x, rows, self.features.len()).map_err(|e| {
+                CallError::new(
+                    CallErrorKind::Failed,
+                    format!("model `{}` failed: {e:#}", self.name),
+                )
+            })?;
+            if i >= warmup {
+                out.push(t.elapsed().as_nanos() as u64);
+            }
+        }
+        Ok(out)
+    }
+}
