@@ -215,8 +215,15 @@ fn main() {
     );
     let policy = Policy::load(&dir.join("gate.toml")).expect("DIR/gate.toml");
     let started = Instant::now();
-    let load =
-        |name: &str| Dataset::load(name, &dir.join(format!("{name}.parquet")), None).unwrap();
+    let load = |name: &str| {
+        Dataset::load(
+            name,
+            &dir.join(format!("{name}.parquet")),
+            None,
+            &Default::default(),
+        )
+        .unwrap()
+    };
     let (reference, current) = std::thread::scope(|s| {
         let r = s.spawn(|| load("reference"));
         let c = s.spawn(|| load("current"));

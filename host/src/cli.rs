@@ -44,6 +44,11 @@ pub enum Command {
     },
     /// Run the bundled breast-cancer example gate (promotes a stronger candidate over its baseline).
     Demo {
+        /// Write the example (gate.toml, data/, models/) into this directory and run it there, so
+        /// that its reports can be verified afterwards (default: a temporary directory, removed
+        /// after the run).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
         /// Report options.
         #[command(flatten)]
         run: RunArgs,
@@ -178,8 +183,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::promote::promote(&done, &candidate, &alias)?;
             Ok(ExitCode::from(done.verdict))
         }
-        Command::Demo { run } => {
+        Command::Demo {
+            run,
+            dir: Some(dir),
+        } => {
+            crate::demo::extract_to(&dir)?;
+            if !run.quiet {
+                eprintln!(
+                    "demo: the example is in {} (gate.toml, data/, models/); run it again with \
+                     `modelgate check {}`",
+                    dir.display(),
+                    dir.join("gate.toml").display()
+                );
+            }
+            check(&dir.join("gate.toml"), &run).map(ExitCode::from)
+        }
+        Command::Demo { run, dir: None } => {
             let dir = crate::demo::extract()?;
+            if !run.quiet {
+                eprintln!(
+                    "demo: running the example in a temporary directory, removed afterwards (keep it, \
+                     and verify its reports later, with `--dir DIR`)"
+                );
+            }
             let verdict = check(&dir.path().join("gate.toml"), &run);
             drop(dir);
             verdict.map(ExitCode::from)

@@ -1,6 +1,8 @@
 //! The bundled example gate (`examples/breast-cancer`), embedded so that `modelgate demo` runs
 //! anywhere: the files are written to a temporary directory and the gate runs from there.
 
+use std::path::Path;
+
 use crate::files::TempDir;
 
 use anyhow::Context as _;
@@ -23,11 +25,18 @@ pub const FILES: &[(&str, &[u8])] = example![
 /// Writes the example to a fresh temporary directory.
 pub fn extract() -> anyhow::Result<TempDir> {
     let dir = TempDir::new("demo")?;
-    for (rel, bytes) in FILES {
-        let p = dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().expect("relative paths have a parent"))
-            .with_context(|| format!("cannot create {}", dir.path().display()))?;
-        std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
-    }
+    extract_to(dir.path())?;
     Ok(dir)
+}
+
+/// Writes the example's files into `dir` (created if missing), replacing earlier copies of them;
+/// other files there are left alone.
+pub fn extract_to(dir: &Path) -> anyhow::Result<()> {
+    for (rel, bytes) in FILES {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("relative paths have a parent"))
+            .with_context(|| format!("cannot create {}", p.parent().unwrap_or(dir).display()))?;
+        crate::files::write_atomic(&p, bytes)?;
+    }
+    Ok(())
 }

@@ -155,13 +155,49 @@ impl<'de> Deserialize<'de> for Label {
     }
 }
 
-/// A dataset: a path, or a table with the path and an explicit format.
+/// A dataset: a path, or a table with the path, an explicit format and CSV options.
 #[derive(Debug, Clone)]
 pub struct DatasetSpec {
     /// File path (relative to the policy).
     pub path: PathBuf,
     /// Explicit format; default: from the file extension.
     pub format: Option<DataFormat>,
+    /// How a CSV file is written (polars' CSV options); defaults read comma-separated files with a
+    /// header row and `"` quotes.
+    pub csv: CsvDialect,
+}
+
+/// The dialect of a CSV file: `separator`, `quote_char`, `null_values`, `has_header`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvDialect {
+    /// The field separator (one ASCII character; default `,`).
+    pub separator: u8,
+    /// The quote character (one ASCII character; default `"`); `None` when written as `""`:
+    /// quotes are then ordinary characters.
+    pub quote_char: Option<u8>,
+    /// Values read as null in every column (default: only empty fields).
+    pub null_values: Vec<String>,
+    /// Whether the first row names the columns (default true); without one, columns are named
+    /// `column_1`, `column_2`, … as polars names them.
+    pub has_header: bool,
+}
+
+impl Default for CsvDialect {
+    fn default() -> Self {
+        CsvDialect {
+            separator: b',',
+            quote_char: Some(b'"'),
+            null_values: Vec::new(),
+            has_header: true,
+        }
+    }
+}
+
+impl CsvDialect {
+    /// Whether this is the default dialect (comma, double quote, header row, no extra nulls).
+    pub fn is_default(&self) -> bool {
+        self == &CsvDialect::default()
+    }
 }
 
 /// Supported data file formats.
@@ -184,6 +220,54 @@ struct DatasetTable {
     path: PathBuf,
     #[serde(default)]
     format: Option<DataFormat>,
+    #[serde(default)]
+    separator: Option<String>,
+    #[serde(default)]
+    quote_char: Option<String>,
+    #[serde(default)]
+    null_values: Option<Vec<String>>,
+    #[serde(default)]
+    has_header: Option<bool>,
+}
+
+/// One ASCII character (not a line break) from a CSV option, or an error saying what is wrong.
+fn csv_char(key: &str, v: &str) -> Result<u8, String> {
+    match v.as_bytes() {
+        [b] if b.is_ascii() && *b != b'\n' && *b != b'\r' => Ok(*b),
+        _ => Err(format!(
+            "`{key}` must be one ASCII character (e.g. \";\" or \"\\t\"), not {v:?}"
+        )),
+    }
+}
+
+impl DatasetTable {
+    fn into_spec(self) -> Result<DatasetSpec, String> {
+        let mut csv = CsvDialect::default();
+        if let Some(s) = &self.separator {
+            csv.separator = csv_char("separator", s)?;
+        }
+        if let Some(q) = &self.quote_char {
+            csv.quote_char = if q.is_empty() {
+                None
+            } else {
+                Some(csv_char("quote_char", q)?)
+            };
+        }
+        if csv.quote_char == Some(csv.separator) {
+            return Err("`quote_char` and `separator` must differ".into());
+        }
+        if let Some(n) = self.null_values {
+            csv.null_values = n;
+        }
+        if let Some(h) = self.has_header {
+            csv.has_header = h;
+        }
+        Ok(DatasetSpec {
+            path: self.path,
+            format: self.format,
+            csv,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for DatasetSpec {
@@ -192,20 +276,21 @@ impl<'de> Deserialize<'de> for DatasetSpec {
         impl<'de> Visitor<'de> for V {
             type Value = DatasetSpec;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a file path, or a table { path = \"...\", format = \"csv\" }")
+                f.write_str(
+                    "a file path, or a table { path = \"...\", format = \"csv\", separator = \";\", \
+                     null_values = [\"NA\"], quote_char = \"'\", has_header = true }",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
                 Ok(DatasetSpec {
                     path: PathBuf::from(v),
                     format: None,
+                    csv: CsvDialect::default(),
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DatasetSpec, A::Error> {
                 let t = DatasetTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(DatasetSpec {
-                    path: t.path,
-                    format: t.format,
-                })
+                t.into_spec().map_err(de::Error::custom)
             }
         }
         d.deserialize_any(V)
@@ -720,5 +805,52 @@ mod tests {
         assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(levenshtein("", "abc"), 3);
         assert_eq!(levenshtein("same", "same"), 0);
+    }
+
+    #[test]
+    fn csv_dialects_are_read_and_bad_values_named() {
+        let p = parse(
+            "version = 1\nname = \"g\"\n[datasets]\nc = { path = \"c.csv\", separator = \";\", \
+             quote_char = \"'\", null_values = [\"NA\", \"-\"], has_header = false }\nd = \"d.csv\"\n",
+        )
+        .unwrap();
+        let c = &p.spec.datasets["c"].csv;
+        assert_eq!(
+            (c.separator, c.quote_char, c.has_header),
+            (b';', Some(b'\''), false)
+        );
+        assert_eq!(c.null_values, ["NA", "-"]);
+        assert!(p.spec.datasets["d"].csv.is_default());
+        let p = parse("version = 1\nname = \"g\"\n[datasets]\nc = { path = \"c.tsv\", format = \"csv\", separator = \"\\t\", quote_char = \"\" }\n").unwrap();
+        assert_eq!(
+            (
+                p.spec.datasets["c"].csv.separator,
+                p.spec.datasets["c"].csv.quote_char
+            ),
+            (b'\t', None)
+        );
+        for (bad, needle) in [
+            (
+                "separator = \";;\"",
+                "`separator` must be one ASCII character",
+            ),
+            (
+                "separator = \"\"",
+                "`separator` must be one ASCII character",
+            ),
+            (
+                "quote_char = \"«\"",
+                "`quote_char` must be one ASCII character",
+            ),
+            ("separator = \"'\", quote_char = \"'\"", "must differ"),
+            ("delimiter = \";\"", "unknown field `delimiter`"),
+        ] {
+            let e = parse(&format!(
+                "version = 1\nname = \"g\"\n[datasets]\nc = {{ path = \"c.csv\", {bad} }}\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("datasets.c") && e.contains(needle), "{bad}: {e}");
+        }
     }
 }

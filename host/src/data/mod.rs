@@ -20,7 +20,7 @@ use anyhow::{anyhow, bail, Context as _};
 use csv::check_csv_shape;
 use polars::prelude::*;
 
-use crate::policy::DataFormat;
+use crate::policy::{CsvDialect, DataFormat};
 
 /// Most rows a single chunked read may return.
 pub const MAX_CHUNK_ROWS: u32 = 1 << 20;
@@ -205,7 +205,12 @@ pub fn format_of(path: &Path) -> Option<DataFormat> {
 
 impl Dataset {
     /// Loads a dataset file. Errors name the dataset, the file and what to do.
-    pub fn load(name: &str, path: &Path, format: Option<DataFormat>) -> anyhow::Result<Dataset> {
+    pub fn load(
+        name: &str,
+        path: &Path,
+        format: Option<DataFormat>,
+        csv: &CsvDialect,
+    ) -> anyhow::Result<Dataset> {
         let what = || format!("dataset `{name}` ({})", path.display());
         let meta = std::fs::metadata(path).with_context(|| {
             format!("cannot read {}: check `datasets.{name}` in the policy (paths are relative to the policy file)", what())
@@ -225,12 +230,19 @@ impl Dataset {
             bail!("{} is an empty file; write the data into it (with a header row for CSV), or check `datasets.{name}`", what());
         }
         if format == DataFormat::Csv {
-            check_csv_shape(path).map_err(|e| anyhow!("{}: {e}", what()))?;
+            check_csv_shape(path, csv).map_err(|e| anyhow!("{}: {e}", what()))?;
+        } else if !csv.is_default() {
+            bail!(
+                "{}: `separator`, `quote_char`, `null_values` and `has_header` apply to CSV files only, and this \
+                 file is read as {}; remove them from `datasets.{name}`",
+                what(),
+                format_name(format)
+            );
         }
         // The digest for the report is computed while polars parses the file.
         let (sha256, df) = std::thread::scope(|s| {
             let digest = s.spawn(|| sha256_file(path));
-            let df = read_frame(path, format);
+            let df = read_frame(path, format, csv);
             (
                 digest
                     .join()
@@ -357,10 +369,20 @@ pub(super) fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-fn read_frame(path: &Path, format: DataFormat) -> anyhow::Result<DataFrame> {
+fn read_frame(path: &Path, format: DataFormat, csv: &CsvDialect) -> anyhow::Result<DataFrame> {
     Ok(match format {
         DataFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
+            .with_has_header(csv.has_header)
+            .map_parse_options(|o| {
+                let nulls = (!csv.null_values.is_empty()).then(|| {
+                    NullValues::AllColumns(
+                        csv.null_values.iter().map(|v| v.as_str().into()).collect(),
+                    )
+                });
+                o.with_separator(csv.separator)
+                    .with_quote_char(csv.quote_char)
+                    .with_null_values(nulls)
+            })
             .with_infer_schema_length(Some(10_000))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))?
             .finish()?,

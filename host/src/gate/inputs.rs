@@ -39,12 +39,17 @@ pub(super) async fn load_datasets(
     let at = timings.len();
     let mut loads = Vec::new();
     for (name, d) in &spec.datasets {
-        let (name, path, format) = (name.clone(), policy.resolve(&d.path), d.format);
+        let (name, path, format, csv) = (
+            name.clone(),
+            policy.resolve(&d.path),
+            d.format,
+            d.csv.clone(),
+        );
         loads.push(tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             // A DVC-tracked file must be the tracked version before anything reads it.
             let dvc = crate::dvc::check(&name, &path)?;
-            Dataset::load(&name, &path, format).map(|d| (d, dvc, started.elapsed()))
+            Dataset::load(&name, &path, format, &csv).map(|d| (d, dvc, started.elapsed()))
         }));
     }
     let mut out = Datasets {
