@@ -64,7 +64,7 @@ const CASES: &[Case] = &[
         needles: &[
             "wrong-delimiter/current.csv",
             "separated by `;`",
-            "re-export it with `,` as the delimiter",
+            r#"say so on the dataset: `{ path = "…", separator = ";" }`"#,
         ],
     },
     Case {

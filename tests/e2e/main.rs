@@ -4,6 +4,7 @@
 mod adversarial;
 mod bad_inputs;
 mod ci_examples;
+mod defaults;
 mod dvc;
 mod registry;
 mod support;
