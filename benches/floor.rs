@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use modelgate::data::Dataset;
-use modelgate::model::Model;
+use modelgate::model::{Model, ModelTask};
 use modelgate::policy::{Policy, TaskType};
 use polars::prelude::*;
 
@@ -174,9 +174,12 @@ fn performance(policy: &Policy, current: &Dataset) -> f64 {
             name,
             spec,
             Some(path),
-            TaskType::Binary,
-            &features,
-            Some(&classes),
+            &ModelTask {
+                kind: TaskType::Binary,
+                features: features.clone(),
+                target_values: Some(classes.to_vec()),
+                missing: Default::default(),
+            },
             None,
         )
         .unwrap();

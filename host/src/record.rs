@@ -32,6 +32,10 @@ pub struct DatasetInput {
     pub rows: usize,
     /// Columns.
     pub columns: usize,
+    /// Rows left out of what model and label checks see (`task.missing_features = "drop"`: a
+    /// feature or the label is missing); absent when none were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_rows: Option<usize>,
     /// The DVC entry that tracks the file, checked against it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dvc: Option<DvcEntry>,

@@ -10,7 +10,10 @@
 mod aggregates;
 mod csv;
 mod kernels;
+mod missing;
 mod reads;
+
+pub use missing::{incomplete, present};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -186,6 +189,8 @@ pub struct Dataset {
     pub sha256: Option<String>,
     /// The data.
     pub df: DataFrame,
+    /// Set on a view of a dataset (e.g. its rows with complete model inputs): what the view is.
+    pub view: Option<String>,
     /// Column statistics, computed once: every check asks for the same ones, often at the same
     /// time (a second caller waits for the first instead of computing them again).
     stats_cache: std::sync::Mutex<std::collections::HashMap<String, StatsCell>>,
@@ -273,6 +278,7 @@ impl Dataset {
             path: Some(path.to_path_buf()),
             sha256: Some(sha256),
             df,
+            view: None,
             stats_cache: Default::default(),
         })
     }
@@ -284,6 +290,7 @@ impl Dataset {
             path: None,
             sha256: None,
             df,
+            view: None,
             stats_cache: Default::default(),
         }
     }

@@ -20,6 +20,8 @@ use crate::runtime::{self, CheckContext, Runtime};
 pub(super) struct Shared<'a> {
     pub features: &'a [String],
     pub datasets: &'a [Arc<Dataset>],
+    /// What checks that need models or labels see instead (empty: the same datasets).
+    pub model_datasets: &'a [Arc<Dataset>],
     pub models: &'a [Arc<Model>],
 }
 
@@ -107,6 +109,7 @@ fn context(policy: &Policy, check_id: &str, shared: &Shared<'_>) -> CheckContext
         }),
         features: shared.features.to_vec(),
         datasets: shared.datasets.to_vec(),
+        model_datasets: shared.model_datasets.to_vec(),
         models: shared.models.to_vec(),
     }
 }

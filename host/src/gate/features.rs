@@ -38,13 +38,10 @@ pub(super) fn check_features(
             if !numeric {
                 continue;
             }
+            // A column with no values has no telling type (a CSV reader calls it text): the model's
+            // checks report it when they ask for predictions (task.missing_features).
             if s.null_count() == s.len() {
-                bail!(
-                    "feature `{f}` of dataset `{}` ({file}) has no values: all {} rows are null; an ONNX model needs a \
-                     value in every row — fill the column, or leave it out of `task.features`",
-                    d.name,
-                    s.len()
-                );
+                continue;
             }
             if !ColumnType::of(s.dtype()).is_numeric() {
                 let elsewhere = datasets
@@ -60,44 +57,9 @@ pub(super) fn check_features(
                     s.dtype()
                 );
             }
-            if let Some((count, row, kind)) = incomplete(s) {
-                bail!(
-                    "feature `{f}` of dataset `{}` ({file}) has {count} {kind} value{} (the first in data row {row}); \
-                     models get complete, finite inputs only — impute or drop those rows before the gate",
-                    d.name,
-                    if count == 1 { "" } else { "s" }
-                );
-            }
         }
     }
     Ok(())
-}
-
-/// The first kind of missing or non-finite value in a numeric column: (count, 1-based data row of
-/// the first, "null" | "NaN" | "infinite").
-fn incomplete(s: &polars::prelude::Series) -> Option<(usize, usize, &'static str)> {
-    let first = |mask: Vec<bool>| -> Option<(usize, usize)> {
-        let count = mask.iter().filter(|m| **m).count();
-        mask.iter().position(|m| *m).map(|i| (count, i + 1))
-    };
-    if s.null_count() > 0 {
-        let mask: Vec<bool> = s.is_null().iter().map(|v| v.unwrap_or(true)).collect();
-        return first(mask).map(|(c, r)| (c, r, "null"));
-    }
-    if !s.dtype().is_float() {
-        return None;
-    }
-    let values: Vec<f64> = s
-        .cast(&polars::prelude::DataType::Float64)
-        .ok()?
-        .f64()
-        .ok()?
-        .into_no_null_iter()
-        .collect();
-    if let Some((c, r)) = first(values.iter().map(|v| v.is_nan()).collect()) {
-        return Some((c, r, "NaN"));
-    }
-    first(values.iter().map(|v| v.is_infinite()).collect()).map(|(c, r)| (c, r, "infinite"))
 }
 
 /// With default features, every dataset must have the same feature columns: a column one dataset
@@ -121,23 +83,6 @@ pub(super) fn same_feature_columns(
                     file_of(first)
                 );
             }
-        }
-    }
-    Ok(())
-}
-
-/// Every labelled row must have a label: no null (or, for a float column, NaN or infinite) target.
-pub(super) fn check_target(datasets: &[Arc<Dataset>], target: &str) -> anyhow::Result<()> {
-    for d in datasets {
-        let Ok(s) = d.series(target) else { continue };
-        if let Some((count, row, kind)) = incomplete(s) {
-            bail!(
-                "target `{target}` of dataset `{}` ({}) has {count} {kind} label{} (the first in data row {row}); \
-                 every row the gate evaluates needs a label — drop the unlabelled rows or fix the data",
-                d.name,
-                file_of(d),
-                if count == 1 { "" } else { "s" }
-            );
         }
     }
     Ok(())
@@ -173,22 +118,7 @@ mod tests {
     use polars::prelude::*;
 
     #[test]
-    fn incomplete_values_are_counted_with_the_first_row() {
-        let s = Series::new("x".into(), [Some(1.0), None, Some(f64::NAN), None]);
-        assert_eq!(incomplete(&s), Some((2, 2, "null")));
-        let s = Series::new("x".into(), [1.0, f64::NAN, f64::INFINITY, f64::NAN]);
-        assert_eq!(incomplete(&s), Some((2, 2, "NaN")));
-        let s = Series::new("x".into(), [1.0, 2.0, f64::NEG_INFINITY]);
-        assert_eq!(incomplete(&s), Some((1, 3, "infinite")));
-        assert_eq!(incomplete(&Series::new("x".into(), [1i64, 2])), None);
-        assert_eq!(
-            incomplete(&Series::new("x".into(), [Some("a"), None])),
-            Some((1, 2, "null"))
-        );
-    }
-
-    #[test]
-    fn features_and_targets_must_be_complete_and_the_same_everywhere() {
+    fn features_must_be_there_numeric_and_the_same_everywhere() {
         let a = Arc::new(Dataset::from_frame(
             "a",
             df!("f" => [1.0, 2.0], "y" => [0i64, 1]).unwrap(),
@@ -209,23 +139,19 @@ mod tests {
             same_feature_columns(&[a.clone(), b.clone()], &features, "y", &["g".to_string()])
                 .is_ok()
         );
-        let e = check_target(&[a.clone(), b.clone()], "y")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("target `y` of dataset `b`")
-                && e.contains("1 null label (the first in data row 2)"),
-            "{e}"
-        );
+        // Missing values are not the gate's to refuse: the model's checks report them
+        // (task.missing_features), and data checks still run.
         let c = Arc::new(Dataset::from_frame(
             "c",
             df!("f" => [Some(1.0), None]).unwrap(),
         ));
-        let e = check_features(&[a, c], &features, true)
+        assert!(check_features(&[a.clone(), c], &features, true).is_ok());
+        let text = Arc::new(Dataset::from_frame("t", df!("f" => ["x", "y"]).unwrap()));
+        let e = check_features(&[a, text], &features, true)
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("feature `f` of dataset `c`") && e.contains("1 null value"),
+            e.contains("feature `f` of dataset `t`") && e.contains("numeric"),
             "{e}"
         );
     }

@@ -7,13 +7,13 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context as _};
 
-use super::features::{check_features, check_target, same_feature_columns, sorted_distinct};
+use super::features::{check_features, same_feature_columns, sorted_distinct};
 use super::{plural, GateOptions};
 use crate::data::Dataset;
 use crate::dvc::DvcEntry;
 use crate::files::TempDir;
-use crate::model::Model;
-use crate::policy::{Policy, TaskType};
+use crate::model::{Model, ModelTask};
+use crate::policy::{MissingFeatures, Policy, TaskType};
 use crate::progress::Progress;
 use crate::record::Timing;
 use crate::registry::{self, RegistryModel};
@@ -86,6 +86,41 @@ pub(super) struct Models {
     pub models: Vec<Arc<Model>>,
     /// Where each model from the registry came from, by model name.
     pub registry: Vec<(String, RegistryModel)>,
+    /// With `task.missing_features = "drop"`: each dataset's rows with complete features and
+    /// label, which checks that need models or labels see instead (empty otherwise).
+    pub views: Vec<Arc<Dataset>>,
+}
+
+/// Each dataset's rows whose features and label (where it has the target) are present and finite;
+/// the dataset itself where no row is missing one.
+fn complete_views(
+    datasets: &[Arc<Dataset>],
+    features: &[String],
+    target: &str,
+) -> anyhow::Result<Vec<Arc<Dataset>>> {
+    let columns: Vec<String> = features
+        .iter()
+        .cloned()
+        .chain([target.to_string()])
+        .collect();
+    datasets
+        .iter()
+        .map(|d| {
+            let keep = d.complete_rows(&columns);
+            if keep.iter().all(|k| *k) {
+                return Ok(d.clone());
+            }
+            let view = d
+                .view(&keep, "rows with complete model inputs and labels")
+                .with_context(|| {
+                    format!(
+                        "cannot leave out the incomplete rows of dataset `{}`",
+                        d.name
+                    )
+                })?;
+            Ok(Arc::new(view))
+        })
+        .collect()
 }
 
 /// Resolves the task's features, checks what the models need of the data (before loading any),
@@ -139,9 +174,6 @@ pub(super) async fn load_models(
             datasets[0].column_names().join(", ")
         );
     }
-    if !spec.models.is_empty() {
-        check_target(datasets, &task.target)?;
-    }
     let target_values = match (labelled, task.kind) {
         (Some(d), TaskType::Binary | TaskType::Multiclass) => {
             Some(sorted_distinct(d, &task.target)?)
@@ -166,6 +198,12 @@ pub(super) async fn load_models(
         .onnxruntime
         .clone()
         .or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
+    let model_task = ModelTask {
+        kind: task.kind,
+        features: features.clone(),
+        target_values,
+        missing: task.missing_features,
+    };
     let mut client: Option<Arc<registry::Client>> = None;
     for (name, m) in &spec.models {
         let reference = m
@@ -195,24 +233,9 @@ pub(super) async fn load_models(
             None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
         };
         let started = Instant::now();
-        let (name, m, features, tv, ort, kind) = (
-            name.clone(),
-            m.clone(),
-            features.clone(),
-            target_values.clone(),
-            ort.clone(),
-            task.kind,
-        );
+        let (name, m, ort, model_task) = (name.clone(), m.clone(), ort.clone(), model_task.clone());
         let model = tokio::task::spawn_blocking(move || {
-            Model::load(
-                &name,
-                &m,
-                path,
-                kind,
-                &features,
-                tv.as_deref(),
-                ort.as_deref(),
-            )
+            Model::load(&name, &m, path, &model_task, ort.as_deref())
         })
         .await
         .map_err(|e| anyhow!("model loader crashed: {e}"))??;
@@ -231,6 +254,9 @@ pub(super) async fn load_models(
     }
     if !spec.models.is_empty() {
         timings.insert(at, Timing::phase("load models", phase_started.elapsed()));
+    }
+    if task.missing_features == MissingFeatures::Drop {
+        out.views = complete_views(datasets, &features, &task.target)?;
     }
     out.features = features;
     Ok(out)

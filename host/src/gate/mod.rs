@@ -61,6 +61,7 @@ pub async fn run(
     let shared = checks::Shared {
         features: &models.features,
         datasets: &data.datasets,
+        model_datasets: &models.views,
         models: &models.models,
     };
     let checks = checks::run(policy, &rt, prepared, shared, jobs, progress, &mut timings).await?;
@@ -75,7 +76,13 @@ pub async fn run(
             .datasets
             .iter()
             .zip(data.dvc)
-            .map(|(d, dvc)| {
+            .enumerate()
+            .map(|(i, (d, dvc))| {
+                let dropped = models
+                    .views
+                    .get(i)
+                    .map(|v| d.rows() - v.rows())
+                    .filter(|n| *n > 0);
                 let input = DatasetInput {
                     path: d
                         .path
@@ -85,6 +92,7 @@ pub async fn run(
                     sha256: d.sha256.clone().unwrap_or_default(),
                     rows: d.rows(),
                     columns: d.df.width(),
+                    dropped_rows: dropped,
                     dvc,
                 };
                 (d.name.clone(), input)

@@ -8,6 +8,7 @@
 //! labels from the graph.
 
 mod labels;
+mod missing;
 mod onnx;
 mod onnxruntime;
 
@@ -24,8 +25,7 @@ use anyhow::{bail, Context as _};
 use polars::prelude::*;
 
 use crate::data::{CallError, CallErrorKind, Dataset};
-use crate::policy::{ModelSpec, TaskType};
-use onnx::feature_matrix;
+use crate::policy::{MissingFeatures, ModelSpec, TaskType};
 
 /// Pinned ONNX Runtime version the repo's set-up installs; named in error messages.
 pub const ONNXRUNTIME_VERSION: &str = "1.23.2";
@@ -44,6 +44,21 @@ pub enum Source {
         /// Probability columns, in class order.
         probabilities: Vec<String>,
     },
+}
+
+/// What every model of a gate shares: the task, its features, its labels, and what rows with a
+/// missing feature do.
+#[derive(Debug, Clone)]
+pub struct ModelTask {
+    /// binary | multiclass | regression.
+    pub kind: TaskType,
+    /// The feature columns, in model input order.
+    pub features: Vec<String>,
+    /// The sorted distinct target values (classification), the class order of a model that does
+    /// not name its classes.
+    pub target_values: Option<Vec<String>>,
+    /// `task.missing_features`.
+    pub missing: MissingFeatures,
 }
 
 /// One dataset's predictions, computed by the first caller (a second waits for it).
@@ -65,6 +80,8 @@ pub struct Model {
     pub features: Vec<String>,
     /// What produces the predictions.
     pub source: Source,
+    /// What rows with a missing feature do (`task.missing_features`).
+    pub missing: MissingFeatures,
     predictions: Mutex<HashMap<String, PredictionCell>>,
     /// How long each dataset's predictions took, in the order computed (for `--timings`).
     predict_times: Mutex<Vec<(String, std::time::Duration)>>,
@@ -87,11 +104,16 @@ impl Model {
         name: &str,
         spec: &ModelSpec,
         path: Option<PathBuf>,
-        task: TaskType,
-        features: &[String],
-        target_values: Option<&[String]>,
+        task: &ModelTask,
         onnxruntime: Option<&Path>,
     ) -> anyhow::Result<Model> {
+        let ModelTask {
+            kind: task,
+            ref features,
+            ref target_values,
+            missing,
+        } = *task;
+        let target_values = target_values.as_deref();
         let explicit_classes: Option<Vec<String>> = spec
             .classes
             .as_ref()
@@ -156,6 +178,7 @@ impl Model {
             sha256,
             features: features.to_vec(),
             source,
+            missing,
             predictions: Mutex::new(HashMap::new()),
             predict_times: Mutex::new(Vec::new()),
         })
@@ -183,7 +206,7 @@ impl Model {
     pub fn predict(&self, data: &Dataset) -> Result<Arc<Dataset>, CallError> {
         let cell = {
             let mut map = self.predictions.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(data.name.clone()).or_default().clone()
+            map.entry(data.cache_key()).or_default().clone()
         };
         cell.get_or_init(|| {
             let started = Instant::now();
@@ -191,7 +214,7 @@ impl Model {
             self.predict_times
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push((data.name.clone(), started.elapsed()));
+                .push((data.cache_key(), started.elapsed()));
             out
         })
         .clone()
@@ -229,8 +252,8 @@ impl Model {
                 }
             }
             Source::Onnx(m) => {
-                let x = feature_matrix(data, &self.features)?;
-                let out = m.run(&x, data.rows(), self.features.len()).map_err(|e| {
+                let missing::Inputs { x, rows, kept } = self.inputs(data)?;
+                let out = m.run(&x, rows, self.features.len()).map_err(|e| {
                     fail(format!(
                         "model `{}` failed on dataset `{}`: {e:#}",
                         self.name, data.name
@@ -256,9 +279,15 @@ impl Model {
                         )));
                     }
                     for j in 0..k {
-                        let col: Vec<f64> = (0..data.rows()).map(|i| p[i * k + j] as f64).collect();
+                        let col: Vec<f64> = (0..rows).map(|i| p[i * k + j] as f64).collect();
                         columns.push(Series::new(format!("proba_{j}").into(), col).into());
                     }
+                }
+                if self.missing == MissingFeatures::Nan {
+                    self.check_finite_outputs(data, &columns)?;
+                }
+                if let Some(kept) = kept {
+                    columns = missing::spread(columns, &kept).map_err(|e| fail(e.to_string()))?;
                 }
             }
         }
@@ -295,9 +324,18 @@ impl Model {
                 "batch size must be at least 1",
             ));
         }
+        // With `missing_features = "drop"` the batch is made of complete rows, as predictions are.
+        let complete;
+        let data = match self.missing {
+            MissingFeatures::Drop => {
+                complete = missing::complete_view(data, &self.features)?;
+                &complete
+            }
+            _ => data,
+        };
         let rows = (batch as usize).min(data.rows());
         let head = Dataset::from_frame(data.name.clone(), data.df.head(Some(rows)));
-        let x = feature_matrix(&head, &self.features)?;
+        let missing::Inputs { x, rows, .. } = self.inputs(&head)?;
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {
             let t = Instant::now();

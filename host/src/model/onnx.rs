@@ -40,16 +40,6 @@ pub(super) fn feature_matrix(data: &Dataset, features: &[String]) -> Result<Vec<
                 ),
             ));
         }
-        if s.null_count() > 0 {
-            return Err(CallError::new(
-                CallErrorKind::InvalidArgument,
-                format!(
-                    "feature `{name}` of dataset `{}` has {} null values; impute them before the gate or fix the data",
-                    data.name,
-                    s.null_count()
-                ),
-            ));
-        }
         let s = s
             .cast(&DataType::Float32)
             .map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))?;

@@ -37,6 +37,9 @@ pub fn render(run: &GateRun, verdict: Verdict) -> String {
         cell(&run.name),
         verdict.exit_code()
     );
+    for line in crate::report::dropped_rows(run) {
+        let _ = writeln!(s, "> {}\n", cell(&line));
+    }
     let _ = writeln!(s, "| Check | Plugin | Severity | Status | Summary |");
     let _ = writeln!(s, "|---|---|---|---|---|");
     for c in &run.checks {

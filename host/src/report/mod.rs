@@ -161,3 +161,20 @@ pub fn metric_line(m: &Metric) -> String {
     }
     s
 }
+
+/// One line per dataset whose incomplete rows model and label checks left out
+/// (`task.missing_features = "drop"`), e.g. "12 of 94 rows of dataset `current` ...".
+pub fn dropped_rows(run: &GateRun) -> Vec<String> {
+    run.datasets
+        .iter()
+        .filter_map(|(name, d)| {
+            d.dropped_rows.map(|n| {
+                format!(
+                    "{n} of {} rows of dataset `{name}` left out of model and label checks (a feature or \
+                     the label is missing; task.missing_features = \"drop\")",
+                    d.rows
+                )
+            })
+        })
+        .collect()
+}

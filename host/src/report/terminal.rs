@@ -68,6 +68,9 @@ pub fn render(run: &GateRun, verdict: Verdict, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     let _ = writeln!(out, "modelgate: gate `{}` ({})", run.name, run.policy.path);
+    for line in crate::report::dropped_rows(run) {
+        let _ = writeln!(out, "  note: {line}");
+    }
     let headers = ["CHECK", "PLUGIN", "SEVERITY", "STATUS", "TIME", "SUMMARY"];
     let rows: Vec<[String; 6]> = run
         .checks

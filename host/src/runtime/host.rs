@@ -18,14 +18,15 @@ use crate::outcome::LogLine;
 pub(super) fn build_context(
     store: &mut Store<HostState>,
     ctx: &CheckContext,
+    datasets: &[Arc<Dataset>],
 ) -> anyhow::Result<bindings::exports::modelgate::plugin::validator::Context> {
     use bindings::exports::modelgate::plugin::validator::{
         Context, NamedModel, NamedTable, TaskInfo,
     };
     let table = &mut store.data_mut().table;
-    let mut datasets = Vec::new();
-    for d in &ctx.datasets {
-        datasets.push(NamedTable {
+    let mut tables = Vec::new();
+    for d in datasets {
+        tables.push(NamedTable {
             name: d.name.clone(),
             table: table.push(TableRes(d.clone()))?,
         });
@@ -45,7 +46,7 @@ pub(super) fn build_context(
             positive_label: ctx.positive_label.clone(),
             features: ctx.features.clone(),
         }),
-        datasets,
+        datasets: tables,
         models,
     })
 }

@@ -100,6 +100,9 @@ pub struct CheckContext {
     pub features: Vec<String>,
     /// Datasets in policy order.
     pub datasets: Vec<Arc<Dataset>>,
+    /// What a check that needs models or labels sees instead of `datasets`, when it differs
+    /// (`task.missing_features = "drop"`: the rows with complete inputs); empty otherwise.
+    pub model_datasets: Vec<Arc<Dataset>>,
     /// Models in policy order.
     pub models: Vec<Arc<Model>>,
 }
@@ -266,8 +269,13 @@ impl Runtime {
             let info = plugin_info(info, wit_version_of(pre))?;
             // The host checks the config against the schema the plugin publishes before running it.
             check_config(&info, config_json)?;
+            let model_view = info.needs_models || info.needs_labels;
             outcome.info = Some(info);
-            let wctx = host::build_context(&mut store, ctx)?;
+            let datasets = match &ctx.model_datasets {
+                views if model_view && !views.is_empty() => views,
+                _ => &ctx.datasets,
+            };
+            let wctx = host::build_context(&mut store, ctx, datasets)?;
             let r = v
                 .call_validate(&mut store, &wctx, config_json)
                 .map_err(|e| {

@@ -197,6 +197,9 @@ fn banner(s: &mut String, run: &GateRun, verdict: Verdict) {
         path = esc(&run.policy.path),
         sha = esc(sha),
     );
+    for line in crate::report::dropped_rows(run) {
+        let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(&line));
+    }
 }
 
 fn checks_table(s: &mut String, run: &GateRun) {

@@ -8,8 +8,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+
+mod datasets;
+mod messages;
+
+pub use datasets::{CsvDialect, DataFormat, DatasetSpec};
+pub use messages::levenshtein;
+use messages::{nearest_key_hint, toml_message, value_hint};
 
 /// The only policy format version this host reads.
 pub const POLICY_VERSION: u32 = 1;
@@ -124,6 +131,37 @@ pub struct TaskSpec {
     /// columns, in file order.
     #[serde(default)]
     pub features: Option<Vec<String>>,
+    /// What models do with rows whose features (or label) are missing: null, NaN or infinite.
+    #[serde(default)]
+    pub missing_features: MissingFeatures,
+}
+
+/// `task.missing_features`: what happens to rows with a missing feature value (null, NaN or
+/// infinite) or, for checks that need labels, a missing label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingFeatures {
+    /// Checks that need a model (or labels) error, naming the column, the count and the first row;
+    /// checks of the data alone still run and report. The default.
+    #[default]
+    Error,
+    /// Such rows are left out of the model's inputs and of what model checks evaluate (with
+    /// their labels); the report says how many rows of which dataset.
+    Drop,
+    /// Null features go to the model as NaN (for graphs with an imputer); infinite values and
+    /// missing labels are still errors, and so are NaN or infinite model outputs.
+    Nan,
+}
+
+impl MissingFeatures {
+    /// The policy value, e.g. `drop`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MissingFeatures::Error => "error",
+            MissingFeatures::Drop => "drop",
+            MissingFeatures::Nan => "nan",
+        }
+    }
 }
 
 /// A class label as written in a policy: a number, a string or a boolean, compared as text.
@@ -149,148 +187,6 @@ impl<'de> Deserialize<'de> for Label {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Label, E> {
                 Ok(Label(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A dataset: a path, or a table with the path, an explicit format and CSV options.
-#[derive(Debug, Clone)]
-pub struct DatasetSpec {
-    /// File path (relative to the policy).
-    pub path: PathBuf,
-    /// Explicit format; default: from the file extension.
-    pub format: Option<DataFormat>,
-    /// How a CSV file is written (polars' CSV options); defaults read comma-separated files with a
-    /// header row and `"` quotes.
-    pub csv: CsvDialect,
-}
-
-/// The dialect of a CSV file: `separator`, `quote_char`, `null_values`, `has_header`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsvDialect {
-    /// The field separator (one ASCII character; default `,`).
-    pub separator: u8,
-    /// The quote character (one ASCII character; default `"`); `None` when written as `""`:
-    /// quotes are then ordinary characters.
-    pub quote_char: Option<u8>,
-    /// Values read as null in every column (default: only empty fields).
-    pub null_values: Vec<String>,
-    /// Whether the first row names the columns (default true); without one, columns are named
-    /// `column_1`, `column_2`, … as polars names them.
-    pub has_header: bool,
-}
-
-impl Default for CsvDialect {
-    fn default() -> Self {
-        CsvDialect {
-            separator: b',',
-            quote_char: Some(b'"'),
-            null_values: Vec::new(),
-            has_header: true,
-        }
-    }
-}
-
-impl CsvDialect {
-    /// Whether this is the default dialect (comma, double quote, header row, no extra nulls).
-    pub fn is_default(&self) -> bool {
-        self == &CsvDialect::default()
-    }
-}
-
-/// Supported data file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DataFormat {
-    /// Comma-separated values with a header row.
-    Csv,
-    /// Apache Parquet.
-    Parquet,
-    /// Arrow IPC file (Feather v2).
-    Ipc,
-    /// Newline-delimited JSON.
-    Ndjson,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DatasetTable {
-    path: PathBuf,
-    #[serde(default)]
-    format: Option<DataFormat>,
-    #[serde(default)]
-    separator: Option<String>,
-    #[serde(default)]
-    quote_char: Option<String>,
-    #[serde(default)]
-    null_values: Option<Vec<String>>,
-    #[serde(default)]
-    has_header: Option<bool>,
-}
-
-/// One ASCII character (not a line break) from a CSV option, or an error saying what is wrong.
-fn csv_char(key: &str, v: &str) -> Result<u8, String> {
-    match v.as_bytes() {
-        [b] if b.is_ascii() && *b != b'\n' && *b != b'\r' => Ok(*b),
-        _ => Err(format!(
-            "`{key}` must be one ASCII character (e.g. \";\" or \"\\t\"), not {v:?}"
-        )),
-    }
-}
-
-impl DatasetTable {
-    fn into_spec(self) -> Result<DatasetSpec, String> {
-        let mut csv = CsvDialect::default();
-        if let Some(s) = &self.separator {
-            csv.separator = csv_char("separator", s)?;
-        }
-        if let Some(q) = &self.quote_char {
-            csv.quote_char = if q.is_empty() {
-                None
-            } else {
-                Some(csv_char("quote_char", q)?)
-            };
-        }
-        if csv.quote_char == Some(csv.separator) {
-            return Err("`quote_char` and `separator` must differ".into());
-        }
-        if let Some(n) = self.null_values {
-            csv.null_values = n;
-        }
-        if let Some(h) = self.has_header {
-            csv.has_header = h;
-        }
-        Ok(DatasetSpec {
-            path: self.path,
-            format: self.format,
-            csv,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for DatasetSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = DatasetSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    "a file path, or a table { path = \"...\", format = \"csv\", separator = \";\", \
-                     null_values = [\"NA\"], quote_char = \"'\", has_header = true }",
-                )
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
-                Ok(DatasetSpec {
-                    path: PathBuf::from(v),
-                    format: None,
-                    csv: CsvDialect::default(),
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DatasetSpec, A::Error> {
-                let t = DatasetTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                t.into_spec().map_err(de::Error::custom)
             }
         }
         d.deserialize_any(V)
@@ -593,83 +489,6 @@ impl PolicySpec {
         }
         Ok(())
     }
-}
-
-/// Renders a toml error as "line L, column C: message".
-fn toml_message(text: &str, e: &toml::de::Error) -> String {
-    match e.span() {
-        Some(span) => {
-            let (line, col) = line_col(text, span.start);
-            format!("line {line}, column {col}: {}", e.message().trim())
-        }
-        None => e.message().trim().to_string(),
-    }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |i| before.len() - i - 1)
-        + 1;
-    (line, col)
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`" messages, suggests the closest valid key.
-fn nearest_key_hint(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let best = candidates
-        .iter()
-        .map(|c| (levenshtein(unknown, c), *c))
-        .min()?;
-    (best.0 <= 3.max(unknown.len() / 3)).then(|| format!(" (did you mean `{}`?)", best.1))
-}
-
-/// What to write instead, for a value of the wrong type or an unknown variant at a key.
-fn value_hint(key: &str, message: &str) -> Option<String> {
-    let wrong_value = message.starts_with("invalid type")
-        || message.starts_with("unknown variant")
-        || message.starts_with("wanted ")
-        || message.starts_with("invalid value");
-    if !wrong_value {
-        return None;
-    }
-    let last = key.rsplit('.').next().unwrap_or(key);
-    Some(match (key, last) {
-        ("version", _) => format!("set `version = {POLICY_VERSION}`"),
-        (_, "severity") => "write `severity = \"blocking\"` or `severity = \"advisory\"`".into(),
-        ("task.type", _) => {
-            "write `type = \"binary\"`, `\"multiclass\"` or `\"regression\"`".into()
-        }
-        (_, "format") => {
-            "write `format = \"csv\"`, `\"parquet\"`, `\"ipc\"` or `\"ndjson\"`".into()
-        }
-        _ if message.contains("expected u32") || message.contains("expected u64") => {
-            format!("write a whole number for `{last}`")
-        }
-        _ if message.contains("expected f64") => format!("write a number for `{last}`"),
-        _ if message.contains("expected a string") => format!("write a quoted string for `{last}`"),
-        _ => return None,
-    })
-}
-
-/// Edit distance between two strings, for "did you mean" hints.
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
