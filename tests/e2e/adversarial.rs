@@ -498,3 +498,81 @@ fn a_benchmark_longer_than_the_time_limit_is_refused_up_front() {
         "{s}"
     );
 }
+
+#[test]
+fn misbehaving_plugins_are_contained_and_the_gate_fails_closed() {
+    let checks = r#"
+[[checks]]
+id = "perf"
+plugin = "performance"
+[[checks]]
+id = "panics"
+plugin = "{plugins}/trap.wasm"
+[[checks]]
+id = "loops"
+plugin = "{plugins}/spin.wasm"
+timeout_s = 1.0
+[[checks]]
+id = "hoards"
+plugin = "{plugins}/memory_hog.wasm"
+memory_mb = 64
+"#;
+    let gate = Gate::example(checks);
+    let started = std::time::Instant::now();
+    let out = gate.check(&[]).expect_code(2);
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "the epoch deadline stopped the loop"
+    );
+    // The table with each contained check's reason, and the error verdict.
+    snapshot!("misbehaving_plugins", out.transcript());
+    assert!(out.stdout.contains("verdict: ERROR (exit 2)"));
+    let report = gate.report();
+    assert_eq!(report["verdict"], "error");
+    assert_eq!(
+        check(&report, "perf")["status"],
+        "pass",
+        "the well-behaved check still ran"
+    );
+    let panics = check(&report, "panics");
+    assert_eq!(panics["status"], "error");
+    assert!(
+        panics["error"]
+            .as_str()
+            .unwrap()
+            .contains("fixture panic: the validator blew up on purpose"),
+        "{panics}"
+    );
+    let loops = check(&report, "loops");
+    assert_eq!(loops["status"], "error");
+    assert!(
+        loops["error"]
+            .as_str()
+            .unwrap()
+            .contains("time limit exceeded"),
+        "{loops}"
+    );
+    let hoards = check(&report, "hoards");
+    assert_eq!(hoards["status"], "error");
+    assert!(
+        hoards["error"]
+            .as_str()
+            .unwrap()
+            .contains("memory limit exceeded"),
+        "{hoards}"
+    );
+    assert!(
+        hoards["error"].as_str().unwrap().contains("64 MiB"),
+        "{hoards}"
+    );
+
+    // The same misbehaving checks, advisory: contained, reported, and the candidate is promoted.
+    let advisory = checks.replace(
+        "\nplugin = \"{plugins}",
+        "\nseverity = \"advisory\"\nplugin = \"{plugins}",
+    );
+    assert_eq!(advisory.matches("advisory").count(), 3);
+    let gate = Gate::example(&advisory);
+    gate.check(&[]).expect_code(0);
+    assert_eq!(check(&gate.report(), "loops")["status"], "error");
+}
