@@ -54,13 +54,7 @@ fn compiled_plugins_are_cached_by_digest_and_a_corrupt_cache_entry_is_recompiled
 
 #[test]
 fn verify_accepts_the_artifacts_of_a_report_and_refuses_changed_ones() {
-    let policy = format!(
-        r#"{EXAMPLE_HEAD}
-[[checks]]
-id = "perf"
-plugin = "performance"
-"#
-    );
+    let policy = format!("{EXAMPLE_HEAD}{PERF}");
     let gate = Gate::new(&policy.replace("{example}/data/current.csv", "current.csv"));
     std::fs::copy(
         example().join("data/current.csv"),

@@ -69,12 +69,6 @@ fn refused(gate: &Gate) -> String {
     out.transcript()
 }
 
-const PERF: &str = r#"
-[[checks]]
-id = "perf"
-plugin = "performance"
-"#;
-
 #[test]
 fn missing_dataset_file_is_an_error_naming_the_file() {
     let gate = Gate::new(&format!(

@@ -8,13 +8,7 @@ use crate::support::*;
 
 #[test]
 fn report_records_input_digests_and_validates_against_its_schema() {
-    let gate = Gate::example(
-        r#"
-[[checks]]
-id = "perf"
-plugin = "performance"
-"#,
-    );
+    let gate = Gate::example(PERF);
     gate.check(&["--quiet"]).expect_code(0);
     let report = gate.report();
     let schema: serde_json::Value = serde_json::from_str(

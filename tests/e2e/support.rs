@@ -254,6 +254,14 @@ pub fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
     v
 }
 
+/// The simplest check over the example: the built-in `performance` plugin, id `perf`, no
+/// thresholds.
+pub const PERF: &str = r#"
+[[checks]]
+id = "perf"
+plugin = "performance"
+"#;
+
 /// The check of a report with the given id.
 pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["checks"]

@@ -4,12 +4,6 @@
 
 use crate::support::*;
 
-const PERF: &str = r#"
-[[checks]]
-id = "perf"
-plugin = "performance"
-"#;
-
 #[test]
 fn demo_promotes_and_prints_the_verdict_table() {
     let out = modelgate(&["demo"]).expect_code(0);
