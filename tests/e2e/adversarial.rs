@@ -7,19 +7,23 @@ use crate::support::*;
 use serde_json::Value;
 
 /// A gate over the example with the built-in `performance` check (`perf`) first, then `checks`, in
-/// which `{dir}` is the directory of the built fixture plugins.
+/// which `{plugins}` is the directory of the built fixture plugins.
 fn gate(checks: &str) -> Gate {
-    let dir = fixture_plugins().display().to_string();
-    let policy = format!(
-        "{EXAMPLE_HEAD}\n[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n{}",
-        checks.replace("{dir}", &dir)
-    );
-    Gate::new(&policy)
+    Gate::example(&format!("{PERF}{checks}"))
 }
 
 /// A `[[checks]]` entry of `plugin` with `config.mode = mode`.
 fn with_mode(id: &str, plugin: &str, mode: &str) -> String {
-    format!("[[checks]]\nid = \"{id}\"\nplugin = \"{{dir}}/{plugin}.wasm\"\n[checks.config]\nmode = \"{mode}\"\n")
+    r#"
+[[checks]]
+id = "ID"
+plugin = "{plugins}/PLUGIN.wasm"
+[checks.config]
+mode = "MODE"
+"#
+    .replace("ID", id)
+    .replace("PLUGIN", plugin)
+    .replace("MODE", mode)
 }
 
 fn str_of<'a>(c: &'a Value, key: &str) -> &'a str {
@@ -51,7 +55,13 @@ fn assert_perf_passed(report: &Value) {
 
 #[test]
 fn sandbox_gives_no_files_directories_environment_arguments_or_network() {
-    let gate = gate("[[checks]]\nid = \"snoop\"\nplugin = \"{dir}/snoop.wasm\"\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "snoop"
+plugin = "{plugins}/snoop.wasm"
+"#,
+    );
     let out = gate.check(&[]).expect_code(0);
     assert!(out.stdout.contains("verdict: PROMOTE"), "{}", out.stdout);
     let report = gate.report();
@@ -302,7 +312,13 @@ fn strings_that_are_not_utf8_are_errors_not_crashes() {
 
 #[test]
 fn a_plugin_built_against_another_wit_major_version_is_refused_before_running() {
-    let gate = gate("[[checks]]\nid = \"v2\"\nplugin = \"{dir}/wit_v2_plugin.wasm\"\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "v2"
+plugin = "{plugins}/wit_v2_plugin.wasm"
+"#,
+    );
     let out = gate.check(&[]).expect_code(2);
     assert!(
         out.stderr
@@ -329,7 +345,13 @@ fn a_plugin_built_against_another_wit_major_version_is_refused_before_running() 
 
 #[test]
 fn a_plugin_built_against_an_earlier_0_1_release_runs() {
-    let gate = gate("[[checks]]\nid = \"old\"\nplugin = \"{dir}/wit_v0_1_0_plugin.wasm\"\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "old"
+plugin = "{plugins}/wit_v0_1_0_plugin.wasm"
+"#,
+    );
     gate.check(&[]).expect_code(0);
     let report = gate.report();
     assert_eq!(check(&report, "old")["status"], "pass");
@@ -341,7 +363,13 @@ fn a_plugin_built_against_an_earlier_0_1_release_runs() {
 
 #[test]
 fn a_plugin_built_against_a_later_0_1_release_runs() {
-    let gate = gate("[[checks]]\nid = \"next\"\nplugin = \"{dir}/wit_v0_1_9_plugin.wasm\"\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "next"
+plugin = "{plugins}/wit_v0_1_9_plugin.wasm"
+"#,
+    );
     gate.check(&[]).expect_code(0);
     let report = gate.report();
     let next = check(&report, "next");
@@ -364,7 +392,13 @@ fn a_plugin_built_against_a_later_0_1_release_runs() {
 
 #[test]
 fn bad_host_call_arguments_come_back_as_host_errors() {
-    let gate = gate("[[checks]]\nid = \"abuse\"\nplugin = \"{dir}/host_abuse.wasm\"\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "abuse"
+plugin = "{plugins}/host_abuse.wasm"
+"#,
+    );
     gate.check(&[]).expect_code(0);
     let report = gate.report();
     assert_eq!(report["verdict"], "promote");
@@ -412,7 +446,14 @@ fn bad_host_call_arguments_come_back_as_host_errors() {
 
 #[test]
 fn a_slow_plugin_within_its_time_limit_passes() {
-    let gate = gate("[[checks]]\nid = \"slow\"\nplugin = \"{dir}/slow.wasm\"\ntimeout_s = 5\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "slow"
+plugin = "{plugins}/slow.wasm"
+timeout_s = 5
+"#,
+    );
     gate.check(&[]).expect_code(0);
     let report = gate.report();
     assert_eq!(report["verdict"], "promote");
@@ -426,7 +467,14 @@ fn a_slow_plugin_within_its_time_limit_passes() {
 #[test]
 fn a_fuel_budget_stops_a_spinning_plugin() {
     // Without `fuel` the spinning plugin would run into the 60 s default time limit.
-    let gate = gate("[[checks]]\nid = \"spin\"\nplugin = \"{dir}/spin.wasm\"\nfuel = 1000000\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "spin"
+plugin = "{plugins}/spin.wasm"
+fuel = 1000000
+"#,
+    );
     let started = std::time::Instant::now();
     gate.check(&[]).expect_code(2);
     assert!(
@@ -444,7 +492,13 @@ fn a_fuel_budget_stops_a_spinning_plugin() {
 fn a_plugin_hoarding_resource_handles_is_stopped() {
     // Each `predict` returns a new table handle; the plugin never drops them. wasmtime bounds the
     // store's handle table, so the host's memory stays bounded long before the time limit.
-    let gate = gate("[[checks]]\nid = \"handles\"\nplugin = \"{dir}/handle_hog.wasm\"\n");
+    let gate = gate(
+        r#"
+[[checks]]
+id = "handles"
+plugin = "{plugins}/handle_hog.wasm"
+"#,
+    );
     let started = std::time::Instant::now();
     gate.check(&[]).expect_code(2);
     assert!(
@@ -467,11 +521,16 @@ fn a_benchmark_longer_than_the_time_limit_is_refused_up_front() {
     // Benchmarks run in the host, where the epoch deadline cannot interrupt them. On 45,600 rows,
     // 10,000 warm-up and 10,000 timed runs take about half a minute, far over `timeout_s = 5`: the
     // host times one run and refuses the call instead of holding the gate.
-    let dir = fixture_plugins().display().to_string();
     let head = EXAMPLE_HEAD.replace("{example}/data/current.csv", "big.csv");
-    let gate = Gate::new(&format!(
-        "{head}\n[[checks]]\nid = \"bench\"\nplugin = \"{dir}/host_abuse.wasm\"\ntimeout_s = 5\n[checks.config]\nmode = \"bench\"\n"
-    ));
+    let checks = r#"
+[[checks]]
+id = "bench"
+plugin = "{plugins}/host_abuse.wasm"
+timeout_s = 5
+[checks.config]
+mode = "bench"
+"#;
+    let gate = Gate::new(&format!("{head}{checks}"));
     let csv = std::fs::read_to_string(example().join("data/current.csv")).unwrap();
     let (header, rows) = csv.split_once('\n').unwrap();
     std::fs::write(
@@ -497,4 +556,82 @@ fn a_benchmark_longer_than_the_time_limit_is_refused_up_front() {
             && s.contains("left of the check's time limit; use fewer iterations or a smaller batch"),
         "{s}"
     );
+}
+
+#[test]
+fn misbehaving_plugins_are_contained_and_the_gate_fails_closed() {
+    let checks = r#"
+[[checks]]
+id = "perf"
+plugin = "performance"
+[[checks]]
+id = "panics"
+plugin = "{plugins}/trap.wasm"
+[[checks]]
+id = "loops"
+plugin = "{plugins}/spin.wasm"
+timeout_s = 1.0
+[[checks]]
+id = "hoards"
+plugin = "{plugins}/memory_hog.wasm"
+memory_mb = 64
+"#;
+    let gate = Gate::example(checks);
+    let started = std::time::Instant::now();
+    let out = gate.check(&[]).expect_code(2);
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "the epoch deadline stopped the loop"
+    );
+    // The table with each contained check's reason, and the error verdict.
+    snapshot!("misbehaving_plugins", out.transcript());
+    assert!(out.stdout.contains("verdict: ERROR (exit 2)"));
+    let report = gate.report();
+    assert_eq!(report["verdict"], "error");
+    assert_eq!(
+        check(&report, "perf")["status"],
+        "pass",
+        "the well-behaved check still ran"
+    );
+    let panics = check(&report, "panics");
+    assert_eq!(panics["status"], "error");
+    assert!(
+        panics["error"]
+            .as_str()
+            .unwrap()
+            .contains("fixture panic: the validator blew up on purpose"),
+        "{panics}"
+    );
+    let loops = check(&report, "loops");
+    assert_eq!(loops["status"], "error");
+    assert!(
+        loops["error"]
+            .as_str()
+            .unwrap()
+            .contains("time limit exceeded"),
+        "{loops}"
+    );
+    let hoards = check(&report, "hoards");
+    assert_eq!(hoards["status"], "error");
+    assert!(
+        hoards["error"]
+            .as_str()
+            .unwrap()
+            .contains("memory limit exceeded"),
+        "{hoards}"
+    );
+    assert!(
+        hoards["error"].as_str().unwrap().contains("64 MiB"),
+        "{hoards}"
+    );
+
+    // The same misbehaving checks, advisory: contained, reported, and the candidate is promoted.
+    let advisory = checks.replace(
+        "\nplugin = \"{plugins}",
+        "\nseverity = \"advisory\"\nplugin = \"{plugins}",
+    );
+    assert_eq!(advisory.matches("advisory").count(), 3);
+    let gate = Gate::example(&advisory);
+    gate.check(&[]).expect_code(0);
+    assert_eq!(check(&gate.report(), "loops")["status"], "error");
 }

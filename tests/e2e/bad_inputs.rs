@@ -8,251 +8,58 @@ use std::path::PathBuf;
 
 use crate::support::*;
 
-/// A corpus directory and what its error message must contain: what is wrong, where (file,
-/// column or key), and what to do.
-struct Case {
-    dir: &'static str,
-    needles: &'static [&'static str],
+/// One test per corpus case, each with its own snapshot
+/// (`snapshots/e2e__bad_inputs__CASE.snap`): the exit code and the whole stdout and stderr. The
+/// message names what is wrong, where (file, column or key), and what to do.
+macro_rules! bad_inputs {
+    ($($test:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                snapshot!($dir, refused($dir));
+            }
+        )*
+        /// The corpus directories that must be refused.
+        const CASES: &[&str] = &[$($dir),*];
+    };
 }
 
-const CASES: &[Case] = &[
+bad_inputs! {
     // Files.
-    Case {
-        dir: "missing-file",
-        needles: &[
-            "missing-file/current.csv",
-            "datasets.current",
-            "paths are relative to the policy file",
-        ],
-    },
+    missing_file => "missing-file",
     // Tests run as root, where chmod 000 does not deny reads: a directory where the file should
     // be is the unreadable file here.
-    Case {
-        dir: "directory-not-file",
-        needles: &[
-            "directory-not-file/current.csv",
-            "is a directory",
-            "point `datasets.current` at the data file",
-        ],
-    },
-    Case {
-        dir: "empty-file",
-        needles: &[
-            "empty-file/current.csv",
-            "is an empty file",
-            "write the data into it",
-        ],
-    },
-    Case {
-        dir: "header-only-csv",
-        needles: &[
-            "header-only-csv/current.csv",
-            "a header but no rows",
-            "check `datasets.current`",
-        ],
-    },
-    Case {
-        dir: "ragged-csv",
-        needles: &[
-            "ragged-csv/current.csv",
-            "line 7 has 12 fields but the header has 31",
-            "fix that row",
-        ],
-    },
-    Case {
-        dir: "wrong-delimiter",
-        needles: &[
-            "wrong-delimiter/current.csv",
-            "separated by `;`",
-            r#"say so on the dataset: `{ path = "…", separator = ";" }`"#,
-        ],
-    },
-    Case {
-        dir: "unknown-extension",
-        needles: &[
-            "unknown-extension/current.xlsx",
-            "cannot tell the format",
-            "format = \"csv\"",
-        ],
-    },
-    Case {
-        dir: "truncated-parquet",
-        needles: &[
-            "truncated-parquet/reference.parquet",
-            "as Parquet",
-            "damaged",
-            "re-export it",
-        ],
-    },
-    Case {
-        dir: "corrupt-parquet",
-        needles: &[
-            "corrupt-parquet/reference.parquet",
-            "as Parquet",
-            "damaged",
-            "re-export it",
-        ],
-    },
+    directory_not_file => "directory-not-file",
+    empty_file => "empty-file",
+    header_only_csv => "header-only-csv",
+    ragged_csv => "ragged-csv",
+    wrong_delimiter => "wrong-delimiter",
+    unknown_extension => "unknown-extension",
+    truncated_parquet => "truncated-parquet",
+    corrupt_parquet => "corrupt-parquet",
     // Schemas.
-    Case {
-        dir: "feature-missing-in-current",
-        needles: &[
-            "feature `mean_texture`",
-            "feature-missing-in-current/reference.parquet",
-            "feature-missing-in-current/current.csv",
-            "add it there",
-        ],
-    },
-    Case {
-        dir: "feature-type-mismatch",
-        needles: &[
-            "feature `mean_area`",
-            "feature-type-mismatch/current.csv",
-            "is str (in dataset `reference` it is f64)",
-            "encode it",
-        ],
-    },
-    Case {
-        dir: "target-missing",
-        needles: &[
-            "target column `label`",
-            "task.target",
-            "add the labels to the data",
-        ],
-    },
-    Case {
-        dir: "duplicate-column-names",
-        needles: &[
-            "duplicate-column-names/current.csv",
-            "column `mean_radius` appears twice",
-            "rename or drop one of them",
-        ],
-    },
+    feature_missing_in_current => "feature-missing-in-current",
+    feature_type_mismatch => "feature-type-mismatch",
+    target_missing => "target-missing",
+    duplicate_column_names => "duplicate-column-names",
     // Values.
-    Case {
-        dir: "all-null-feature",
-        needles: &[
-            "feature `mean_smoothness`",
-            "all-null-feature/current.csv",
-            "all 40 rows are null",
-            "fill the column",
-        ],
-    },
-    Case {
-        dir: "nan-in-feature",
-        needles: &[
-            "feature `mean_concavity`",
-            "nan-in-feature/current.csv",
-            "1 NaN value (the first in data row 4)",
-            "impute or drop",
-        ],
-    },
-    Case {
-        dir: "inf-in-feature",
-        needles: &[
-            "feature `worst_area`",
-            "inf-in-feature/current.csv",
-            "2 infinite values (the first in data row 5)",
-            "impute or drop",
-        ],
-    },
-    Case {
-        dir: "nan-in-label",
-        needles: &[
-            "target `label`",
-            "nan-in-label/current.csv",
-            "1 NaN label (the first in data row 7)",
-            "drop the unlabelled rows",
-        ],
-    },
-    Case {
-        dir: "null-in-label",
-        needles: &[
-            "target `label`",
-            "null-in-label/current.csv",
-            "1 null label (the first in data row 3)",
-            "drop the unlabelled rows",
-        ],
-    },
+    all_null_feature => "all-null-feature",
+    nan_in_feature => "nan-in-feature",
+    inf_in_feature => "inf-in-feature",
+    nan_in_label => "nan-in-label",
+    null_in_label => "null-in-label",
     // Models.
-    Case {
-        dir: "feature-count-mismatch",
-        needles: &[
-            "model `candidate`",
-            "candidate.onnx",
-            "expects 30 features but the gate feeds 10",
-            "`task.features`",
-        ],
-    },
-    Case {
-        dir: "not-onnx-model",
-        needles: &[
-            "not-onnx-model/./model.onnx",
-            "as an ONNX model",
-            "models.candidate.onnx",
-            "export the model to ONNX",
-        ],
-    },
-    Case {
-        dir: "classifier-as-regression",
-        needles: &[
-            "breast-cancer/models/candidate.onnx",
-            "regression task",
-            "set `task.type = \"binary\"`",
-        ],
-    },
-    Case {
-        dir: "regressor-as-classifier",
-        needles: &[
-            "diabetes/models/candidate.onnx",
-            "no label output",
-            "check `task.type`",
-        ],
-    },
+    feature_count_mismatch => "feature-count-mismatch",
+    not_onnx_model => "not-onnx-model",
+    classifier_as_regression => "classifier-as-regression",
+    regressor_as_classifier => "regressor-as-classifier",
     // Policies.
-    Case {
-        dir: "policy-version-string",
-        needles: &[
-            "policy-version-string/gate.toml",
-            "at key `version`",
-            "set `version = 1`",
-        ],
-    },
-    Case {
-        dir: "policy-severity-number",
-        needles: &[
-            "policy-severity-number/gate.toml",
-            "at key `checks[0].severity`",
-            "line 18",
-            "`severity = \"advisory\"`",
-        ],
-    },
-    Case {
-        dir: "policy-unknown-key",
-        needles: &[
-            "policy-unknown-key/gate.toml",
-            "at key `task.features_list`",
-            "remove it",
-        ],
-    },
-    Case {
-        dir: "policy-duplicate-check-id",
-        needles: &[
-            "policy-duplicate-check-id/gate.toml",
-            "at key `checks[1].id`",
-            "`performance`",
-            "rename one of them",
-        ],
-    },
-    Case {
-        dir: "policy-not-toml",
-        needles: &[
-            "policy-not-toml/gate.toml",
-            "line 2, column 12",
-            "not valid TOML",
-        ],
-    },
-];
+    policy_version_string => "policy-version-string",
+    policy_severity_number => "policy-severity-number",
+    policy_unknown_key => "policy-unknown-key",
+    policy_duplicate_check_id => "policy-duplicate-check-id",
+    policy_not_toml => "policy-not-toml",
+}
 
 /// Cases that must work, tested on their own below.
 const PASSING: &[&str] = &["unicode-column-names"];
@@ -261,54 +68,26 @@ fn corpus() -> PathBuf {
     root().join("tests/bad-inputs")
 }
 
-#[test]
-fn every_bad_input_is_an_error_that_names_it_and_says_what_to_do() {
+/// Runs a corpus case, which must end in exit 2 with a message on stderr that starts with
+/// `error: `, no panic and no report; returns the whole run for its snapshot.
+fn refused(dir: &str) -> String {
     let out_dir = tempfile::tempdir().expect("tempdir");
-    let mut failures = Vec::new();
-    for case in CASES {
-        let policy = corpus().join(case.dir).join("gate.toml");
-        let report = out_dir.path().join(format!("{}.json", case.dir));
-        let run = modelgate(&[
-            "check",
-            &policy.display().to_string(),
-            "--json",
-            &report.display().to_string(),
-        ]);
-        let mut wrong = Vec::new();
-        if run.code != 2 {
-            wrong.push(format!("exit {} instead of 2", run.code));
-        }
-        if run.stderr.contains("panicked") {
-            wrong.push("it panicked".to_string());
-        }
-        if !run.stderr.starts_with("error: ") {
-            wrong.push("stderr does not start with `error: `".to_string());
-        }
-        for n in case.needles {
-            if !run.stderr.contains(n) {
-                wrong.push(format!("stderr lacks {n:?}"));
-            }
-        }
-        if report.exists() {
-            wrong.push("a report was written".to_string());
-        }
-        if !wrong.is_empty() {
-            failures.push(format!(
-                "{}: {}\n--- stdout\n{}--- stderr\n{}",
-                case.dir,
-                wrong.join("; "),
-                run.stdout,
-                run.stderr
-            ));
-        }
-    }
+    let policy = corpus().join(dir).join("gate.toml");
+    let report = out_dir.path().join("report.json");
+    let run = modelgate(&[
+        "check",
+        &policy.display().to_string(),
+        "--json",
+        &report.display().to_string(),
+    ])
+    .expect_code(2);
     assert!(
-        failures.is_empty(),
-        "{} of {} cases:\n\n{}",
-        failures.len(),
-        CASES.len(),
-        failures.join("\n")
+        run.stderr.starts_with("error: "),
+        "stderr does not start with `error: `:\n{}",
+        run.stderr
     );
+    assert!(!report.exists(), "{dir}: a report was written");
+    run.transcript()
 }
 
 #[test]
@@ -322,14 +101,13 @@ fn every_corpus_directory_is_a_tested_case() {
     dirs.sort();
     let mut tested: Vec<String> = CASES
         .iter()
-        .map(|c| c.dir)
-        .chain(PASSING.iter().copied())
-        .map(String::from)
+        .chain(PASSING.iter())
+        .map(|d| d.to_string())
         .collect();
     tested.sort();
     assert_eq!(
         dirs, tested,
-        "tests/bad-inputs and the table in tests/e2e/bad_inputs.rs disagree"
+        "tests/bad-inputs and the cases in tests/e2e/bad_inputs.rs disagree"
     );
     assert!(CASES.len() >= 20);
 }

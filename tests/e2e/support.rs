@@ -153,12 +153,27 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Writes `gate.toml` with `{example}` replaced by the example's absolute path.
+    /// Writes `gate.toml` with the placeholders replaced by absolute paths: `{example}` (the
+    /// bundled example), `{reference}` (tests/reference, the statistics reference cases) and
+    /// `{plugins}` (the built fixture plugins of tests/plugins, built only when named).
     pub fn new(policy: &str) -> Gate {
         let dir = tempfile::tempdir().expect("tempdir");
-        let text = policy.replace("{example}", &example().display().to_string());
+        let mut text = policy
+            .replace("{example}", &example().display().to_string())
+            .replace(
+                "{reference}",
+                &root().join("tests/reference").display().to_string(),
+            );
+        if text.contains("{plugins}") {
+            text = text.replace("{plugins}", &fixture_plugins().display().to_string());
+        }
         std::fs::write(dir.path().join("gate.toml"), text).expect("write policy");
         Gate { dir }
+    }
+
+    /// A gate over the example: [`EXAMPLE_HEAD`] followed by `checks` (TOML, same placeholders).
+    pub fn example(checks: &str) -> Gate {
+        Gate::new(&format!("{EXAMPLE_HEAD}{checks}"))
     }
 
     pub fn policy(&self) -> String {
@@ -207,6 +222,46 @@ onnx = "{example}/models/candidate.onnx"
 onnx = "{example}/models/baseline.onnx"
 "#;
 
+/// The reference numbers computed by examples/breast-cancer/generate.py (scikit-learn on
+/// onnxruntime's outputs).
+pub fn expected() -> serde_json::Value {
+    let text = std::fs::read_to_string(example().join("expected.json")).expect("expected.json");
+    serde_json::from_str(&text).expect("expected.json is JSON")
+}
+
+/// Asserts agreement with a reference value to a relative 1e-9. With `MODELGATE_PRINT_DIFFS=1`
+/// every comparison is printed (`cargo test --test e2e -- --nocapture`), for the record.
+pub fn assert_close(name: &str, got: f64, want: f64) {
+    let rel = (got - want).abs() / want.abs().max(1e-300);
+    if std::env::var_os("MODELGATE_PRINT_DIFFS").is_some() {
+        eprintln!("reldiff {rel:e} {name}");
+    }
+    assert!(
+        rel <= 1e-9 || (got - want).abs() <= 1e-15,
+        "{name}: got {got}, scikit-learn says {want} (rel {rel:e})"
+    );
+}
+
+/// A report with its timing fields (started_at, duration_ms) removed.
+pub fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("started_at");
+        o.remove("duration_ms");
+    }
+    for c in v["checks"].as_array_mut().into_iter().flatten() {
+        c.as_object_mut().unwrap().remove("duration_ms");
+    }
+    v
+}
+
+/// The simplest check over the example: the built-in `performance` plugin, id `perf`, no
+/// thresholds.
+pub const PERF: &str = r#"
+[[checks]]
+id = "perf"
+plugin = "performance"
+"#;
+
 /// The check of a report with the given id.
 pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["checks"]
@@ -227,4 +282,138 @@ pub fn metric(check: &serde_json::Value, name: &str, model: &str) -> f64 {
         .unwrap_or_else(|| panic!("no metric {name} for {model} in {check}"))["value"]
         .as_f64()
         .expect("metric value is a number")
+}
+
+// Snapshots. The binary's human output, its error messages and its rendered reports are compared
+// whole with committed snapshots (tests/e2e/snapshots, one `.snap` file each) by insta. What
+// varies between runs and machines (absolute paths, temporary directories, durations,
+// timestamps, digests, the version) is masked by `filters()` before the comparison, so a snapshot
+// states everything else exactly. A new or changed snapshot fails the test; `cargo insta review`
+// (or `INSTA_UPDATE=always` locally) accepts it. In CI (`CI=true`) insta writes nothing and fails.
+
+impl Run {
+    /// The whole run as one text, the form every snapshot of a run has.
+    pub fn transcript(&self) -> String {
+        format!(
+            "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// What varies between runs and machines, as (regex, replacement) pairs applied in order: the
+/// most specific first (the target's temporary directory lies inside the repository).
+pub fn filters() -> Vec<(String, String)> {
+    let path = |p: &Path| regex::escape(&p.display().to_string());
+    let mut f: Vec<(String, String)> = vec![
+        (
+            path(Path::new(env!("CARGO_TARGET_TMPDIR"))),
+            "[TARGET_TMP]".into(),
+        ),
+        (path(&root()), "[ROOT]".into()),
+        // tempfile's directories (/tmp/.tmpXXXXXX) and the one `demo` makes.
+        (
+            format!(r"{}/\.tmp[A-Za-z0-9]+", path(&std::env::temp_dir())),
+            "[TEMP]".into(),
+        ),
+        (
+            format!(r"{}/modelgate-demo-[0-9-]+", path(&std::env::temp_dir())),
+            "[DEMO]".into(),
+        ),
+        (r"\b[0-9a-f]{64}\b".into(), "[SHA256]".into()),
+        // The 12-digit abbreviations the reports show: a built plugin's digest changes with every
+        // build of it, and a test policy's with the checkout's path.
+        (r"\b[0-9a-f]{12}\b".into(), "[SHA256_12]".into()),
+        (
+            r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?".into(),
+            "[TIMESTAMP]".into(),
+        ),
+        // Durations as the terminal and the reports write them: `12 ms`, `0.41 s`, `3.2s`.
+        (
+            r"\b\d+(\.\d+)?(e-?\d+)? ?(ns|µs|us|ms|s)\b".into(),
+            "[TIME]".into(),
+        ),
+        // The terminal table pads its TIME column to the longest duration.
+        (r"\[TIME\] +".into(), "[TIME] ".into()),
+        (r"\bTIME +SUMMARY\b".into(), "TIME SUMMARY".into()),
+        // Measured latencies and throughputs (the `latency` check), and a plugin's size in bytes.
+        (
+            r"\b((?:latency_\w+_ms|throughput_rows_per_s) = )-?\d[\d.e+-]*".into(),
+            "${1}[MEASURED]".into(),
+        ),
+        (r"\b(size: +)\d+ bytes".into(), "${1}[SIZE] bytes".into()),
+        // JSON and JUnit durations: `"duration_ms": 12`, `time="0.012"`.
+        (
+            r#""duration_ms": ?\d+(\.\d+)?"#.into(),
+            r#""duration_ms": [MS]"#.into(),
+        ),
+        (r#"\btime="[\d.]+""#.into(), r#"time="[SECONDS]""#.into()),
+    ];
+    let version = regex::escape(env!("CARGO_PKG_VERSION"));
+    f.push((
+        format!(r"\bmodelgate( v| )?{version}\b"),
+        "modelgate [VERSION]".into(),
+    ));
+    f
+}
+
+/// The insta settings of every snapshot: the filters, no expression in the header, and a guard
+/// that a CI run cannot accept snapshots on its own.
+pub fn snapshot_settings() -> insta::Settings {
+    assert_ci_cannot_accept_snapshots();
+    let mut s = insta::Settings::clone_current();
+    for (regex, replacement) in filters() {
+        s.add_filter(&regex, replacement);
+    }
+    s.set_omit_expression(true);
+    s
+}
+
+/// Under `CI` a snapshot that is new or changed must fail the run: refuse the settings that would
+/// accept it instead (`INSTA_UPDATE=always|force|new|unseen|1`, `INSTA_FORCE_PASS=1`).
+fn assert_ci_cannot_accept_snapshots() {
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
+    if !ci {
+        return;
+    }
+    let update = std::env::var("INSTA_UPDATE").unwrap_or_default();
+    assert!(
+        matches!(update.as_str(), "" | "auto" | "no"),
+        "CI is set but INSTA_UPDATE={update}: snapshots would be accepted without review"
+    );
+    assert!(
+        !matches!(std::env::var("INSTA_FORCE_PASS").as_deref(), Ok("1")),
+        "CI is set but INSTA_FORCE_PASS=1: snapshot mismatches would pass"
+    );
+}
+
+/// `snapshot!(NAME, TEXT)`: asserts TEXT, filtered, against tests/e2e/snapshots/e2e__MODULE__NAME.snap.
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        $crate::support::snapshot_settings().bind(|| insta::assert_snapshot!($name, $text))
+    };
+}
+pub(crate) use snapshot;
+
+/// `text` with `filters()` applied, as a snapshot would see it.
+pub fn filtered(text: &str) -> String {
+    filters()
+        .iter()
+        .fold(text.to_string(), |t, (regex, replacement)| {
+            let re = regex::Regex::new(regex).expect("a filter is a valid regex");
+            re.replace_all(&t, replacement.as_str()).into_owned()
+        })
+}
+
+/// Where two texts first differ (line number and both lines), for a failure message.
+pub fn first_difference(a: &str, b: &str) -> String {
+    let (mut la, mut lb) = (a.lines(), b.lines());
+    for n in 1.. {
+        match (la.next(), lb.next()) {
+            (None, None) => break,
+            (x, y) if x == y => continue,
+            (x, y) => return format!("line {n}:\n- {x:?}\n+ {y:?}"),
+        }
+    }
+    "no difference".into()
 }

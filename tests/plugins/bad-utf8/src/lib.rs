@@ -5,10 +5,9 @@
 //! valid UTF-8 (replacement characters) and passes.
 use fixture::bindings::modelgate::plugin::host::log;
 use fixture::bindings::modelgate::plugin::types::{LogLevel, Status};
-use fixture::{info, CheckResult, Context, Guest, PluginInfo};
+use fixture::{CheckResult, Context};
 
-struct Fixture;
-fixture::bindings::export!(Fixture);
+fixture::plugin!("bad-utf8", validate);
 
 const BYTES: &[u8] = b"bad \xff\xfe\xc0\x80 bytes";
 
@@ -17,30 +16,25 @@ fn invalid() -> String {
     unsafe { String::from_utf8_unchecked(BYTES.to_vec()) }
 }
 
-impl Guest for Fixture {
-    fn describe() -> PluginInfo {
-        info("bad-utf8")
-    }
-    fn validate(ctx: Context, config: String) -> Result<CheckResult, String> {
-        let mode = config.split('"').nth(3).unwrap_or("").to_string();
-        let summary = match mode.as_str() {
-            "result" => invalid(),
-            "lossy" => String::from_utf8_lossy(BYTES).into_owned(),
-            "log" => {
-                log(LogLevel::Info, &invalid());
-                "logged".into()
-            }
-            "column" => {
-                let t = &ctx.datasets.first().ok_or("no dataset")?.table;
-                format!("stats: {:?}", t.stats(&invalid()))
-            }
-            other => return Err(format!("unknown mode {other:?}")),
-        };
-        Ok(CheckResult {
-            status: Status::Pass,
-            summary,
-            metrics: vec![],
-            details: None,
-        })
-    }
+fn validate(ctx: Context, config: String) -> Result<CheckResult, String> {
+    let mode = config.split('"').nth(3).unwrap_or("").to_string();
+    let summary = match mode.as_str() {
+        "result" => invalid(),
+        "lossy" => String::from_utf8_lossy(BYTES).into_owned(),
+        "log" => {
+            log(LogLevel::Info, &invalid());
+            "logged".into()
+        }
+        "column" => {
+            let t = &ctx.datasets.first().ok_or("no dataset")?.table;
+            format!("stats: {:?}", t.stats(&invalid()))
+        }
+        other => return Err(format!("unknown mode {other:?}")),
+    };
+    Ok(CheckResult {
+        status: Status::Pass,
+        summary,
+        metrics: vec![],
+        details: None,
+    })
 }

@@ -4,10 +4,9 @@
 //! then a panic whose message must still reach the report). The host must stay bounded and say what it cut or refused.
 use fixture::bindings::modelgate::plugin::host::log;
 use fixture::bindings::modelgate::plugin::types::{LogLevel, Metric, Status};
-use fixture::{info, CheckResult, Context, Guest, PluginInfo};
+use fixture::{CheckResult, Context};
 
-struct Fixture;
-fixture::bindings::export!(Fixture);
+fixture::plugin!("flood", validate);
 
 const MIB: usize = 1 << 20;
 
@@ -24,56 +23,51 @@ fn result(
     })
 }
 
-impl Guest for Fixture {
-    fn describe() -> PluginInfo {
-        info("flood")
-    }
-    fn validate(_ctx: Context, config: String) -> Result<CheckResult, String> {
-        let mode = config.split('"').nth(3).unwrap_or("").to_string();
-        match mode.as_str() {
-            "metrics" => {
-                let metrics = (0..200_000)
-                    .map(|i| Metric {
-                        name: "m".into(),
-                        value: i as f64,
-                        column: None,
-                        model: None,
-                        slice: None,
-                        thresholds: vec![],
-                        passed: None,
-                    })
-                    .collect();
-                result("200000 metrics".into(), metrics, None)
-            }
-            "summary" => result("s".repeat(10 * MIB), vec![], None),
-            "details" => result(
-                "10 MiB of details".into(),
-                vec![],
-                Some(format!("\"{}\"", "d".repeat(10 * MIB))),
-            ),
-            "error" => Err("e".repeat(10 * MIB)),
-            "logs" => {
-                for i in 0..100_000 {
-                    log(LogLevel::Info, &format!("log line {i}"));
-                }
-                result("logged 100000 lines".into(), vec![], None)
-            }
-            "big-log" => {
-                log(LogLevel::Warn, &"l".repeat(8 * MIB));
-                result("logged one 8 MiB line".into(), vec![], None)
-            }
-            "stdout" | "stdout-panic" => {
-                let line = "o".repeat(1023);
-                for i in 0..1024 {
-                    println!("{i:04} {line}");
-                }
-                eprintln!("last line on stderr");
-                if mode == "stdout-panic" {
-                    panic!("fixture panic after a stdout flood")
-                }
-                result("printed 1 MiB".into(), vec![], None)
-            }
-            other => Err(format!("unknown mode {other:?}")),
+fn validate(_ctx: Context, config: String) -> Result<CheckResult, String> {
+    let mode = config.split('"').nth(3).unwrap_or("").to_string();
+    match mode.as_str() {
+        "metrics" => {
+            let metrics = (0..200_000)
+                .map(|i| Metric {
+                    name: "m".into(),
+                    value: i as f64,
+                    column: None,
+                    model: None,
+                    slice: None,
+                    thresholds: vec![],
+                    passed: None,
+                })
+                .collect();
+            result("200000 metrics".into(), metrics, None)
         }
+        "summary" => result("s".repeat(10 * MIB), vec![], None),
+        "details" => result(
+            "10 MiB of details".into(),
+            vec![],
+            Some(format!("\"{}\"", "d".repeat(10 * MIB))),
+        ),
+        "error" => Err("e".repeat(10 * MIB)),
+        "logs" => {
+            for i in 0..100_000 {
+                log(LogLevel::Info, &format!("log line {i}"));
+            }
+            result("logged 100000 lines".into(), vec![], None)
+        }
+        "big-log" => {
+            log(LogLevel::Warn, &"l".repeat(8 * MIB));
+            result("logged one 8 MiB line".into(), vec![], None)
+        }
+        "stdout" | "stdout-panic" => {
+            let line = "o".repeat(1023);
+            for i in 0..1024 {
+                println!("{i:04} {line}");
+            }
+            eprintln!("last line on stderr");
+            if mode == "stdout-panic" {
+                panic!("fixture panic after a stdout flood")
+            }
+            result("printed 1 MiB".into(), vec![], None)
+        }
+        other => Err(format!("unknown mode {other:?}")),
     }
 }

@@ -1,19 +1,13 @@
 //! Allocates without bound: the memory limit must stop it and be named as the reason.
-use fixture::{info, CheckResult, Context, Guest, PluginInfo};
+use fixture::{CheckResult, Context};
 
-struct Fixture;
-fixture::bindings::export!(Fixture);
+fixture::plugin!("memory-hog", validate);
 
-impl Guest for Fixture {
-    fn describe() -> PluginInfo {
-        info("memory-hog")
-    }
-    fn validate(_ctx: Context, _config: String) -> Result<CheckResult, String> {
-        let mut hoard: Vec<Vec<u8>> = Vec::new();
-        loop {
-            let mut block = vec![0u8; 16 << 20];
-            block[0] = std::hint::black_box(1);
-            hoard.push(block);
-        }
+fn validate(_ctx: Context, _config: String) -> Result<CheckResult, String> {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut block = vec![0u8; 16 << 20];
+        block[0] = std::hint::black_box(1);
+        hoard.push(block);
     }
 }

@@ -2,10 +2,9 @@
 //! so wasm's own call stack overflows (wasmtime's `max_wasm_stack`); `shadow` recurses with arrays on
 //! the Rust stack, which lives in linear memory, so the stack pointer runs below address 0 first and
 //! the guest traps on an out-of-bounds access. The gate must stop both and say why.
-use fixture::{info, CheckResult, Context, Guest, PluginInfo};
+use fixture::{CheckResult, Context};
 
-struct Fixture;
-fixture::bindings::export!(Fixture);
+fixture::plugin!("recurse", validate);
 
 #[inline(never)]
 #[allow(unconditional_recursion)]
@@ -23,16 +22,11 @@ fn shadow(n: u64, pad: &mut [u64; 64]) -> u64 {
     shadow(n + 1, &mut mine).wrapping_add(mine[3])
 }
 
-impl Guest for Fixture {
-    fn describe() -> PluginInfo {
-        info("recurse")
-    }
-    fn validate(_ctx: Context, config: String) -> Result<CheckResult, String> {
-        let n = if config.contains("shadow") {
-            shadow(0, &mut [0; 64])
-        } else {
-            frames(std::hint::black_box(0))
-        };
-        Err(format!("unreachable: {n}"))
-    }
+fn validate(_ctx: Context, config: String) -> Result<CheckResult, String> {
+    let n = if config.contains("shadow") {
+        shadow(0, &mut [0; 64])
+    } else {
+        frames(std::hint::black_box(0))
+    };
+    Err(format!("unreachable: {n}"))
 }

@@ -1,14 +1,8 @@
 //! Panics inside validate(): the gate must report the panic message and keep going.
-use fixture::{info, CheckResult, Context, Guest, PluginInfo};
+use fixture::{CheckResult, Context};
 
-struct Fixture;
-fixture::bindings::export!(Fixture);
+fixture::plugin!("trap", validate);
 
-impl Guest for Fixture {
-    fn describe() -> PluginInfo {
-        info("trap")
-    }
-    fn validate(_ctx: Context, _config: String) -> Result<CheckResult, String> {
-        panic!("fixture panic: the validator blew up on purpose")
-    }
+fn validate(_ctx: Context, _config: String) -> Result<CheckResult, String> {
+    panic!("fixture panic: the validator blew up on purpose")
 }
