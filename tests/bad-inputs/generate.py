@@ -43,10 +43,11 @@ def table(header, data):
     return pa.table(cols)
 
 
-def policy(datasets, models=("candidate",), task="binary", extra="", checks=None, features=None, target="label"):
+def policy(datasets, models=("candidate",), task="binary", extra="", checks=None, features=None, target="label",
+           positive="1"):
     lines = ['version = 1', 'name = "bad-input"', "", "[task]", f'type = "{task}"', f'target = "{target}"']
     if task == "binary":
-        lines.append("positive_label = 1")
+        lines.append(f"positive_label = {positive}")
     if features is not None:
         lines.append("features = [" + ", ".join(f'"{f}"' for f in features) + "]")
     lines += ["", "[datasets]"]
@@ -136,7 +137,8 @@ nanlabel = [list(r) for r in DATA]
 for r in nanlabel:
     r[-1] = r[-1] + ".0"                          # a float label column, as pandas writes it
 nanlabel[6][-1] = "NaN"
-case("nan-in-label", {"current.csv": csv_text(HEADER, nanlabel)}, policy(CUR))
+# The labels are read as text ("1.0"), so the positive label is written as they read.
+case("nan-in-label", {"current.csv": csv_text(HEADER, nanlabel)}, policy(CUR, positive='"1.0"'))
 nulllabel = [list(r) for r in DATA]
 nulllabel[2][-1] = ""
 case("null-in-label", {"current.csv": csv_text(HEADER, nulllabel)}, policy(CUR))

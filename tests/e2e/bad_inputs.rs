@@ -1,7 +1,9 @@
 //! The bad-input corpus (`tests/bad-inputs/`, one directory per case, written by its
 //! `generate.py`), each case run through the real binary. A bad input must end in exit 2 with a
 //! message on stderr that names the file, column or key and says what to do; it must not panic and
-//! must write no report. One case (unicode and spaces in names) must work. docs/security.md lists
+//! must write no report. Missing values in features or labels end in exit 2 too, but with a report
+//! whose model checks error (`task.missing_features`). One case (unicode and spaces in names) must
+//! work. docs/security.md lists
 //! the cases and what the gate does with each.
 
 use std::path::PathBuf;
@@ -42,12 +44,6 @@ bad_inputs! {
     feature_type_mismatch => "feature-type-mismatch",
     target_missing => "target-missing",
     duplicate_column_names => "duplicate-column-names",
-    // Values.
-    all_null_feature => "all-null-feature",
-    nan_in_feature => "nan-in-feature",
-    inf_in_feature => "inf-in-feature",
-    nan_in_label => "nan-in-label",
-    null_in_label => "null-in-label",
     // Models.
     feature_count_mismatch => "feature-count-mismatch",
     not_onnx_model => "not-onnx-model",
@@ -59,6 +55,31 @@ bad_inputs! {
     policy_unknown_key => "policy-unknown-key",
     policy_duplicate_check_id => "policy-duplicate-check-id",
     policy_not_toml => "policy-not-toml",
+}
+
+/// Missing values in features or labels are not unreadable inputs: with the default
+/// `task.missing_features = "error"` the checks that need the model or the labels error, naming the
+/// column, the count and the first row, while the gate still writes its reports (exit 2: a blocking
+/// check errored). One test and one snapshot per case.
+macro_rules! missing_values {
+    ($($test:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                snapshot!($dir, reported($dir));
+            }
+        )*
+        /// The corpus directories whose model checks must error with a report.
+        const REPORTED: &[&str] = &[$($dir),*];
+    };
+}
+
+missing_values! {
+    all_null_feature => "all-null-feature",
+    nan_in_feature => "nan-in-feature",
+    inf_in_feature => "inf-in-feature",
+    nan_in_label => "nan-in-label",
+    null_in_label => "null-in-label",
 }
 
 /// Cases that must work, tested on their own below.
@@ -90,6 +111,38 @@ fn refused(dir: &str) -> String {
     run.transcript()
 }
 
+/// Runs a corpus case whose model checks must error: exit 2, a report with every check of the
+/// gate in it, the erroring checks carrying the reason; returns the run and the reasons.
+fn reported(dir: &str) -> String {
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let policy = corpus().join(dir).join("gate.toml");
+    let report = out_dir.path().join("report.json");
+    let run = modelgate(&[
+        "check",
+        &policy.display().to_string(),
+        "--json",
+        &report.display().to_string(),
+    ])
+    .expect_code(2);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("a report was written"))
+            .expect("JSON");
+    assert_eq!(report["verdict"], "error");
+    let errors: Vec<String> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "error")
+        .map(|c| format!("{}: {}", c["id"], c["error"].as_str().unwrap_or("")))
+        .collect();
+    assert!(!errors.is_empty(), "{dir}: no check errored");
+    format!(
+        "{}\n----- check errors -----\n{}\n",
+        run.transcript(),
+        errors.join("\n")
+    )
+}
+
 #[test]
 fn every_corpus_directory_is_a_tested_case() {
     let mut dirs: Vec<String> = std::fs::read_dir(corpus())
@@ -101,6 +154,7 @@ fn every_corpus_directory_is_a_tested_case() {
     dirs.sort();
     let mut tested: Vec<String> = CASES
         .iter()
+        .chain(REPORTED.iter())
         .chain(PASSING.iter())
         .map(|d| d.to_string())
         .collect();

@@ -120,3 +120,181 @@ fn the_demo_can_keep_its_example_so_its_report_verifies() {
     let out = modelgate(&["demo"]).expect_code(0);
     assert!(out.stderr.contains("removed afterwards") && out.stderr.contains("--dir DIR"));
 }
+
+/// The example's current data with some values blanked: `(data row, column)` pairs (data rows
+/// count from 1, after the header); `skip` leaves those data rows out instead.
+fn current_with(blank: &[(usize, &str)], skip: &[usize]) -> String {
+    let text = std::fs::read_to_string(example().join("data/current.csv")).expect("current.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = format!("{}\n", header.join(","));
+    for (i, line) in lines.enumerate() {
+        let row = i + 1;
+        if skip.contains(&row) {
+            continue;
+        }
+        let mut fields: Vec<&str> = line.split(',').collect();
+        for (r, column) in blank {
+            if *r == row {
+                fields[header.iter().position(|h| h == column).expect("a column")] = "";
+            }
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A gate over the example's models with `current` replaced by `csv` and
+/// `task.missing_features = mode` (None: the default).
+fn missing_gate(mode: Option<&str>, csv: &str, checks: &str) -> Gate {
+    let mode = mode.map_or(String::new(), |m| format!("missing_features = \"{m}\"\n"));
+    let gate = Gate::new(&format!(
+        r#"
+version = 1
+name = "missing"
+[task]
+type = "binary"
+target = "label"
+positive_label = 1
+{mode}
+[datasets]
+reference = "{{example}}/data/reference.parquet"
+current = "current.csv"
+[models.candidate]
+onnx = "{{example}}/models/candidate.onnx"
+[models.baseline]
+onnx = "{{example}}/models/baseline.onnx"
+{checks}"#
+    ));
+    std::fs::write(gate.path("current.csv"), csv).unwrap();
+    gate
+}
+
+const DRIFT_AND_PERF: &str = r#"
+[[checks]]
+id = "drift"
+plugin = "drift"
+[[checks]]
+id = "perf"
+plugin = "performance"
+[checks.config.metrics]
+accuracy = { min = 0.5 }
+roc_auc = { min = 0.5 }
+"#;
+
+#[test]
+fn a_missing_feature_errors_the_model_checks_while_data_checks_still_report() {
+    let gate = missing_gate(
+        None,
+        &current_with(&[(3, "mean_radius"), (9, "mean_radius")], &[]),
+        DRIFT_AND_PERF,
+    );
+    let out = gate.check(&[]).expect_code(2);
+    let report = gate.report();
+    assert_eq!(report["verdict"], "error");
+    let drift = check(&report, "drift");
+    assert!(
+        drift["status"] == "pass" || drift["status"] == "fail",
+        "{drift}"
+    );
+    assert!(
+        !drift["metrics"].as_array().unwrap().is_empty(),
+        "drift reports its metrics"
+    );
+    let perf = check(&report, "perf");
+    assert_eq!(perf["status"], "error");
+    let e = perf["error"].as_str().unwrap();
+    assert!(
+        e.contains("feature `mean_radius` of dataset `current`")
+            && e.contains("2 null values (the first in data row 3)")
+            && e.contains("task.missing_features"),
+        "{e}"
+    );
+    assert!(
+        out.stdout.contains("perf") && out.stdout.contains("error"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn drop_leaves_incomplete_rows_out_of_model_checks_and_says_how_many() {
+    let blanks = [(3, "mean_radius"), (9, "worst_area"), (14, "label")];
+    let dropped = missing_gate(Some("drop"), &current_with(&blanks, &[]), DRIFT_AND_PERF);
+    let removed = missing_gate(None, &current_with(&[], &[3, 9, 14]), DRIFT_AND_PERF);
+    let out = dropped.check(&[]);
+    let want = removed.check(&[]);
+    assert_eq!(out.code, want.code, "{}\n{}", out.stdout, want.stdout);
+    let (a, b) = (dropped.report(), removed.report());
+    assert_eq!(
+        check(&a, "perf")["metrics"],
+        check(&b, "perf")["metrics"],
+        "the model's checks see exactly the complete rows"
+    );
+    let current = &a["inputs"]["datasets"]["current"];
+    assert_eq!(
+        (current["rows"].as_u64(), current["dropped_rows"].as_u64()),
+        (Some(228), Some(3))
+    );
+    assert_eq!(
+        a["inputs"]["datasets"]["reference"].get("dropped_rows"),
+        None
+    );
+    assert!(b["inputs"]["datasets"]["current"]
+        .get("dropped_rows")
+        .is_none());
+    // The data check still sees every row (with its nulls).
+    assert_ne!(check(&a, "drift")["metrics"], check(&b, "drift")["metrics"]);
+    assert!(
+        out.stdout.contains(
+            "note: 3 of 228 rows of dataset `current` left out of model and label checks"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn nan_feeds_nulls_to_the_model_and_refuses_outputs_it_could_not_impute() {
+    // The example's logistic regression has no imputer: a NaN input gives a NaN output.
+    let gate = missing_gate(
+        Some("nan"),
+        &current_with(&[(5, "mean_texture")], &[]),
+        DRIFT_AND_PERF,
+    );
+    gate.check(&[]).expect_code(2);
+    let report = gate.report();
+    let e = check(&report, "perf")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("returned NaN or infinite outputs for 1 row of dataset `current` (data rows 5)"),
+        "{e}"
+    );
+    // A missing label is not a feature: label checks still refuse it under `nan`.
+    let gate = missing_gate(
+        Some("nan"),
+        &current_with(&[(7, "label")], &[]),
+        DRIFT_AND_PERF,
+    );
+    gate.check(&[]).expect_code(2);
+    let e = check(&gate.report(), "perf")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("target `label` of dataset `current`")
+            && e.contains("1 null label (the first in data row 7)"),
+        "{e}"
+    );
+    // And an unknown mode is named with the valid ones.
+    let gate = missing_gate(Some("impute"), &current_with(&[], &[]), DRIFT_AND_PERF);
+    let out = gate.check(&[]).expect_code(2);
+    assert!(
+        out.stderr.contains("task.missing_features") && out.stderr.contains("drop"),
+        "{}",
+        out.stderr
+    );
+}

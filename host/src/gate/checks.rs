@@ -23,6 +23,8 @@ pub(super) struct Shared<'a> {
     /// What checks that need models or labels see instead (empty: the same datasets).
     pub model_datasets: &'a [Arc<Dataset>],
     pub models: &'a [Arc<Model>],
+    /// Why checks that need labels cannot run, if they cannot.
+    pub label_error: Option<String>,
 }
 
 /// Runs the prepared checks, `jobs` at a time; returns their reports in policy order.
@@ -110,6 +112,7 @@ fn context(policy: &Policy, check_id: &str, shared: &Shared<'_>) -> CheckContext
         features: shared.features.to_vec(),
         datasets: shared.datasets.to_vec(),
         model_datasets: shared.model_datasets.to_vec(),
+        label_error: shared.label_error.clone(),
         models: shared.models.to_vec(),
     }
 }

@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context as _};
 
-use super::features::{check_features, same_feature_columns, sorted_distinct};
+use super::features::{check_features, file_of, same_feature_columns, sorted_distinct};
 use super::{plural, GateOptions};
-use crate::data::Dataset;
+use crate::data::{incomplete, Dataset};
 use crate::dvc::DvcEntry;
 use crate::files::TempDir;
 use crate::model::{Model, ModelTask};
@@ -89,6 +89,24 @@ pub(super) struct Models {
     /// With `task.missing_features = "drop"`: each dataset's rows with complete features and
     /// label, which checks that need models or labels see instead (empty otherwise).
     pub views: Vec<Arc<Dataset>>,
+    /// The first missing label (null, NaN or infinite), unless `task.missing_features = "drop"`
+    /// leaves such rows out: checks that need labels error with it.
+    pub label_error: Option<String>,
+}
+
+/// The first dataset with a missing label, as the reason checks that need labels cannot run.
+fn missing_label(datasets: &[Arc<Dataset>], target: &str) -> Option<String> {
+    datasets.iter().find_map(|d| {
+        let (count, row, kind) = incomplete(d.series(target).ok()?)?;
+        Some(format!(
+            "target `{target}` of dataset `{}` ({}) has {count} {kind} label{} (the first in data row \
+             {row}); a check that needs labels evaluates labelled rows only — set \
+             `task.missing_features = \"drop\"` to leave such rows out, or fix the data",
+            d.name,
+            file_of(d),
+            if count == 1 { "" } else { "s" }
+        ))
+    })
 }
 
 /// Each dataset's rows whose features and label (where it has the target) are present and finite;
@@ -257,6 +275,8 @@ pub(super) async fn load_models(
     }
     if task.missing_features == MissingFeatures::Drop {
         out.views = complete_views(datasets, &features, &task.target)?;
+    } else {
+        out.label_error = missing_label(datasets, &task.target);
     }
     out.features = features;
     Ok(out)

@@ -63,6 +63,7 @@ pub async fn run(
         datasets: &data.datasets,
         model_datasets: &models.views,
         models: &models.models,
+        label_error: models.label_error.clone(),
     };
     let checks = checks::run(policy, &rt, prepared, shared, jobs, progress, &mut timings).await?;
     Ok(GateRun {

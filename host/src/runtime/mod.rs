@@ -103,6 +103,9 @@ pub struct CheckContext {
     /// What a check that needs models or labels sees instead of `datasets`, when it differs
     /// (`task.missing_features = "drop"`: the rows with complete inputs); empty otherwise.
     pub model_datasets: Vec<Arc<Dataset>>,
+    /// Why checks that need labels cannot run (a missing label, `task.missing_features` other
+    /// than `drop`); they error with this reason instead of running.
+    pub label_error: Option<String>,
     /// Models in policy order.
     pub models: Vec<Arc<Model>>,
 }
@@ -269,6 +272,10 @@ impl Runtime {
             let info = plugin_info(info, wit_version_of(pre))?;
             // The host checks the config against the schema the plugin publishes before running it.
             check_config(&info, config_json)?;
+            if let (true, Some(reason)) = (info.needs_labels, &ctx.label_error) {
+                outcome.info = Some(info);
+                anyhow::bail!("{reason}");
+            }
             let model_view = info.needs_models || info.needs_labels;
             outcome.info = Some(info);
             let datasets = match &ctx.model_datasets {
