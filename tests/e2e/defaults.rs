@@ -194,10 +194,7 @@ fn a_missing_feature_errors_the_model_checks_while_data_checks_still_report() {
     let report = gate.report();
     assert_eq!(report["verdict"], "error");
     let drift = check(&report, "drift");
-    assert!(
-        drift["status"] == "pass" || drift["status"] == "fail",
-        "{drift}"
-    );
+    assert_ne!(drift["status"], "error", "{}", drift["summary"]);
     assert!(
         !drift["metrics"].as_array().unwrap().is_empty(),
         "drift reports its metrics"
