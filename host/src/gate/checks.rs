@@ -20,8 +20,10 @@ use crate::runtime::{self, CheckContext, Runtime};
 pub(super) struct Shared<'a> {
     pub features: &'a [String],
     pub datasets: &'a [Arc<Dataset>],
-    /// What checks that need models or labels see instead (empty: the same datasets).
+    /// What checks that need a model see instead (empty: the same datasets).
     pub model_datasets: &'a [Arc<Dataset>],
+    /// What checks that need labels see instead (empty: the same datasets).
+    pub label_datasets: &'a [Arc<Dataset>],
     pub models: &'a [Arc<Model>],
     /// Why checks that need labels cannot run, if they cannot.
     pub label_error: Option<String>,
@@ -112,6 +114,7 @@ fn context(policy: &Policy, check_id: &str, shared: &Shared<'_>) -> CheckContext
         features: shared.features.to_vec(),
         datasets: shared.datasets.to_vec(),
         model_datasets: shared.model_datasets.to_vec(),
+        label_datasets: shared.label_datasets.to_vec(),
         label_error: shared.label_error.clone(),
         models: shared.models.to_vec(),
     }

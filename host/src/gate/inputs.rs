@@ -86,9 +86,12 @@ pub(super) struct Models {
     pub models: Vec<Arc<Model>>,
     /// Where each model from the registry came from, by model name.
     pub registry: Vec<(String, RegistryModel)>,
-    /// With `task.missing_features = "drop"`: each dataset's rows with complete features and
-    /// label, which checks that need models or labels see instead (empty otherwise).
-    pub views: Vec<Arc<Dataset>>,
+    /// With `task.missing_features = "drop"`: each dataset's rows with complete features, which
+    /// checks that need a model see instead (empty otherwise).
+    pub model_views: Vec<Arc<Dataset>>,
+    /// With `task.missing_features = "drop"`: each dataset's rows with complete features and a
+    /// label, which checks that need labels see instead (empty otherwise).
+    pub label_views: Vec<Arc<Dataset>>,
     /// The first missing label (null, NaN or infinite), unless `task.missing_features = "drop"`
     /// leaves such rows out: checks that need labels error with it.
     pub label_error: Option<String>,
@@ -109,27 +112,22 @@ fn missing_label(datasets: &[Arc<Dataset>], target: &str) -> Option<String> {
     })
 }
 
-/// Each dataset's rows whose features and label (where it has the target) are present and finite;
-/// the dataset itself where no row is missing one.
+/// Each dataset's rows whose `columns` (those it has) are present and finite, as the view "rows
+/// with complete WHAT"; the dataset itself where no row is missing one.
 fn complete_views(
     datasets: &[Arc<Dataset>],
-    features: &[String],
-    target: &str,
+    columns: &[String],
+    what: &str,
 ) -> anyhow::Result<Vec<Arc<Dataset>>> {
-    let columns: Vec<String> = features
-        .iter()
-        .cloned()
-        .chain([target.to_string()])
-        .collect();
     datasets
         .iter()
         .map(|d| {
-            let keep = d.complete_rows(&columns);
+            let keep = d.complete_rows(columns);
             if keep.iter().all(|k| *k) {
                 return Ok(d.clone());
             }
             let view = d
-                .view(&keep, "rows with complete model inputs and labels")
+                .view(&keep, &format!("rows with complete {what}"))
                 .with_context(|| {
                     format!(
                         "cannot leave out the incomplete rows of dataset `{}`",
@@ -274,7 +272,13 @@ pub(super) async fn load_models(
         timings.insert(at, Timing::phase("load models", phase_started.elapsed()));
     }
     if task.missing_features == MissingFeatures::Drop {
-        out.views = complete_views(datasets, &features, &task.target)?;
+        out.model_views = complete_views(datasets, &features, "model inputs")?;
+        let with_label: Vec<String> = features
+            .iter()
+            .cloned()
+            .chain([task.target.clone()])
+            .collect();
+        out.label_views = complete_views(datasets, &with_label, "model inputs and labels")?;
     } else {
         out.label_error = missing_label(datasets, &task.target);
     }

@@ -61,7 +61,8 @@ pub async fn run(
     let shared = checks::Shared {
         features: &models.features,
         datasets: &data.datasets,
-        model_datasets: &models.views,
+        model_datasets: &models.model_views,
+        label_datasets: &models.label_views,
         models: &models.models,
         label_error: models.label_error.clone(),
     };
@@ -80,7 +81,7 @@ pub async fn run(
             .enumerate()
             .map(|(i, (d, dvc))| {
                 let dropped = models
-                    .views
+                    .label_views
                     .get(i)
                     .map(|v| d.rows() - v.rows())
                     .filter(|n| *n > 0);

@@ -100,9 +100,12 @@ pub struct CheckContext {
     pub features: Vec<String>,
     /// Datasets in policy order.
     pub datasets: Vec<Arc<Dataset>>,
-    /// What a check that needs models or labels sees instead of `datasets`, when it differs
-    /// (`task.missing_features = "drop"`: the rows with complete inputs); empty otherwise.
+    /// What a check that needs a model (and no labels) sees instead of `datasets`, when it
+    /// differs (`task.missing_features = "drop"`: the rows with complete features); empty otherwise.
     pub model_datasets: Vec<Arc<Dataset>>,
+    /// What a check that needs labels sees instead of `datasets`, when it differs (the rows with
+    /// a label, and complete features under `drop`); empty otherwise.
+    pub label_datasets: Vec<Arc<Dataset>>,
     /// Why checks that need labels cannot run (a missing label, `task.missing_features` other
     /// than `drop`); they error with this reason instead of running.
     pub label_error: Option<String>,
@@ -276,12 +279,12 @@ impl Runtime {
                 outcome.info = Some(info);
                 anyhow::bail!("{reason}");
             }
-            let model_view = info.needs_models || info.needs_labels;
-            outcome.info = Some(info);
-            let datasets = match &ctx.model_datasets {
-                views if model_view && !views.is_empty() => views,
+            let datasets = match (info.needs_labels, info.needs_models) {
+                (true, _) if !ctx.label_datasets.is_empty() => &ctx.label_datasets,
+                (false, true) if !ctx.model_datasets.is_empty() => &ctx.model_datasets,
                 _ => &ctx.datasets,
             };
+            outcome.info = Some(info);
             let wctx = host::build_context(&mut store, ctx, datasets)?;
             let r = v
                 .call_validate(&mut store, &wctx, config_json)
