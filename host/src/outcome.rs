@@ -56,6 +56,80 @@ pub struct Metric {
     pub passed: Option<bool>,
 }
 
+/// Which way a metric gets better, for the metric names of the contract whose bounds can be
+/// relative to a baseline (performance and latency). `None` for names this host does not know:
+/// their baseline bounds are worded without a direction ("worse than baseline").
+pub fn lower_is_better(name: &str) -> Option<bool> {
+    const LOWER: &[&str] = &[
+        "log_loss",
+        "brier",
+        "rmse",
+        "mae",
+        "mape",
+        "latency_mean_ms",
+    ];
+    const HIGHER: &[&str] = &[
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "pr_auc",
+        "r2",
+        "precision_weighted",
+        "recall_weighted",
+        "f1_weighted",
+        "throughput_rows_per_s",
+    ];
+    if LOWER.contains(&name) || (name.starts_with("latency_p") && name.ends_with("_ms")) {
+        Some(true)
+    } else if HIGHER.contains(&name)
+        || name.starts_with("estimated_")
+        || name.starts_with("realized_")
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A bound on a metric in words: `min 0.9500` and `max 50` as they are; bounds relative to the
+/// baseline with their direction, e.g. "no more than 0.02 below baseline" (`max_drop` on a
+/// higher-is-better metric) or "at most 200% slower than baseline" (`max_relative_drop` on a
+/// latency). `fmt` renders a number.
+pub fn bound_words(metric: &str, kind: &str, value: f64, fmt: impl Fn(f64) -> String) -> String {
+    let latency = metric.starts_with("latency_") && metric.ends_with("_ms");
+    // (worse, better) for this metric.
+    let (worse, better) = match lower_is_better(metric) {
+        Some(true) if latency => ("slower than", "faster than"),
+        Some(true) => ("above", "below"),
+        Some(false) => ("below", "above"),
+        None => ("worse than", "better than"),
+    };
+    // Percentages without trailing zeros: 2.0 → "200%", 0.025 → "2.5%".
+    let pct = |v: f64| {
+        let p = format!("{:.4}", v * 100.0);
+        format!("{}%", p.trim_end_matches('0').trim_end_matches('.'))
+    };
+    let relative = matches!(kind, "max_relative_drop" | "max_relative_worsening");
+    let amount = |v: f64| if relative { pct(v) } else { fmt(v) };
+    match kind {
+        "max_drop" | "max_worsening" | "max_relative_drop" | "max_relative_worsening" => {
+            if value == 0.0 {
+                format!("not {worse} baseline")
+            } else if value > 0.0 {
+                let lead = if relative { "at most" } else { "no more than" };
+                format!("{lead} {} {worse} baseline", amount(value))
+            } else {
+                format!("at least {} {better} baseline", amount(-value))
+            }
+        }
+        "max_rise" if value >= 0.0 => format!("no more than {} above baseline", fmt(value)),
+        "max_rise" => format!("at least {} below baseline", fmt(-value)),
+        _ => format!("{kind} {}", fmt(value)),
+    }
+}
+
 /// One log line from a plugin.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LogLine {
@@ -151,6 +225,42 @@ mod tests {
             (p.status, p.error.as_deref(), p.summary.as_str()),
             (Status::Pass, None, "ok")
         );
+    }
+
+    #[test]
+    fn baseline_bounds_read_with_their_direction() {
+        let f = |v: f64| format!("{v}");
+        assert_eq!(
+            bound_words("accuracy", "max_drop", 0.02, f),
+            "no more than 0.02 below baseline"
+        );
+        assert_eq!(
+            bound_words("log_loss", "max_drop", 0.02, f),
+            "no more than 0.02 above baseline"
+        );
+        assert_eq!(
+            bound_words("latency_p95_ms", "max_relative_drop", 2.0, f),
+            "at most 200% slower than baseline"
+        );
+        assert_eq!(
+            bound_words("roc_auc", "max_relative_worsening", 0.05, f),
+            "at most 5% below baseline"
+        );
+        assert_eq!(
+            bound_words("accuracy", "max_drop", -0.01, f),
+            "at least 0.01 above baseline"
+        );
+        assert_eq!(
+            bound_words("rmse", "max_rise", 1.5, f),
+            "no more than 1.5 above baseline"
+        );
+        assert_eq!(
+            bound_words("my_score", "max_drop", 1.0, f),
+            "no more than 1 worse than baseline"
+        );
+        assert_eq!(bound_words("accuracy", "min", 0.9, f), "min 0.9");
+        assert_eq!(lower_is_better("latency_p99_ms"), Some(true));
+        assert_eq!(lower_is_better("throughput_rows_per_s"), Some(false));
     }
 
     #[test]

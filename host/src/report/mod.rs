@@ -144,7 +144,10 @@ pub fn metric_line(m: &Metric) -> String {
     if let Some(t) = &m.threshold {
         let bounds: Vec<String> = t
             .iter()
-            .map(|(k, v)| format!("{k} {}", v.as_f64().map_or(v.to_string(), fmt_value)))
+            .map(|(k, v)| match v.as_f64() {
+                Some(v) => crate::outcome::bound_words(&m.name, k, v, fmt_value),
+                None => format!("{k} {v}"),
+            })
             .collect();
         let _ = write!(s, " ({})", bounds.join(", "));
     }

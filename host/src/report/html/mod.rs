@@ -360,12 +360,9 @@ fn scope(m: &Metric) -> String {
 fn bounds(m: &Metric) -> String {
     m.threshold.as_ref().map_or_else(String::new, |t| {
         t.iter()
-            .map(|(k, v)| {
-                format!(
-                    "{} {}",
-                    esc(k),
-                    v.as_f64().map_or_else(|| esc(&v.to_string()), fmt_value)
-                )
+            .map(|(k, v)| match v.as_f64() {
+                Some(v) => esc(&crate::outcome::bound_words(&m.name, k, v, fmt_value)),
+                None => format!("{} {}", esc(k), esc(&v.to_string())),
             })
             .collect::<Vec<_>>()
             .join(", ")
