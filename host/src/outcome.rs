@@ -15,10 +15,13 @@ pub enum Status {
     Fail,
     /// The check could not be evaluated.
     Error,
+    /// Not evaluated, for a reason that is no fault (`monitor`: a window whose labels have not
+    /// arrived yet, for a check that needs them). Never produced by `check`.
+    Skipped,
 }
 
 impl Status {
-    /// Every status, in report order: pass, warn, fail, error.
+    /// Every status a gate's check can have, in report order: pass, warn, fail, error.
     pub const ALL: [Status; 4] = [Status::Pass, Status::Warn, Status::Fail, Status::Error];
 
     /// Lowercase name.
@@ -28,6 +31,7 @@ impl Status {
             Status::Warn => "warn",
             Status::Fail => "fail",
             Status::Error => "error",
+            Status::Skipped => "skipped",
         }
     }
 }

@@ -17,34 +17,49 @@ use crate::record::{CheckReport, Timing};
 use crate::runtime::{self, CheckContext, Runtime};
 
 /// What every check may look at.
-pub(super) struct Shared<'a> {
-    pub features: &'a [String],
-    pub datasets: &'a [Arc<Dataset>],
+#[derive(Clone)]
+pub struct CheckInputs {
+    /// The task's feature columns.
+    pub features: Vec<String>,
+    /// Datasets in policy order.
+    pub datasets: Vec<Arc<Dataset>>,
     /// What checks that need a model see instead (empty: the same datasets).
-    pub model_datasets: &'a [Arc<Dataset>],
+    pub model_datasets: Vec<Arc<Dataset>>,
     /// What checks that need labels see instead (empty: the same datasets).
-    pub label_datasets: &'a [Arc<Dataset>],
-    pub models: &'a [Arc<Model>],
-    /// Why checks that need labels cannot run, if they cannot.
-    pub label_error: Option<String>,
+    pub label_datasets: Vec<Arc<Dataset>>,
+    /// Models in policy order.
+    pub models: Vec<Arc<Model>>,
+    /// Whether checks that need labels can run.
+    pub labels: Labels,
+}
+
+/// Whether checks that need labels can run on these inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Labels {
+    /// They run.
+    Ready,
+    /// They error with this reason (a missing label the policy does not leave out).
+    Error(String),
+    /// They are skipped with this reason (a production window whose labels have not arrived).
+    Skip(String),
 }
 
 /// Runs the prepared checks, `jobs` at a time; returns their reports in policy order.
 pub(super) async fn run(
     policy: &Policy,
     rt: &Arc<Runtime>,
-    prepared: Vec<PreparedCheck>,
-    shared: Shared<'_>,
+    prepared: &[PreparedCheck],
+    shared: CheckInputs,
     jobs: usize,
     progress: &Progress,
-    timings: &mut Vec<Timing>,
+    timings: Option<&mut Vec<Timing>>,
 ) -> anyhow::Result<Vec<CheckReport>> {
     let spec = &policy.spec;
     let phase_started = Instant::now();
     progress.step(format!("running {}", plural(spec.checks.len(), "check")));
     let sem = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut handles = Vec::new();
-    for p in prepared {
+    for p in prepared.iter().cloned() {
         let ctx = context(policy, &spec.checks[p.index].id, &shared);
         let (rt, sem) = (rt.clone(), sem.clone());
         handles.push(tokio::spawn(async move {
@@ -74,6 +89,9 @@ pub(super) async fn run(
         });
     }
     progress.finish();
+    let Some(timings) = timings else {
+        return Ok(checks);
+    };
     timings.push(Timing::phase(
         format!("run checks ({jobs} at a time)"),
         phase_started.elapsed(),
@@ -81,7 +99,7 @@ pub(super) async fn run(
     for c in &checks {
         timings.push(Timing::item(format!("check `{}`", c.id), c.duration));
     }
-    for m in shared.models {
+    for m in &shared.models {
         for (dataset, took) in m.predict_times() {
             timings.push(Timing::item(
                 format!(
@@ -97,7 +115,7 @@ pub(super) async fn run(
 
 /// What one check sees: the task (a binary task's positive label defaults to `1`), the features,
 /// every dataset and model.
-fn context(policy: &Policy, check_id: &str, shared: &Shared<'_>) -> CheckContext {
+fn context(policy: &Policy, check_id: &str, shared: &CheckInputs) -> CheckContext {
     let task = policy.spec.task.as_ref();
     CheckContext {
         check_id: check_id.to_string(),
@@ -115,7 +133,7 @@ fn context(policy: &Policy, check_id: &str, shared: &Shared<'_>) -> CheckContext
         datasets: shared.datasets.to_vec(),
         model_datasets: shared.model_datasets.to_vec(),
         label_datasets: shared.label_datasets.to_vec(),
-        label_error: shared.label_error.clone(),
         models: shared.models.to_vec(),
+        labels: shared.labels.clone(),
     }
 }

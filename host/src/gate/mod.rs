@@ -17,12 +17,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+pub use checks::{CheckInputs, Labels};
 pub use plugins::resolve_plugin;
 
+use crate::data::Dataset;
 use crate::files::sha256_file;
 use crate::policy::Policy;
 use crate::progress::Progress;
-use crate::record::{CheckReport, DatasetInput, GateRun, InputFile, PluginInput};
+use crate::record::{CheckReport, DatasetInput, GateRun, InputFile, PluginInput, Timing};
 use crate::runtime::Runtime;
 
 /// How to run a gate.
@@ -36,6 +38,92 @@ pub struct GateOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
+/// Everything a gate needs before its checks run: the policy's digest, the datasets and models
+/// loaded, the plugins compiled. `check` runs the checks once; `monitor` once per window.
+pub struct Prepared {
+    /// sha256 of the policy file.
+    pub policy_sha: String,
+    data: inputs::Datasets,
+    models: inputs::Models,
+    rt: Arc<Runtime>,
+    checks: Vec<plugins::PreparedCheck>,
+    /// Checks run at once.
+    pub jobs: usize,
+    /// Where the time went so far.
+    pub timings: Vec<Timing>,
+}
+
+impl Prepared {
+    /// The loaded datasets, in policy order.
+    pub fn datasets(&self) -> &[Arc<Dataset>] {
+        &self.data.datasets
+    }
+
+    /// What every check sees when the gate runs on the datasets as loaded.
+    pub fn inputs(&self) -> CheckInputs {
+        CheckInputs {
+            features: self.models.features.clone(),
+            datasets: self.data.datasets.clone(),
+            model_datasets: self.models.model_views.clone(),
+            label_datasets: self.models.label_views.clone(),
+            models: self.models.models.clone(),
+            labels: match &self.models.label_error {
+                Some(e) => Labels::Error(e.clone()),
+                None => Labels::Ready,
+            },
+        }
+    }
+}
+
+/// Reads the policy's inputs and prepares its checks. An `Err` is an error verdict (exit 2).
+pub async fn prepare(
+    policy: &Policy,
+    opts: &GateOptions,
+    progress: &Progress,
+) -> anyhow::Result<Prepared> {
+    let policy_sha = sha256_file(&policy.path)
+        .with_context(|| format!("cannot read {}", policy.path.display()))?;
+    let mut timings = Vec::new();
+    let data = inputs::load_datasets(policy, progress, &mut timings).await?;
+    let models = inputs::load_models(policy, opts, &data.datasets, progress, &mut timings).await?;
+    let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
+    let checks = plugins::prepare(policy, &rt, progress, &mut timings).await?;
+    let jobs = opts
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
+    Ok(Prepared {
+        policy_sha,
+        data,
+        models,
+        rt,
+        checks,
+        jobs,
+        timings,
+    })
+}
+
+/// Runs every prepared check once on `inputs`; their reports in policy order. Timings go to
+/// `timings` when given.
+pub async fn run_checks(
+    policy: &Policy,
+    prepared: &Prepared,
+    inputs: CheckInputs,
+    progress: &Progress,
+    timings: Option<&mut Vec<Timing>>,
+) -> anyhow::Result<Vec<CheckReport>> {
+    checks::run(
+        policy,
+        &prepared.rt,
+        &prepared.checks,
+        inputs,
+        prepared.jobs,
+        progress,
+        timings,
+    )
+    .await
+}
+
 /// Reads the policy's inputs and runs its checks. An `Err` is an error verdict (exit 2): the gate
 /// could not be evaluated at all. Individual check failures are in the returned run.
 pub async fn run(
@@ -43,41 +131,43 @@ pub async fn run(
     opts: &GateOptions,
     progress: &Progress,
 ) -> anyhow::Result<GateRun> {
-    let policy_sha = sha256_file(&policy.path)
-        .with_context(|| format!("cannot read {}", policy.path.display()))?;
-    let mut timings = Vec::new();
-    let data = inputs::load_datasets(policy, progress, &mut timings).await?;
-    let models = inputs::load_models(policy, opts, &data.datasets, progress, &mut timings).await?;
-    let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
-    let prepared = plugins::prepare(policy, &rt, progress, &mut timings).await?;
+    let mut prepared = prepare(policy, opts, progress).await?;
+    let mut timings = std::mem::take(&mut prepared.timings);
+    let checks = run_checks(
+        policy,
+        &prepared,
+        prepared.inputs(),
+        progress,
+        Some(&mut timings),
+    )
+    .await?;
+    Ok(record(policy, &prepared, checks, timings))
+}
+
+/// The record of a run of `checks` on the prepared inputs.
+pub fn record(
+    policy: &Policy,
+    prepared: &Prepared,
+    checks: Vec<CheckReport>,
+    timings: Vec<Timing>,
+) -> GateRun {
+    let (data, models) = (&prepared.data, &prepared.models);
     let plugins: Vec<(String, String)> = prepared
+        .checks
         .iter()
         .map(|p| (p.shown.clone(), p.sha256.clone()))
         .collect();
-    let jobs = opts
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .max(1);
-    let shared = checks::Shared {
-        features: &models.features,
-        datasets: &data.datasets,
-        model_datasets: &models.model_views,
-        label_datasets: &models.label_views,
-        models: &models.models,
-        label_error: models.label_error.clone(),
-    };
-    let checks = checks::run(policy, &rt, prepared, shared, jobs, progress, &mut timings).await?;
-    Ok(GateRun {
+    GateRun {
         name: policy.spec.name.clone(),
         policy: InputFile {
             path: policy.path.display().to_string(),
-            sha256: policy_sha,
+            sha256: prepared.policy_sha.clone(),
             registry: None,
         },
         datasets: data
             .datasets
             .iter()
-            .zip(data.dvc)
+            .zip(&data.dvc)
             .enumerate()
             .map(|(i, (d, dvc))| {
                 let dropped = models
@@ -95,16 +185,16 @@ pub async fn run(
                     rows: d.rows(),
                     columns: d.df.width(),
                     dropped_rows: dropped,
-                    dvc,
+                    dvc: dvc.clone(),
                 };
                 (d.name.clone(), input)
             })
             .collect(),
-        models: model_inputs(&models),
+        models: model_inputs(models),
         plugins: plugin_inputs(plugins, &checks),
         checks,
         timings,
-    })
+    }
 }
 
 /// Each model's file as reported: a registry model by its pinned `models:/NAME/VERSION`.

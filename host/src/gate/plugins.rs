@@ -14,6 +14,7 @@ use crate::record::Timing;
 use crate::runtime::{self, bindings::PluginPre, HostState, Limits, Runtime};
 
 /// A check ready to run: its compiled plugin, config and limits.
+#[derive(Clone)]
 pub(super) struct PreparedCheck {
     /// Its index in the policy's checks.
     pub index: usize,

@@ -80,6 +80,10 @@ pub fn render(run: &GateRun, verdict: Verdict, total: std::time::Duration) -> St
                     escape(detail)
                 );
             }
+            (Status::Skipped, _) => {
+                skipped += 1;
+                let _ = writeln!(cases, "      <skipped message=\"{message}\"/>");
+            }
             (Status::Pass | Status::Warn, _) => {}
         }
         let out = system_out(c);

@@ -20,6 +20,7 @@ fn icon(s: Status) -> &'static str {
         Status::Warn => "⚠️ warn",
         Status::Fail => "❌ fail",
         Status::Error => "🛑 error",
+        Status::Skipped => "⏭️ skipped",
     }
 }
 
@@ -114,7 +115,7 @@ pub fn annotations(run: &GateRun) -> Vec<String> {
         .iter()
         .filter_map(|c| {
             let level = match (c.outcome.status, c.severity) {
-                (Status::Pass, _) => return None,
+                (Status::Pass | Status::Skipped, _) => return None,
                 (Status::Warn, _) | (_, Severity::Advisory) => "warning",
                 (Status::Fail | Status::Error, Severity::Blocking) => "error",
             };

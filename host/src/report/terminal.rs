@@ -31,6 +31,7 @@ impl Paint {
             Status::Warn => self.wrap("33", &text),
             Status::Fail => self.wrap("31;1", &text),
             Status::Error => self.wrap("35;1", &text),
+            Status::Skipped => self.wrap("2", &text),
         }
     }
     fn dim(&self, s: &str) -> String {

@@ -30,6 +30,7 @@ pub use limits::Limits;
 pub use output::MAX_OUTPUT_BYTES;
 
 use crate::data::Dataset;
+use crate::gate::Labels;
 use crate::model::Model;
 use crate::outcome::{LogLine, Outcome, PluginInfo, Status};
 use cache::CompileCache;
@@ -106,9 +107,9 @@ pub struct CheckContext {
     /// What a check that needs labels sees instead of `datasets`, when it differs (the rows with
     /// a label, and complete features under `drop`); empty otherwise.
     pub label_datasets: Vec<Arc<Dataset>>,
-    /// Why checks that need labels cannot run (a missing label, `task.missing_features` other
-    /// than `drop`); they error with this reason instead of running.
-    pub label_error: Option<String>,
+    /// Whether checks that need labels can run: if not, they error or are skipped with the
+    /// reason instead of running.
+    pub labels: Labels,
     /// Models in policy order.
     pub models: Vec<Arc<Model>>,
 }
@@ -275,9 +276,18 @@ impl Runtime {
             let info = plugin_info(info, wit_version_of(pre))?;
             // The host checks the config against the schema the plugin publishes before running it.
             check_config(&info, config_json)?;
-            if let (true, Some(reason)) = (info.needs_labels, &ctx.label_error) {
-                outcome.info = Some(info);
-                anyhow::bail!("{reason}");
+            match (&ctx.labels, info.needs_labels) {
+                (Labels::Error(reason), true) => {
+                    outcome.info = Some(info);
+                    anyhow::bail!("{reason}");
+                }
+                (Labels::Skip(reason), true) => {
+                    outcome.info = Some(info);
+                    outcome.status = Status::Skipped;
+                    outcome.summary = reason.clone();
+                    return Ok(());
+                }
+                _ => {}
             }
             let datasets = match (info.needs_labels, info.needs_models) {
                 (true, _) if !ctx.label_datasets.is_empty() => &ctx.label_datasets,

@@ -139,6 +139,7 @@ fn status_badge(st: Status) -> String {
         Status::Warn => ("!", "warn"),
         Status::Fail => ("✗", "fail"),
         Status::Error => ("⚠", "error"),
+        Status::Skipped => ("–", "skipped"),
     };
     format!(
         "<span class=\"badge {word}\"><span aria-hidden=\"true\">{mark}</span> {}</span>",
