@@ -111,8 +111,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use modelgate_sdk::{
-    export_validator, info, CheckResult, ColumnType, Context, Needs, PluginInfo, Table, TaskKind,
-    Validator,
+    export_validator, info, About, Check, CheckResult, ColumnType, Context, Needs, Table, TaskKind,
 };
 
 use config::{Config, Kind, Method};
@@ -122,9 +121,11 @@ use methods::{Categories, NumSample};
 /// The check.
 pub struct Drift;
 
-impl Validator for Drift {
-    fn info() -> PluginInfo {
-        PluginInfo {
+impl Check for Drift {
+    type Config = Config;
+
+    fn about() -> About {
+        About {
             name: "drift".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             description: "Data drift between a reference and a current dataset, compatible with \
@@ -133,7 +134,6 @@ impl Validator for Drift {
                           thresholds, optional multiple-testing correction, dataset drift share; \
                           optionally drift of the models' predictions and classifier confidence."
                 .to_string(),
-            config_schema: config::schema(),
             needs: Needs {
                 datasets: vec!["reference".to_string(), "current".to_string()],
                 models: false,
@@ -142,15 +142,14 @@ impl Validator for Drift {
         }
     }
 
-    fn validate(ctx: &Context, config: &str) -> Result<CheckResult, String> {
-        run(ctx, config)
+    fn check(ctx: &Context, config: Config) -> Result<CheckResult, String> {
+        run(ctx, &config)
     }
 }
 
 export_validator!(Drift);
 
-fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-    let config: Config = modelgate_sdk::config(config_json)?;
+fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     config.check()?;
     let reference_name = config.reference.as_deref().unwrap_or("reference");
     let dataset_name = config.dataset.as_deref().unwrap_or("current");
@@ -564,6 +563,8 @@ fn top_probability(preds: &Table, classes: usize, model: &str) -> Result<Vec<f64
 
 #[cfg(test)]
 mod tests {
+    use modelgate_sdk::Validator;
+
     use super::*;
     use crate::config::Method;
 

@@ -31,9 +31,10 @@
 
 pub mod stats;
 
+use modelgate_sdk::schema::only_keys;
 use modelgate_sdk::{
-    config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Model, Needs,
-    PluginInfo, Status, Table, Validator,
+    export_validator, About, Bounds, Check, CheckResult, Context, Direction, JsonSchema, Metric,
+    Model, Needs, Status, Table,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -54,30 +55,40 @@ pub const METRICS: &[(&str, Direction)] = &[
 pub const MAX_ITERATIONS: u32 = 10_000;
 
 /// The check's `config` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "latency check config")]
 pub struct Config {
-    /// Dataset whose rows are fed to the models.
+    /// Dataset whose first rows are fed to the models.
     #[serde(default = "default_dataset")]
     pub dataset: String,
     /// Batch sizes to measure.
     #[serde(default = "default_batch_sizes")]
+    #[schemars(length(min = 1), inner(range(min = 1)))]
     pub batch_sizes: Vec<u32>,
     /// Untimed runs before measuring.
     #[serde(default = "default_warmup")]
+    #[schemars(range(max = MAX_ITERATIONS))]
     pub warmup: u32,
     /// Timed runs per batch size.
     #[serde(default = "default_iterations")]
+    #[schemars(range(min = 1, max = MAX_ITERATIONS))]
     pub iterations: u32,
-    /// The model gated.
+    /// Model gated (default: candidate, else the first model).
     #[serde(default)]
     pub candidate: Option<String>,
-    /// The model compared with.
+    /// Model compared with (default: baseline, if present).
     #[serde(default)]
     pub baseline: Option<String>,
     /// Bounds per metric.
     #[serde(default)]
+    #[schemars(transform = metric_names)]
     pub metrics: BTreeMap<String, Bounds>,
+}
+
+/// Only the metrics of [`METRICS`] take bounds.
+fn metric_names(schema: &mut modelgate_sdk::schema::Schema) {
+    only_keys(schema, METRICS.iter().map(|(name, _)| name));
 }
 
 fn default_dataset() -> String {
@@ -93,51 +104,22 @@ fn default_iterations() -> u32 {
     100
 }
 
-/// The JSON Schema of [`Config`].
-pub fn config_schema() -> String {
-    let metric_names: Vec<String> = METRICS.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-    format!(
-        r##"{{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "latency check config",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {{
-    "dataset": {{ "type": "string", "default": "current", "description": "Dataset whose first rows are fed to the models." }},
-    "batch_sizes": {{ "type": "array", "items": {{ "type": "integer", "minimum": 1 }}, "minItems": 1, "default": [1] }},
-    "warmup": {{ "type": "integer", "minimum": 0, "maximum": {max}, "default": 10 }},
-    "iterations": {{ "type": "integer", "minimum": 1, "maximum": {max}, "default": 100 }},
-    "candidate": {{ "type": "string", "description": "Model gated (default: candidate, else the first model)." }},
-    "baseline": {{ "type": "string", "description": "Model compared with (default: baseline, if present)." }},
-    "metrics": {{
-      "type": "object",
-      "propertyNames": {{ "enum": [{names}] }},
-      "additionalProperties": {bounds}
-    }}
-  }}
-}}"##,
-        max = MAX_ITERATIONS,
-        names = metric_names.join(", "),
-        bounds = Bounds::JSON_SCHEMA,
-    )
-}
+impl Check for Latency {
+    type Config = Config;
 
-impl Validator for Latency {
-    fn info() -> PluginInfo {
-        PluginInfo {
+    fn about() -> About {
+        About {
             name: "latency".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Measures inference latency (p50/p95/p99/mean, ms) and throughput (rows/s) of the \
                           candidate and baseline models natively in the host, per batch size, and gates the \
                           candidate on absolute bounds or on its slowdown vs the baseline."
                 .into(),
-            config_schema: config_schema(),
             needs: Needs { datasets: vec!["current".into()], models: true, labels: false },
         }
     }
 
-    fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-        let cfg: Config = config(config_json)?;
+    fn check(ctx: &Context, cfg: Config) -> Result<CheckResult, String> {
         validate_config(&cfg)?;
         let data = ctx
             .dataset(&cfg.dataset)
@@ -282,4 +264,34 @@ fn measure(
     let rows = (u64::from(batch)).min(data.num_rows());
     stats::Summary::of(&samples, rows)
         .ok_or_else(|| format!("model `{name}`: the host returned no timings"))
+}
+
+#[cfg(test)]
+mod tests {
+    use modelgate_sdk::Validator;
+
+    use super::*;
+
+    #[test]
+    fn schema_is_derived_from_the_config() {
+        let s: serde_json::Value = serde_json::from_str(&Latency::info().config_schema).unwrap();
+        assert_eq!(s["additionalProperties"], false);
+        assert_eq!(s["title"], "latency check config");
+        let p = &s["properties"];
+        assert_eq!(p["batch_sizes"]["minItems"], 1);
+        assert_eq!(p["batch_sizes"]["items"]["minimum"], 1);
+        assert_eq!(p["iterations"]["maximum"], MAX_ITERATIONS);
+        assert_eq!(p["warmup"]["default"], 10);
+        assert_eq!(
+            p["metrics"]["propertyNames"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            METRICS.len()
+        );
+        assert_eq!(
+            p["metrics"]["additionalProperties"]["$ref"],
+            "#/$defs/Bounds"
+        );
+    }
 }
