@@ -193,12 +193,11 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     if let Some(p) = &config.prediction {
         let models: Vec<String> = match &p.models {
             Some(m) => m.clone(),
-            None if ctx.has_model("candidate") => vec!["candidate".to_string()],
             None => vec![ctx
-                .models
-                .first()
-                .map(|m| m.name.clone())
-                .ok_or("config.prediction: the gate defines no model")?],
+                .candidate_model(None)
+                .map_err(|e| format!("config.prediction: {e}"))?
+                .name
+                .to_string()],
         };
         for name in &models {
             let model = ctx

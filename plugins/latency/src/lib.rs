@@ -15,7 +15,7 @@
 //! warmup = 10                # default 10
 //! iterations = 100           # default 100 (at most 10,000)
 //! candidate = "candidate"    # default: "candidate" if present, else the first model
-//! baseline = "baseline"      # default: "baseline" if present, else none
+//! baseline = "baseline"      # default: "baseline" if present and not the candidate, else none
 //! [checks.config.metrics]
 //! latency_p95_ms = { max = 5.0, max_relative_drop = 0.25 }   # at most 25 % slower than the baseline
 //! throughput_rows_per_s = { min = 10000 }
@@ -34,7 +34,7 @@ pub mod stats;
 use modelgate_sdk::schema::only_keys;
 use modelgate_sdk::{
     export_validator, About, Bounds, Check, CheckResult, Context, Direction, JsonSchema, Metric,
-    Model, Needs, Status, Table,
+    ModelRef, Needs, Status, Table,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -77,7 +77,7 @@ pub struct Config {
     /// Model gated (default: candidate, else the first model).
     #[serde(default)]
     pub candidate: Option<String>,
-    /// Model compared with (default: baseline, if present).
+    /// Model compared with (default: baseline, if present and not the candidate).
     #[serde(default)]
     pub baseline: Option<String>,
     /// Bounds per metric.
@@ -124,16 +124,9 @@ impl Check for Latency {
         let data = ctx
             .dataset(&cfg.dataset)
             .map_err(|e| format!("config.dataset: {e}"))?;
-        let candidate_name =
-            pick(ctx, cfg.candidate.as_deref(), "candidate", true)?.expect("required");
-        let baseline_name = pick(ctx, cfg.baseline.as_deref(), "baseline", false)?;
-        if baseline_name.as_deref() == Some(candidate_name.as_str()) {
-            return Err(format!(
-                "config.baseline: `{candidate_name}` is also the candidate"
-            ));
-        }
-        let candidate = ctx.model(&candidate_name)?;
-        let baseline = baseline_name.as_deref().map(|n| ctx.model(n)).transpose()?;
+        let candidate = ctx.candidate_model(cfg.candidate.as_deref())?;
+        let baseline = ctx.baseline_model(cfg.baseline.as_deref(), candidate.name)?;
+        let candidate_name = candidate.name;
         let rows = data.num_rows();
 
         let mut metrics = Vec::new();
@@ -142,11 +135,10 @@ impl Check for Latency {
         let mut headline = Vec::new();
         for &batch in &cfg.batch_sizes {
             let slice = format!("batch_size={batch}");
-            let cand = measure(candidate, &candidate_name, data, batch, &cfg)?;
-            let base = match (baseline, &baseline_name) {
-                (Some(m), Some(name)) => Some(measure(m, name, data, batch, &cfg)?),
-                _ => None,
-            };
+            let cand = measure(candidate, data, batch, &cfg)?;
+            let base = baseline
+                .map(|b| measure(b, data, batch, &cfg))
+                .transpose()?;
             if u64::from(batch) > rows {
                 modelgate_sdk::warn(&format!(
                     "batch size {batch} exceeds the {rows} rows of `{}`: measured on {rows} rows",
@@ -156,7 +148,7 @@ impl Check for Latency {
             for (name, direction) in METRICS {
                 let value = cand.get(name);
                 let mut metric = Metric::new(*name, value)
-                    .model(&candidate_name)
+                    .model(candidate_name)
                     .slice(&slice);
                 if let Some(bounds) = cfg.metrics.get(*name) {
                     let eval = bounds
@@ -169,8 +161,8 @@ impl Check for Latency {
                     metric = metric.evaluated(&eval);
                 }
                 metrics.push(metric);
-                if let (Some(b), Some(bn)) = (&base, &baseline_name) {
-                    metrics.push(Metric::new(*name, b.get(name)).model(bn).slice(&slice));
+                if let (Some(b), Some(bm)) = (&base, &baseline) {
+                    metrics.push(Metric::new(*name, b.get(name)).model(bm.name).slice(&slice));
                 }
             }
             headline.push(format!("p95 {:.3} ms @ batch {batch}", cand.p95_ms));
@@ -219,35 +211,13 @@ fn validate_config(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// The configured model name, or the default if the gate has it; errors name what exists.
-fn pick(
-    ctx: &Context,
-    configured: Option<&str>,
-    default: &str,
-    required: bool,
-) -> Result<Option<String>, String> {
-    match configured {
-        Some(n) => {
-            ctx.model(n).map_err(|e| format!("config.{default}: {e}"))?;
-            Ok(Some(n.to_string()))
-        }
-        None if ctx.has_model(default) => Ok(Some(default.to_string())),
-        None if required => ctx
-            .model_names()
-            .first()
-            .map(|n| Some(n.to_string()))
-            .ok_or_else(|| "the latency check needs a model, and the gate has none".to_string()),
-        None => Ok(None),
-    }
-}
-
 fn measure(
-    model: &Model,
-    name: &str,
+    model: ModelRef<'_>,
     data: &Table,
     batch: u32,
     cfg: &Config,
 ) -> Result<stats::Summary, String> {
+    let ModelRef { name, model } = model;
     if !model.runnable() {
         return Err(format!(
             "model `{name}` is read from prediction columns; only models the host runs (ONNX) can be timed"

@@ -10,7 +10,8 @@
 //! [checks.config]
 //! dataset = "current"        # default "current"
 //! candidate = "candidate"    # default: "candidate" if the gate has it, else its first model
-//! baseline = "baseline"      # default: "baseline" if the gate has it, else none
+//! baseline = "baseline"      # default: "baseline" if the gate has it and it is not the
+//!                            # candidate, else none (`Context::baseline_model`)
 //! [checks.config.metrics]
 //! accuracy = { min = 0.90 }
 //! roc_auc  = { min = 0.95, max_drop = 0.01 }
@@ -38,7 +39,7 @@ pub mod metrics;
 pub mod slices;
 
 use modelgate_sdk::{
-    export_validator, log, warn, About, Check, CheckResult, Context, Dictionary, Metric, Model,
+    export_validator, log, warn, About, Check, CheckResult, Context, Dictionary, Metric, ModelRef,
     Needs, Status, Table, TaskKind,
 };
 
@@ -78,12 +79,6 @@ impl Check for Performance {
 
 export_validator!(Performance);
 
-/// A model to evaluate, with its name.
-struct Subject<'a> {
-    name: String,
-    model: &'a Model,
-}
-
 fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let task_info = ctx.require_task()?;
     let task = match task_info.kind {
@@ -102,7 +97,8 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let table = ctx
         .dataset(dataset)
         .map_err(|e| format!("config.dataset: {e}"))?;
-    let (candidate, baseline) = subjects(ctx, &config)?;
+    let candidate = ctx.candidate_model(config.candidate.as_deref())?;
+    let baseline = ctx.baseline_model(config.baseline.as_deref(), candidate.name)?;
     for s in std::iter::once(&candidate).chain(baseline.as_ref()) {
         let kind = s.model.task();
         if kind != task_info.kind {
@@ -126,7 +122,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         .column(target)
         .map_err(|e| format!("target column: {e}"))?;
 
-    let subjects: Vec<&Subject<'_>> = std::iter::once(&candidate)
+    let subjects: Vec<&ModelRef<'_>> = std::iter::once(&candidate)
         .chain(baseline.as_ref())
         .collect();
     let (truth, preds) = match &task {
@@ -137,7 +133,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
                 let p = predictions(s, table, dataset, rows)?;
                 let predicted = Truth::Values(read_finite(&p, "prediction")?);
                 preds.push(Predictions {
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     predicted,
                     proba: None,
                 });
@@ -152,7 +148,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
                 let predicted = Truth::Labels(read_labels(&p, "prediction")?);
                 let proba = read_probabilities(s, &p, &y_true, &task)?;
                 preds.push(Predictions {
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     predicted,
                     proba,
                 });
@@ -308,53 +304,6 @@ fn evaluate_slices(
     Ok(())
 }
 
-/// Resolves the candidate and baseline models from the config and the gate's models.
-fn subjects<'a>(
-    ctx: &'a Context,
-    config: &Config,
-) -> Result<(Subject<'a>, Option<Subject<'a>>), String> {
-    let candidate_name = match &config.candidate {
-        Some(name) => name.clone(),
-        None if ctx.has_model("candidate") => "candidate".to_string(),
-        None => ctx
-            .models
-            .first()
-            .map(|m| m.name.clone())
-            .ok_or("the performance check needs a model, but the gate defines none")?,
-    };
-    let candidate = ctx
-        .model(&candidate_name)
-        .map_err(|e| format!("config.candidate: {e}"))?;
-    let baseline_name = match &config.baseline {
-        Some(name) => Some(name.clone()),
-        None if ctx.has_model("baseline") && candidate_name != "baseline" => {
-            Some("baseline".to_string())
-        }
-        None => None,
-    };
-    if baseline_name.as_deref() == Some(candidate_name.as_str()) {
-        return Err(format!(
-            "config.baseline: the baseline model is the candidate model (`{candidate_name}`)"
-        ));
-    }
-    let baseline = match baseline_name {
-        Some(name) => {
-            let model = ctx
-                .model(&name)
-                .map_err(|e| format!("config.baseline: {e}"))?;
-            Some(Subject { name, model })
-        }
-        None => None,
-    };
-    Ok((
-        Subject {
-            name: candidate_name,
-            model: candidate,
-        },
-        baseline,
-    ))
-}
-
 fn task_name(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::Binary => "binary",
@@ -366,7 +315,7 @@ fn task_name(kind: TaskKind) -> &'static str {
 /// The model's predictions on the dataset, checked to have one row per dataset row and a
 /// `prediction` column.
 fn predictions(
-    s: &Subject<'_>,
+    s: &ModelRef<'_>,
     table: &Table,
     dataset: &str,
     rows: usize,
@@ -418,12 +367,12 @@ fn read_labels(table: &Table, column: &str) -> Result<Dictionary, String> {
 /// The model's class probabilities reduced to what the metrics need, or `None` if its
 /// predictions have no probability columns.
 fn read_probabilities(
-    s: &Subject<'_>,
+    s: &ModelRef<'_>,
     preds: &Table,
     y_true: &Dictionary,
     task: &Task,
 ) -> Result<Option<Probabilities>, String> {
-    let name = &s.name;
+    let name = s.name;
     let columns = preds.column_names();
     let classes = s.model.classes();
     let wanted: Vec<String> = (0..classes.len()).map(|i| format!("proba_{i}")).collect();

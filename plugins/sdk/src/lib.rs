@@ -131,6 +131,7 @@ pub use bindings::modelgate::plugin::types::{
 };
 pub use bounds::{BoundKind, BoundOutcome, Bounds, Direction, Evaluation};
 pub use config::config;
+pub use context::ModelRef;
 pub use log::{debug, error, info, log, trace, warn};
 pub use schema::{config_schema, JsonSchema};
 /// The `schemars` crate the SDK derives schemas with. A plugin that does not depend on
