@@ -646,7 +646,12 @@ fn details(obs: &Observations, findings: &[&Finding]) -> String {
         Value::Array(
             findings
                 .iter()
-                .map(|f| json!({"level": f.level.name(), "message": f.message}))
+                .map(|f| {
+                    json!(modelgate_sdk::details::Finding {
+                        level: f.level.name().to_string(),
+                        message: f.message.clone(),
+                    })
+                })
                 .collect(),
         ),
     );

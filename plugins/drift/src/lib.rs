@@ -110,6 +110,7 @@ mod reference_tests;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
+use modelgate_sdk::details::Histogram;
 use modelgate_sdk::{
     export_validator, info, About, Check, CheckResult, ColumnType, Context, Needs, Table, TaskKind,
 };
@@ -489,12 +490,11 @@ fn measure(
         current_rows: rows_c,
         unique,
         wasserstein_normed: distance / std.max(0.001),
-        histogram: serde_json::json!({
-            "type": "numeric",
-            "edges": edges,
-            "reference": hist(reference)?,
-            "current": hist(current)?,
-        }),
+        histogram: Histogram::Numeric {
+            reference: hist(reference)?,
+            current: hist(current)?,
+            edges,
+        },
     }))
 }
 

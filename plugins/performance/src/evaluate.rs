@@ -5,12 +5,13 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use modelgate_sdk::bounds::fmt_num;
+use modelgate_sdk::details::{details_json, ConfusionMatrix, ModelPlots};
 use modelgate_sdk::schema::{only_keys, Schema};
 use modelgate_sdk::{
     BoundKind, Bounds, CheckResult, Dictionary, Direction, Evaluation, JsonSchema, LogLevel,
     Metric, Status,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics;
 
@@ -714,25 +715,40 @@ fn details(
     candidate: &Evaluated<'_>,
     baseline: Option<&Evaluated<'_>>,
 ) -> String {
-    let mut models = serde_json::Map::new();
+    /// The details document (the SDK's [`ModelPlots`] per model, for the report's plots).
+    #[derive(Serialize)]
+    struct Details<'a> {
+        dataset: &'a str,
+        rows: usize,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        models: BTreeMap<&'a str, ModelPlots>,
+    }
+    let mut models = BTreeMap::new();
     for m in std::iter::once(candidate).chain(baseline) {
-        let entry = match &m.metrics.confusion {
+        let plots = match &m.metrics.confusion {
             None => continue,
-            Some(c) if c.labels.len() > MAX_DETAIL_LABELS => serde_json::json!({
-                "confusion_matrix": null,
-                "note": format!("{} labels: confusion matrix omitted (more than {MAX_DETAIL_LABELS})", c.labels.len()),
-            }),
-            Some(c) => serde_json::json!({
-                "confusion_matrix": { "labels": c.labels, "matrix": c.matrix },
-            }),
+            Some(c) if c.labels.len() > MAX_DETAIL_LABELS => ModelPlots {
+                confusion_matrix: None,
+                note: Some(format!(
+                    "{} labels: confusion matrix omitted (more than {MAX_DETAIL_LABELS})",
+                    c.labels.len()
+                )),
+            },
+            Some(c) => ModelPlots {
+                confusion_matrix: Some(ConfusionMatrix {
+                    labels: c.labels.clone(),
+                    matrix: c.matrix.clone(),
+                }),
+                note: None,
+            },
         };
-        models.insert(m.name.to_string(), entry);
+        models.insert(m.name, plots);
     }
-    let mut doc = serde_json::json!({ "dataset": dataset, "rows": rows });
-    if !models.is_empty() {
-        doc["models"] = serde_json::Value::Object(models);
-    }
-    doc.to_string()
+    details_json(&Details {
+        dataset,
+        rows,
+        models,
+    })
 }
 
 fn plural(n: usize, word: &str) -> String {

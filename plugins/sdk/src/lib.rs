@@ -13,6 +13,8 @@
 //!   [`Table::read_column_f64`], [`Table::read_column_utf8`], ... (see [`table`]);
 //! * builders for results: [`Metric::new`], [`CheckResult::new`], and the threshold evaluator
 //!   [`Bounds`];
+//! * [`details`]: the typed parts of a result's details that reports draw (histograms,
+//!   confusion matrices, findings);
 //! * [`log`] and its shorthands [`info`], [`warn`], ...;
 //! * [`numeric`]: numpy's pairwise summation, mean and linear percentiles, for metrics that must
 //!   agree with numpy, scipy or scikit-learn to the last bit.
@@ -115,6 +117,7 @@ pub mod bindings {
 pub mod bounds;
 mod config;
 mod context;
+pub mod details;
 mod log;
 pub mod numeric;
 mod result;
