@@ -286,7 +286,7 @@ fn run(ctx: &Context, cfg: &Config) -> Result<CheckResult, String> {
             _ if cfg.expected_columns.is_some() => {
                 return Err(format!(
                     "config.expected_columns = \"reference\" needs a reference dataset, but {}",
-                    no_reference_reason(ctx, &cfg, dataset)
+                    no_reference_reason(ctx, cfg, dataset)
                 ))
             }
             _ => None,
@@ -341,12 +341,12 @@ fn run(ctx: &Context, cfg: &Config) -> Result<CheckResult, String> {
     let mut columns = Vec::new();
     for info in checked {
         columns.push(observe_column(
-            &cfg,
+            cfg,
             table,
             reference.map(|r| (r, reference_name.unwrap_or_default(), ref_schema.as_slice())),
             info,
             max_unique,
-            || no_reference_reason(ctx, &cfg, dataset),
+            || no_reference_reason(ctx, cfg, dataset),
         )?);
     }
 
@@ -628,6 +628,29 @@ mod tests {
             modelgate_sdk::config::<super::Config>(&json).unwrap_or_else(|e| panic!("{k}: {e}"));
         }
         assert_eq!(keys.len(), 23, "one property per Config field");
+        // The crate documentation's table of rules lists exactly the declared rules, each
+        // with its default level.
+        let table: Vec<&str> = include_str!("lib.rs")
+            .lines()
+            .filter(|l| l.starts_with("//! | `"))
+            .collect();
+        let mut documented = 0;
+        for line in &table {
+            for name in line.split('|').nth(1).unwrap().split(',') {
+                let name = name.trim().trim_matches('`');
+                let rule = super::config::RULES
+                    .iter()
+                    .find(|r| r.name == name)
+                    .unwrap_or_else(|| panic!("documented rule `{name}` is not declared"));
+                let level = rule.default.level.name();
+                assert!(
+                    line.ends_with(&format!(", {level} |")) || rule.default.bounds().is_empty(),
+                    "{line}: default level {level}"
+                );
+                documented += 1;
+            }
+        }
+        assert_eq!(documented, super::config::RULES.len(), "{table:#?}");
         // Every rule is a key, check-wide; every column rule per column too.
         for rule in super::config::RULES {
             assert!(keys.iter().any(|k| *k == rule.name), "{}", rule.name);

@@ -418,7 +418,6 @@ mod tests {
     fn schema_is_derived_from_the_config() {
         let s: serde_json::Value =
             serde_json::from_str(&modelgate_sdk::config_schema::<Config>()).unwrap();
-        println!("{s:#}");
         assert_eq!(s["additionalProperties"], false);
         assert_eq!(s["$defs"]["Bounds"]["additionalProperties"], false);
         assert_eq!(s["$defs"]["ColumnConfig"]["additionalProperties"], false);

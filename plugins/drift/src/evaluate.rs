@@ -5,7 +5,7 @@ use modelgate_sdk::bounds::fmt_num;
 use modelgate_sdk::details::{ColumnHistogram, Histogram, OtherCategories};
 use modelgate_sdk::{Bounds, CheckResult, Direction, Evaluation, Metric, Status};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::config::{Correction, FailOn, Kind, Method};
 use crate::methods::{self, Binned, Categories, NumSample};
@@ -694,6 +694,8 @@ pub fn assemble(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     fn num(column: &str, a: Vec<f64>, b: Vec<f64>) -> ColumnInput {

@@ -161,7 +161,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         .dataset(dataset_name)
         .map_err(|e| format!("config.dataset: {e}"))?;
 
-    let columns = select_columns(ctx, &config, reference, current)?;
+    let columns = select_columns(ctx, config, reference, current)?;
     let mut features: Vec<Outcome> = Vec::new();
     for (name, explicit) in &columns {
         let settings = config.columns.settings.get(name);

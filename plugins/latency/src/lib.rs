@@ -140,7 +140,7 @@ impl Check for Latency {
                 .map(|b| measure(b, data, batch, &cfg))
                 .transpose()?;
             if u64::from(batch) > rows {
-                modelgate_sdk::warn(&format!(
+                modelgate_sdk::warn(format!(
                     "batch size {batch} exceeds the {rows} rows of `{}`: measured on {rows} rows",
                     cfg.dataset
                 ));

@@ -140,8 +140,8 @@ pub struct Config {
     #[serde(default)]
     pub bootstrap_seed: Option<u64>,
     /// Evaluate the metrics on slices too: a column name (one slice per value),
-    /// { column, groups = { name = [values] } }, or { column, edges = [numbers] } (ranges
-    /// [e_i, e_i+1), the last closed). See [`crate::slices`].
+    /// `{ column, groups = { name = [values] } }`, or `{ column, edges = [numbers] }` (ranges
+    /// `[e_i, e_i+1)`, the last closed). See [`crate::slices`].
     #[serde(default)]
     pub slices: Vec<crate::slices::SliceSpec>,
     /// Slices with fewer rows are reported (slice_rows) but not evaluated (default 30).

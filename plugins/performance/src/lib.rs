@@ -91,7 +91,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         TaskKind::Multiclass => Task::Multiclass,
         TaskKind::Regression => Task::Regression,
     };
-    evaluate::check_metric_names(&config, &task)?;
+    evaluate::check_metric_names(config, &task)?;
 
     let dataset = config.dataset.as_deref().unwrap_or("current");
     let table = ctx
@@ -177,12 +177,12 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         config.bootstrap_seed.unwrap_or(0),
     )?;
     let (mut result, notes) =
-        evaluate::assemble(&config, dataset, rows, candidate_eval, baseline_eval, &ci)?;
+        evaluate::assemble(config, dataset, rows, candidate_eval, baseline_eval, &ci)?;
     result.metrics.extend(ci_metrics);
     for (level, note) in notes {
         log(level, note);
     }
-    evaluate_slices(ctx, &config, table, &task, &truth, &preds, &mut result)?;
+    evaluate_slices(ctx, config, table, &task, &truth, &preds, &mut result)?;
     Ok(result)
 }
 

@@ -62,6 +62,11 @@ impl Guest for Fixture {
                 log(LogLevel::Warn, &"l".repeat(8 * MIB));
                 result("logged one 8 MiB line".into(), vec![], None)
             }
+            #[allow(
+                clippy::print_stdout,
+                clippy::print_stderr,
+                reason = "the fixture floods stdout to test the host's bound on captured output"
+            )]
             "stdout" | "stdout-panic" => {
                 let line = "o".repeat(1023);
                 for i in 0..1024 {
