@@ -354,6 +354,7 @@ macro_rules! declare_rules {
         pub struct Config {
             /// The dataset to check (default `current`).
             #[serde(default)]
+            #[schemars(extend("default" = "current"))]
             pub dataset: Option<String>,
             /// The dataset to learn the schema, ranges and categories from; false for none.
             /// Default: `reference` if the gate has it (and it is not the checked dataset).
@@ -374,6 +375,7 @@ macro_rules! declare_rules {
             /// Integer columns with at most this many distinct values in the reference are
             /// categorical (default 20).
             #[serde(default)]
+            #[schemars(extend("default" = CATEGORICAL_MAX_UNIQUE))]
             pub categorical_max_unique: Option<u64>,
             /// Columns over which rows are compared for duplicates (default: every column).
             #[serde(default)]
@@ -400,6 +402,7 @@ macro_rules! declare_rules {
         pub struct ColumnConfig {
             /// How to compare with the reference (default auto).
             #[serde(default)]
+            #[schemars(extend("default" = "auto"))]
             pub kind: Option<Kind>,
             /// Inclusive lower bound on the column's smallest finite value (fail).
             #[serde(default, deserialize_with = "finite")]

@@ -598,6 +598,7 @@ mod tests {
         assert_eq!(s["additionalProperties"], false);
         assert_eq!(s["$defs"]["ColumnConfig"]["additionalProperties"], false);
         assert_eq!(s["$defs"]["RuleTable"]["additionalProperties"], false);
+        assert_eq!(s["properties"]["categorical_max_unique"]["default"], 20);
         // Every config key is in the schema and vice versa.
         let keys: Vec<&String> = s["properties"].as_object().unwrap().keys().collect();
         for k in &keys {

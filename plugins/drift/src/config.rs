@@ -6,12 +6,12 @@ use std::fmt;
 use modelgate_sdk::schema::{add_aliases, Schema};
 use modelgate_sdk::{Bounds, JsonSchema};
 use serde::de::{MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A drift method. `auto` chooses as Evidently does: reference <= 1000 rows: ks for numerical
 /// columns with > 5 distinct values, else chi2 (> 2 categories) or z; reference > 1000 rows:
 /// wasserstein for numerical columns with > 5 distinct values, else jensen_shannon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[schemars(transform = method_aliases)]
 pub enum Method {
@@ -96,7 +96,7 @@ impl Kind {
 
 /// Multiple-testing correction of the p-values of the columns tested with ks / chi2 / z; the
 /// drift decision uses the adjusted p-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Correction {
     /// Each column's p-value is compared with its threshold as is.
@@ -120,7 +120,7 @@ impl Correction {
 }
 
 /// When the check fails (rather than warns) on drift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailOn {
     /// Fail on dataset drift (drifted share >= `drift_share`); drifted columns alone warn.
@@ -251,9 +251,11 @@ fn default_drift_share() -> f64 {
 pub struct Config {
     /// The baseline dataset (default `reference`).
     #[serde(default)]
+    #[schemars(extend("default" = "reference"))]
     pub reference: Option<String>,
     /// The dataset compared with it (default `current`).
     #[serde(default)]
+    #[schemars(extend("default" = "current"))]
     pub dataset: Option<String>,
     /// Column list or per-column settings.
     #[serde(default)]
@@ -422,6 +424,9 @@ mod tests {
         assert_eq!(s["$defs"]["Bounds"]["additionalProperties"], false);
         assert_eq!(s["$defs"]["ColumnConfig"]["additionalProperties"], false);
         assert_eq!(s["properties"]["drift_share"]["exclusiveMinimum"], 0);
+        assert_eq!(s["properties"]["method"]["default"], "auto");
+        assert_eq!(s["properties"]["fail_on"]["default"], "dataset_drift");
+        assert_eq!(s["properties"]["reference"]["default"], "reference");
         let method = s["$defs"]["Method"].to_string();
         for name in [
             "auto",

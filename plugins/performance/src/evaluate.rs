@@ -117,6 +117,7 @@ pub fn all_metric_names() -> Vec<&'static str> {
 pub struct Config {
     /// The labelled dataset to evaluate on (default `current`).
     #[serde(default)]
+    #[schemars(extend("default" = "current"))]
     pub dataset: Option<String>,
     /// The model whose metrics are gated (default `candidate` if the gate has it, else its
     /// first model).
@@ -134,10 +135,11 @@ pub struct Config {
     pub metrics: BTreeMap<String, MetricBounds>,
     /// Resamples for bounds with `confidence` (paired bootstrap; default 1000).
     #[serde(default)]
-    #[schemars(range(min = 10))]
+    #[schemars(range(min = 10), extend("default" = crate::bootstrap::DEFAULT_SAMPLES))]
     pub bootstrap_samples: Option<u32>,
     /// Seed of the bootstrap; the same seed gives the same bounds (default 0).
     #[serde(default)]
+    #[schemars(extend("default" = 0))]
     pub bootstrap_seed: Option<u64>,
     /// Evaluate the metrics on slices too: a column name (one slice per value),
     /// `{ column, groups = { name = [values] } }`, or `{ column, edges = [numbers] }` (ranges
@@ -146,7 +148,7 @@ pub struct Config {
     pub slices: Vec<crate::slices::SliceSpec>,
     /// Slices with fewer rows are reported (slice_rows) but not evaluated (default 30).
     #[serde(default)]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1), extend("default" = crate::slices::DEFAULT_MIN_SLICE_SIZE))]
     pub min_slice_size: Option<usize>,
     /// Bounds for every slice (default: the same as `metrics`).
     #[serde(default)]

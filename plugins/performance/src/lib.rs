@@ -498,6 +498,10 @@ mod tests {
         );
         assert_eq!(bounds["properties"]["confidence"]["exclusiveMinimum"], 0.5);
         assert_eq!(schema["properties"]["bootstrap_samples"]["minimum"], 10);
+        assert_eq!(
+            schema["properties"]["bootstrap_samples"]["default"],
+            bootstrap::DEFAULT_SAMPLES
+        );
         assert!(
             schema["properties"]["slices"]["items"].is_object(),
             "{schema:#}"

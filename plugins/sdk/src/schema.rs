@@ -39,6 +39,10 @@
 //! derived on an `#[serde(untagged)]` enum of the forms it accepts, with
 //! `#[schemars(with = "ThatEnum")]`.
 //!
+//! An enum of unit variants is `{"type": "string", "enum": [...]}` even when its variants have
+//! doc comments (schemars would make it a `oneOf` of `const`s): the variants' docs join the
+//! enum's description, and a wrong value's message lists the valid ones.
+//!
 //! Policies are TOML, which has no null: an optional key is left out, never `null`. So the
 //! schema does not offer `null` for `Option<T>` (schemars would): a config value is never null,
 //! and the host's messages then say `"high" is not of type "number"` rather than listing `null`.
@@ -60,6 +64,7 @@ pub fn config_schema<C: JsonSchema>() -> String {
 pub fn config_schema_value<C: JsonSchema>() -> Schema {
     SchemaSettings::draft2020_12()
         .with_transform(NoNull)
+        .with_transform(NamesAsEnum)
         .into_generator()
         .into_root_schema_for::<C>()
 }
@@ -100,6 +105,61 @@ impl Transform for NoNull {
                     obj.entry(k).or_insert(v);
                 }
             }
+        }
+    }
+}
+
+/// Turns the schema schemars derives for an enum of documented unit variants, `oneOf` of
+/// `{type: string, const, description}`, into `{type: string, enum: [...]}` with the variants'
+/// descriptions appended to the enum's: it accepts the same values, and a validator's message
+/// for a wrong one then lists them (`"kss" is not one of ["auto", "ks", ...]`) instead of
+/// saying that no branch of a `oneOf` matched.
+#[derive(Debug, Clone, Copy)]
+struct NamesAsEnum;
+
+impl Transform for NamesAsEnum {
+    fn transform(&mut self, schema: &mut Schema) {
+        transform_subschemas(self, schema);
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        let Some(Value::Array(branches)) = obj.get("oneOf") else {
+            return;
+        };
+        let names: Option<Vec<(Value, Option<String>)>> = branches
+            .iter()
+            .map(|b| {
+                let b = b.as_object()?;
+                let name = b.get("const").filter(|c| c.is_string())?;
+                let plain = b
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "const" | "type" | "description"));
+                let description = b.get("description").and_then(Value::as_str);
+                plain.then(|| (name.clone(), description.map(str::to_string)))
+            })
+            .collect();
+        let Some(names) = names else {
+            return;
+        };
+        let listed: Vec<String> = names
+            .iter()
+            .filter_map(|(name, d)| Some(format!("`{}`: {}", name.as_str()?, d.as_deref()?)))
+            .collect();
+        obj.remove("oneOf");
+        obj.insert("type".into(), "string".into());
+        obj.insert(
+            "enum".into(),
+            names.into_iter().map(|(name, _)| name).collect(),
+        );
+        if !listed.is_empty() {
+            let own = obj.get("description").and_then(Value::as_str);
+            let text = own
+                .into_iter()
+                .map(str::to_string)
+                .chain(listed)
+                .collect::<Vec<_>>()
+                .join("\n");
+            obj.insert("description".into(), text.into());
         }
     }
 }
@@ -218,7 +278,15 @@ mod tests {
         assert_eq!(s["required"], serde_json::json!(["mode"]));
         assert_eq!(s["properties"]["metrics"]["propertyNames"]["enum"][0], "a");
         assert!(!s.to_string().contains("null"), "{s:#}");
-        let mode = s["properties"]["mode"].to_string() + &s["$defs"]["Mode"].to_string();
-        assert!(mode.contains("\"precise\""), "{s:#}");
+        assert_eq!(
+            s["$defs"]["Mode"]["enum"],
+            serde_json::json!(["fast", "exact", "precise"]),
+            "{s:#}"
+        );
+        assert_eq!(s["$defs"]["Mode"]["type"], "string");
+        assert!(s["$defs"]["Mode"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("`precise`: Exact."));
     }
 }
