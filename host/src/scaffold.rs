@@ -42,8 +42,8 @@ pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 
 /// The guest SDK's sources, vendored into Rust projects under `vendor/modelgate-sdk`.
 pub const SDK_FILES: &[(&str, &str)] = embed!("../plugins/sdk":
-    "Cargo.toml", "src/lib.rs", "src/bounds.rs", "src/config.rs", "src/context.rs", "src/log.rs", "src/numeric.rs",
-    "src/result.rs", "src/table.rs",
+    "Cargo.toml", "src/lib.rs", "src/bounds.rs", "src/config.rs", "src/context.rs", "src/details.rs", "src/log.rs",
+    "src/numeric.rs", "src/result.rs", "src/schema.rs", "src/table.rs",
 );
 
 const WIT: &str = include_str!("../../wit/plugin.wit");

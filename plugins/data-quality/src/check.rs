@@ -646,7 +646,12 @@ fn details(obs: &Observations, findings: &[&Finding]) -> String {
         Value::Array(
             findings
                 .iter()
-                .map(|f| json!({"level": f.level.name(), "message": f.message}))
+                .map(|f| {
+                    json!(modelgate_sdk::details::Finding {
+                        level: f.level.name().to_string(),
+                        message: f.message.clone(),
+                    })
+                })
                 .collect(),
         ),
     );
@@ -832,20 +837,16 @@ mod tests {
     }
 
     fn obs(cfg: &Config, columns: Vec<ColumnObs>, dups: u64) -> Observations {
-        use crate::config::defaults::*;
+        let rules = cfg.dataset_rules();
         Observations {
             dataset: "current".into(),
             reference: Some("reference".into()),
             rows: 10,
             column_count: columns.len() as u64,
-            row_count_rule: ROW_COUNT.with(cfg.row_count.as_ref()),
-            column_count_rule: COLUMN_COUNT.with(cfg.column_count.as_ref()),
+            row_count_rule: rules.row_count,
+            column_count_rule: rules.column_count,
             schema: None,
-            duplicates: Some((
-                dups,
-                DUPLICATE_ROWS.with(cfg.duplicate_rows.as_ref()),
-                DUPLICATE_SHARE.with(cfg.duplicate_share.as_ref()),
-            )),
+            duplicates: Some((dups, rules.duplicate_rows, rules.duplicate_share)),
             columns,
         }
     }
@@ -1037,12 +1038,12 @@ mod tests {
             &actual,
             |_| false,
         );
-        use crate::config::defaults::*;
+        let rules = cfg.dataset_rules();
         o.schema = Some((
             s,
-            MISSING_COLUMNS,
-            UNEXPECTED_COLUMNS.with(cfg.unexpected_columns.as_ref()),
-            DTYPE_MISMATCH,
+            rules.missing_columns,
+            rules.unexpected_columns,
+            rules.dtype_mismatch,
         ));
         let r = evaluate(&o).unwrap();
         assert!(matches!(r.status, Status::Fail));

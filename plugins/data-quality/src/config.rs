@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use modelgate_sdk::Bounds;
+use modelgate_sdk::schema::{json_schema, Schema, SchemaGenerator};
+use modelgate_sdk::{Bounds, JsonSchema};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 /// What a finding does to the check's status when its rule does not hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// The check fails.
@@ -33,7 +34,8 @@ impl Level {
 
 /// A rule as written in a policy: either a level alone (`"warn"`, keeping the default limits)
 /// or a table `{ min, max, level }` whose limits replace the defaults.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(with = "RuleForm")]
 pub struct RuleSpec {
     /// The limits, when the rule is a table (`None`: keep the limits it overrides).
     pub limits: Option<(Option<f64>, Option<f64>)>,
@@ -41,14 +43,28 @@ pub struct RuleSpec {
     pub level: Option<Level>,
 }
 
+/// The forms a [`RuleSpec`] is written in, for its schema.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Only its schema is used.
+enum RuleForm {
+    /// A level alone: keeps the default limits.
+    Level(Level),
+    /// Inclusive bounds on the metric with a level.
+    Table(RuleTable),
+}
+
 /// The table form of a [`RuleSpec`].
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RuleTable {
+    /// Inclusive lower bound.
     #[serde(default, deserialize_with = "finite")]
     min: Option<f64>,
+    /// Inclusive upper bound.
     #[serde(default, deserialize_with = "finite")]
     max: Option<f64>,
+    /// What a violation does (default: the level overridden, or fail if it was ignore).
     #[serde(default)]
     level: Option<Level>,
 }
@@ -151,7 +167,7 @@ impl Rule {
 }
 
 /// The logical type a column is expected to have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TypeName {
     /// true / false.
@@ -186,7 +202,8 @@ impl TypeName {
 }
 
 /// `expected_columns`: a table column -> type, or `"reference"` / `"none"`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(with = "ExpectedForm")]
 pub enum Expected {
     /// The reference's columns and types (integer and float match each other).
     Reference,
@@ -194,6 +211,26 @@ pub enum Expected {
     None,
     /// These columns with these types.
     Columns(BTreeMap<String, TypeName>),
+}
+
+/// The forms [`Expected`] is written in, for its schema.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Only its schema is used.
+enum ExpectedForm {
+    /// `reference` or `none`.
+    Named(ExpectedName),
+    /// Column -> type.
+    Columns(BTreeMap<String, TypeName>),
+}
+
+/// The names [`Expected`] accepts.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // Only its schema is used.
+enum ExpectedName {
+    Reference,
+    None,
 }
 
 impl<'de> Deserialize<'de> for Expected {
@@ -229,6 +266,19 @@ pub enum ReferenceSpec {
     Off,
 }
 
+impl JsonSchema for ReferenceSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ReferenceSpec".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A dataset name, or false for no reference.",
+            "anyOf": [{"type": "string"}, {"const": false}]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ReferenceSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
@@ -255,7 +305,7 @@ impl<'de> Deserialize<'de> for ReferenceSpec {
 }
 
 /// How a column's values are compared with the reference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Decided from the type (see the crate documentation).
@@ -269,7 +319,7 @@ pub enum Kind {
 }
 
 /// An allowed value: text, number or boolean.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum AllowedValue {
     /// Compared with the value rendered as text.
@@ -280,202 +330,248 @@ pub enum AllowedValue {
     Text(String),
 }
 
-/// Per-column settings (`[checks.config.columns.<name>]`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ColumnConfig {
-    /// How to compare with the reference.
-    #[serde(default)]
-    pub kind: Option<Kind>,
-    /// Inclusive lower bound on the column's minimum (finite values).
-    #[serde(default, deserialize_with = "finite")]
-    pub min: Option<f64>,
-    /// Inclusive upper bound on the column's maximum (finite values).
-    #[serde(default, deserialize_with = "finite")]
-    pub max: Option<f64>,
-    /// The only values the column may hold (besides nulls).
-    #[serde(default)]
-    pub allowed_values: Option<Vec<AllowedValue>>,
-    /// Rule on `null_fraction`.
-    #[serde(default)]
-    pub null_fraction: Option<RuleSpec>,
-    /// Rule on `nan_count`.
-    #[serde(default)]
-    pub nan_count: Option<RuleSpec>,
-    /// Rule on `inf_count`.
-    #[serde(default)]
-    pub inf_count: Option<RuleSpec>,
-    /// Rule on `out_of_range_share`.
-    #[serde(default)]
-    pub out_of_range_share: Option<RuleSpec>,
-    /// Rule on `unseen_categories`.
-    #[serde(default)]
-    pub unseen_categories: Option<RuleSpec>,
-    /// Rule on `unseen_share`.
-    #[serde(default)]
-    pub unseen_share: Option<RuleSpec>,
-    /// Rule on `constant_column`.
-    #[serde(default)]
-    pub constant_column: Option<RuleSpec>,
-    /// Rule on `not_allowed_values`.
-    #[serde(default)]
-    pub not_allowed_values: Option<RuleSpec>,
+/// Declares every rule once, with its metric name (which is also its config key, check-wide and
+/// per column), its doc (the schema's description), its default, and which columns it checks;
+/// and from that list, the config structs, the defaults, the combined rules and [`RULES`].
+///
+/// `dataset` rules are check-wide only; `column` rules are check-wide defaults that
+/// `columns.<name>` overrides. A column rule's scope says which columns it checks:
+/// `any` column, `numeric` ones (integer and float), the columns of `kind` numeric or
+/// categorical compared `vs_reference`, or the columns with `allowed_values`.
+macro_rules! declare_rules {
+    (
+        dataset {
+            $( $(#[doc = $ddoc:literal])* $dname:ident: $ddefault:expr, )*
+        }
+        column {
+            $( $(#[doc = $cdoc:literal])* $cname:ident ($scope:expr): $cdefault:expr, )*
+        }
+    ) => {
+        /// The check's `config`.
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schemars(title = "data-quality check config")]
+        pub struct Config {
+            /// The dataset to check (default `current`).
+            #[serde(default)]
+            #[schemars(extend("default" = "current"))]
+            pub dataset: Option<String>,
+            /// The dataset to learn the schema, ranges and categories from; false for none.
+            /// Default: `reference` if the gate has it (and it is not the checked dataset).
+            #[serde(default)]
+            pub reference: Option<ReferenceSpec>,
+            /// Columns to check (default: every column). Columns with a `columns.<name>` section
+            /// are checked too.
+            #[serde(default)]
+            pub include: Option<Vec<String>>,
+            /// Columns not to check.
+            #[serde(default)]
+            pub exclude: Vec<String>,
+            /// The expected schema: column -> type, or `reference` (its columns and types,
+            /// integer and float matching each other; the default when there is a reference), or
+            /// `none`.
+            #[serde(default)]
+            pub expected_columns: Option<Expected>,
+            /// Integer columns with at most this many distinct values in the reference are
+            /// categorical (default 20).
+            #[serde(default)]
+            #[schemars(extend("default" = CATEGORICAL_MAX_UNIQUE))]
+            pub categorical_max_unique: Option<u64>,
+            /// Columns over which rows are compared for duplicates (default: every column).
+            #[serde(default)]
+            pub duplicate_columns: Option<Vec<String>>,
+            $(
+                $(#[doc = $ddoc])*
+                #[serde(default)]
+                pub $dname: Option<RuleSpec>,
+            )*
+            $(
+                $(#[doc = $cdoc])*
+                /// (Check-wide default; `columns.<name>` overrides it.)
+                #[serde(default)]
+                pub $cname: Option<RuleSpec>,
+            )*
+            /// Per-column settings, by column name.
+            #[serde(default)]
+            pub columns: BTreeMap<String, ColumnConfig>,
+        }
+
+        /// Per-column settings (`[checks.config.columns.<name>]`).
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct ColumnConfig {
+            /// How to compare with the reference (default auto).
+            #[serde(default)]
+            #[schemars(extend("default" = "auto"))]
+            pub kind: Option<Kind>,
+            /// Inclusive lower bound on the column's smallest finite value (fail).
+            #[serde(default, deserialize_with = "finite")]
+            pub min: Option<f64>,
+            /// Inclusive upper bound on the column's largest finite value (fail).
+            #[serde(default, deserialize_with = "finite")]
+            pub max: Option<f64>,
+            /// The only values allowed (nulls aside): text compared as text, numbers
+            /// numerically.
+            #[serde(default)]
+            pub allowed_values: Option<Vec<AllowedValue>>,
+            $(
+                $(#[doc = $cdoc])*
+                #[serde(default)]
+                pub $cname: Option<RuleSpec>,
+            )*
+        }
+
+        /// The dataset rules after the config is applied to the defaults.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct DatasetRules {
+            $( $(#[doc = $ddoc])* pub $dname: Rule, )*
+        }
+
+        /// The defaults of the dataset rules.
+        pub const DATASET_DEFAULTS: DatasetRules = DatasetRules {
+            $( $dname: $ddefault, )*
+        };
+
+        /// The rules of one column after combining defaults, check-wide and per-column settings.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct ColumnRules {
+            $( $(#[doc = $cdoc])* pub $cname: Rule, )*
+            /// Bound on `min` (fail level).
+            pub min: Option<f64>,
+            /// Bound on `max` (fail level).
+            pub max: Option<f64>,
+            /// Allowed values, if restricted.
+            pub allowed_values: Option<Vec<AllowedValue>>,
+            /// Comparison kind as configured.
+            pub kind: Kind,
+            /// The rules needing the reference that the user turned on (check-wide or on the
+            /// column), as opposed to the informational defaults.
+            pub explicit_reference_rules: Vec<ExplicitRule>,
+        }
+
+        /// Every rule, in report order: dataset rules, then column rules.
+        pub const RULES: &[RuleDef] = &[
+            $( RuleDef { name: stringify!($dname), scope: Scope::Dataset, default: $ddefault }, )*
+            $( RuleDef { name: stringify!($cname), scope: $scope, default: $cdefault }, )*
+        ];
+
+        impl Config {
+            /// The dataset rules: the defaults with the config applied.
+            pub fn dataset_rules(&self) -> DatasetRules {
+                DatasetRules {
+                    $( $dname: DATASET_DEFAULTS.$dname.with(self.$dname.as_ref()), )*
+                }
+            }
+
+            /// The combined rules of `column`.
+            pub fn column_rules(&self, column: &str) -> ColumnRules {
+                let c = self.columns.get(column).cloned().unwrap_or_default();
+                let mut explicit = Vec::new();
+                $(
+                    let rule = $cdefault.with(self.$cname.as_ref()).with(c.$cname.as_ref());
+                    if matches!($scope, Scope::VsReference(_))
+                        && rule.level != Level::Ignore
+                        && (self.$cname.is_some() || c.$cname.is_some())
+                    {
+                        let name = stringify!($cname);
+                        explicit.push(ExplicitRule {
+                            metric: name,
+                            per_column: c.$cname.is_some(),
+                            path: if c.$cname.is_some() {
+                                format!("config.columns.{column}.{name}")
+                            } else {
+                                format!("config.{name}")
+                            },
+                        });
+                    }
+                    let $cname = rule;
+                )*
+                ColumnRules {
+                    $( $cname, )*
+                    min: c.min,
+                    max: c.max,
+                    allowed_values: c.allowed_values,
+                    kind: c.kind.unwrap_or(Kind::Auto),
+                    explicit_reference_rules: explicit,
+                }
+            }
+        }
+    };
 }
 
-/// The check's `config`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// The dataset to check (default `current`).
-    #[serde(default)]
-    pub dataset: Option<String>,
-    /// The dataset to learn schema, ranges and categories from.
-    #[serde(default)]
-    pub reference: Option<ReferenceSpec>,
-    /// Columns to check (default: all).
-    #[serde(default)]
-    pub include: Option<Vec<String>>,
-    /// Columns not to check.
-    #[serde(default)]
-    pub exclude: Vec<String>,
-    /// Expected schema.
-    #[serde(default)]
-    pub expected_columns: Option<Expected>,
-    /// Integer columns with at most this many distinct reference values are categorical.
-    #[serde(default)]
-    pub categorical_max_unique: Option<u64>,
-    /// Columns over which rows are compared for duplicates (default: all).
-    #[serde(default)]
-    pub duplicate_columns: Option<Vec<String>>,
-    /// Rule on `row_count`.
-    #[serde(default)]
-    pub row_count: Option<RuleSpec>,
-    /// Rule on `column_count`.
-    #[serde(default)]
-    pub column_count: Option<RuleSpec>,
-    /// Rule on `missing_columns`.
-    #[serde(default)]
-    pub missing_columns: Option<RuleSpec>,
-    /// Rule on `unexpected_columns`.
-    #[serde(default)]
-    pub unexpected_columns: Option<RuleSpec>,
-    /// Rule on `dtype_mismatch`.
-    #[serde(default)]
-    pub dtype_mismatch: Option<RuleSpec>,
-    /// Rule on `duplicate_rows`.
-    #[serde(default)]
-    pub duplicate_rows: Option<RuleSpec>,
-    /// Rule on `duplicate_share`.
-    #[serde(default)]
-    pub duplicate_share: Option<RuleSpec>,
-    /// Default rule on `null_fraction`.
-    #[serde(default)]
-    pub null_fraction: Option<RuleSpec>,
-    /// Default rule on `nan_count`.
-    #[serde(default)]
-    pub nan_count: Option<RuleSpec>,
-    /// Default rule on `inf_count`.
-    #[serde(default)]
-    pub inf_count: Option<RuleSpec>,
-    /// Default rule on `out_of_range_share`.
-    #[serde(default)]
-    pub out_of_range_share: Option<RuleSpec>,
-    /// Default rule on `unseen_categories`.
-    #[serde(default)]
-    pub unseen_categories: Option<RuleSpec>,
-    /// Default rule on `unseen_share`.
-    #[serde(default)]
-    pub unseen_share: Option<RuleSpec>,
-    /// Default rule on `constant_column`.
-    #[serde(default)]
-    pub constant_column: Option<RuleSpec>,
-    /// Default rule on `not_allowed_values` (for columns with `allowed_values`).
-    #[serde(default)]
-    pub not_allowed_values: Option<RuleSpec>,
-    /// Per-column settings.
-    #[serde(default)]
-    pub columns: BTreeMap<String, ColumnConfig>,
+/// Which columns a rule checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The dataset as a whole (one metric, no column).
+    Dataset,
+    /// Every checked column.
+    AnyColumn,
+    /// Every checked integer or float column.
+    Numeric,
+    /// The checked columns of this kind, compared with the reference.
+    VsReference(Kind),
+    /// The checked columns with `allowed_values`.
+    AllowedValues,
+}
+
+/// One rule: the metric it bounds (also its config key), which columns it checks, its default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleDef {
+    /// The metric's name and the rule's config key.
+    pub name: &'static str,
+    /// Which columns it checks.
+    pub scope: Scope,
+    /// Its limits and level when the config does not set it.
+    pub default: Rule,
+}
+
+use Level::{Fail, Ignore, Warn};
+
+declare_rules! {
+    dataset {
+        /// Rule on row_count (the dataset's rows). Default { min = 1 }, fail.
+        row_count: Rule { min: Some(1.0), max: None, level: Fail },
+        /// Rule on column_count (every column of the dataset). Default: none.
+        column_count: Rule { min: None, max: None, level: Fail },
+        /// Rule on missing_columns (expected columns absent). Default { max = 0 }, fail.
+        missing_columns: Rule::max(0.0, Fail),
+        /// Rule on unexpected_columns (columns not expected). Default { max = 0 }, ignore.
+        unexpected_columns: Rule::max(0.0, Ignore),
+        /// Rule on dtype_mismatch (1 per expected column of another type). Default { max = 0 },
+        /// fail.
+        dtype_mismatch: Rule::max(0.0, Fail),
+        /// Rule on duplicate_rows (rows equal to an earlier row). Default { max = 0 }, ignore.
+        duplicate_rows: Rule::max(0.0, Ignore),
+        /// Rule on duplicate_share (duplicate_rows / row_count). Default { max = 0 }, ignore.
+        duplicate_share: Rule::max(0.0, Ignore),
+    }
+    column {
+        /// Rule on null_fraction (NaN is not null). Default { max = 0 }, ignore.
+        null_fraction (Scope::AnyColumn): Rule::max(0.0, Ignore),
+        /// Rule on nan_count (numeric columns). Default { max = 0 }, fail.
+        nan_count (Scope::Numeric): Rule::max(0.0, Fail),
+        /// Rule on inf_count (±inf values of numeric columns). Default { max = 0 }, fail.
+        inf_count (Scope::Numeric): Rule::max(0.0, Fail),
+        /// Rule on out_of_range_share (share of finite values outside the reference's
+        /// [min, max]). Default { max = 0 }, ignore.
+        out_of_range_share (Scope::VsReference(Kind::Numeric)): Rule::max(0.0, Ignore),
+        /// Rule on unseen_categories (distinct values absent from the reference). Default
+        /// { max = 0 }, ignore.
+        unseen_categories (Scope::VsReference(Kind::Categorical)): Rule::max(0.0, Ignore),
+        /// Rule on unseen_share (share of rows with a value absent from the reference). Default
+        /// { max = 0 }, ignore.
+        unseen_share (Scope::VsReference(Kind::Categorical)): Rule::max(0.0, Ignore),
+        /// Rule on constant_column (1 when a column has at most one distinct non-null value).
+        /// Default { max = 0 }, warn.
+        constant_column (Scope::AnyColumn): Rule::max(0.0, Warn),
+        /// Rule on not_allowed_values (rows with a value outside allowed_values). Default
+        /// { max = 0 }, fail.
+        not_allowed_values (Scope::AllowedValues): Rule::max(0.0, Fail),
+    }
 }
 
 /// Default integer categorical limit.
 pub const CATEGORICAL_MAX_UNIQUE: u64 = 20;
-
-use Level::{Fail, Ignore, Warn};
-
-/// The defaults of every rule, by metric name.
-pub mod defaults {
-    use super::*;
-    /// `row_count`: at least one row.
-    pub const ROW_COUNT: Rule = Rule {
-        min: Some(1.0),
-        max: None,
-        level: Fail,
-    };
-    /// `column_count`: informational.
-    pub const COLUMN_COUNT: Rule = Rule {
-        min: None,
-        max: None,
-        level: Fail,
-    };
-    /// `missing_columns`.
-    pub const MISSING_COLUMNS: Rule = Rule::max(0.0, Fail);
-    /// `unexpected_columns`.
-    pub const UNEXPECTED_COLUMNS: Rule = Rule::max(0.0, Ignore);
-    /// `dtype_mismatch`.
-    pub const DTYPE_MISMATCH: Rule = Rule::max(0.0, Fail);
-    /// `duplicate_rows`.
-    pub const DUPLICATE_ROWS: Rule = Rule::max(0.0, Ignore);
-    /// `duplicate_share`.
-    pub const DUPLICATE_SHARE: Rule = Rule::max(0.0, Ignore);
-    /// `null_fraction`.
-    pub const NULL_FRACTION: Rule = Rule::max(0.0, Ignore);
-    /// `nan_count`.
-    pub const NAN_COUNT: Rule = Rule::max(0.0, Fail);
-    /// `inf_count`.
-    pub const INF_COUNT: Rule = Rule::max(0.0, Fail);
-    /// `out_of_range_share`.
-    pub const OUT_OF_RANGE_SHARE: Rule = Rule::max(0.0, Ignore);
-    /// `unseen_categories`.
-    pub const UNSEEN_CATEGORIES: Rule = Rule::max(0.0, Ignore);
-    /// `unseen_share`.
-    pub const UNSEEN_SHARE: Rule = Rule::max(0.0, Ignore);
-    /// `constant_column`.
-    pub const CONSTANT_COLUMN: Rule = Rule::max(0.0, Warn);
-    /// `not_allowed_values`.
-    pub const NOT_ALLOWED_VALUES: Rule = Rule::max(0.0, Fail);
-}
-
-/// The rules of one column after combining defaults, check-wide and per-column settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColumnRules {
-    /// `null_fraction`.
-    pub null_fraction: Rule,
-    /// `nan_count`.
-    pub nan_count: Rule,
-    /// `inf_count`.
-    pub inf_count: Rule,
-    /// `out_of_range_share`.
-    pub out_of_range_share: Rule,
-    /// `unseen_categories`.
-    pub unseen_categories: Rule,
-    /// `unseen_share`.
-    pub unseen_share: Rule,
-    /// `constant_column`.
-    pub constant_column: Rule,
-    /// `not_allowed_values`.
-    pub not_allowed_values: Rule,
-    /// Bound on `min` (fail level).
-    pub min: Option<f64>,
-    /// Bound on `max` (fail level).
-    pub max: Option<f64>,
-    /// Allowed values, if restricted.
-    pub allowed_values: Option<Vec<AllowedValue>>,
-    /// Comparison kind as configured.
-    pub kind: Kind,
-    /// The rules needing the reference that the user turned on (check-wide or on the
-    /// column), as opposed to the informational defaults.
-    pub explicit_reference_rules: Vec<ExplicitRule>,
-}
 
 /// A rule that compares with the reference, turned on in the config.
 #[derive(Debug, Clone, PartialEq)]
@@ -486,78 +582,6 @@ pub struct ExplicitRule {
     pub per_column: bool,
     /// Its key path, e.g. `config.columns.age.unseen_share`.
     pub path: String,
-}
-
-impl Config {
-    /// The combined rules of `column`.
-    pub fn column_rules(&self, column: &str) -> ColumnRules {
-        let c = self.columns.get(column).cloned().unwrap_or_default();
-        let rule = |default: Rule, global: &Option<RuleSpec>, local: &Option<RuleSpec>| {
-            default.with(global.as_ref()).with(local.as_ref())
-        };
-        let mut explicit = Vec::new();
-        for (name, g, l) in [
-            (
-                "out_of_range_share",
-                &self.out_of_range_share,
-                &c.out_of_range_share,
-            ),
-            (
-                "unseen_categories",
-                &self.unseen_categories,
-                &c.unseen_categories,
-            ),
-            ("unseen_share", &self.unseen_share, &c.unseen_share),
-        ] {
-            let r = rule(Rule::max(0.0, Ignore), g, l);
-            if r.level != Ignore && (g.is_some() || l.is_some()) {
-                explicit.push(ExplicitRule {
-                    metric: name,
-                    per_column: l.is_some(),
-                    path: if l.is_some() {
-                        format!("config.columns.{column}.{name}")
-                    } else {
-                        format!("config.{name}")
-                    },
-                });
-            }
-        }
-        ColumnRules {
-            null_fraction: rule(
-                defaults::NULL_FRACTION,
-                &self.null_fraction,
-                &c.null_fraction,
-            ),
-            nan_count: rule(defaults::NAN_COUNT, &self.nan_count, &c.nan_count),
-            inf_count: rule(defaults::INF_COUNT, &self.inf_count, &c.inf_count),
-            out_of_range_share: rule(
-                defaults::OUT_OF_RANGE_SHARE,
-                &self.out_of_range_share,
-                &c.out_of_range_share,
-            ),
-            unseen_categories: rule(
-                defaults::UNSEEN_CATEGORIES,
-                &self.unseen_categories,
-                &c.unseen_categories,
-            ),
-            unseen_share: rule(defaults::UNSEEN_SHARE, &self.unseen_share, &c.unseen_share),
-            constant_column: rule(
-                defaults::CONSTANT_COLUMN,
-                &self.constant_column,
-                &c.constant_column,
-            ),
-            not_allowed_values: rule(
-                defaults::NOT_ALLOWED_VALUES,
-                &self.not_allowed_values,
-                &c.not_allowed_values,
-            ),
-            min: c.min,
-            max: c.max,
-            allowed_values: c.allowed_values,
-            kind: c.kind.unwrap_or(Kind::Auto),
-            explicit_reference_rules: explicit,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -593,11 +617,9 @@ mod tests {
                           "columns": {"a": {"null_fraction": {"max": 0.2}}}}"#,
         )
         .unwrap();
-        let r = defaults::DUPLICATE_ROWS.with(c.duplicate_rows.as_ref());
-        assert_eq!(r, Rule::max(3.0, Fail));
+        assert_eq!(c.dataset_rules().duplicate_rows, Rule::max(3.0, Fail));
         // A rule that is on keeps its level.
-        let r = defaults::CONSTANT_COLUMN.with(c.constant_column.as_ref());
-        assert_eq!(r.level, Warn);
+        assert_eq!(c.column_rules("b").constant_column.level, Warn);
         assert_eq!(c.column_rules("a").null_fraction, Rule::max(0.2, Warn));
     }
 

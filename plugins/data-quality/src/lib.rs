@@ -153,19 +153,21 @@ pub mod config;
 use std::collections::BTreeMap;
 
 use modelgate_sdk::{
-    export_validator, info as info_log, warn, CheckResult, ColumnType, Context, Needs, PluginInfo,
-    Table, Validator,
+    export_validator, info as info_log, warn, About, Check, CheckResult, ColumnType, Context,
+    Needs, Table,
 };
 
 use check::{ColumnObs, Observations};
-use config::{defaults, Config, Expected, Kind, ReferenceSpec, TypeName};
+use config::{Config, Expected, Kind, ReferenceSpec, TypeName};
 
 /// The check.
 pub struct DataQuality;
 
-impl Validator for DataQuality {
-    fn info() -> PluginInfo {
-        PluginInfo {
+impl Check for DataQuality {
+    type Config = Config;
+
+    fn about() -> About {
+        About {
             name: "data-quality".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             description: "Checks a dataset's quality: row count, expected columns and types, \
@@ -174,7 +176,6 @@ impl Validator for DataQuality {
                           duplicate rows and constant columns, each with fail / warn / ignore \
                           rules, check-wide and per column."
                 .to_string(),
-            config_schema: config_schema(),
             needs: Needs {
                 datasets: vec!["current".to_string()],
                 models: false,
@@ -183,104 +184,18 @@ impl Validator for DataQuality {
         }
     }
 
-    fn validate(ctx: &Context, config: &str) -> Result<CheckResult, String> {
-        run(ctx, config)
+    fn check(ctx: &Context, config: Config) -> Result<CheckResult, String> {
+        run(ctx, &config)
     }
 }
 
 export_validator!(DataQuality);
 
-/// The JSON Schema (draft 2020-12) of [`Config`].
-pub fn config_schema() -> String {
-    r##"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "data-quality check config",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "dataset": {"type": "string", "default": "current", "description": "The dataset to check."},
-    "reference": {
-      "oneOf": [{"type": "string"}, {"const": false}],
-      "description": "The dataset to learn the schema, ranges and categories from; false for none. Default: `reference` if the gate has it (and it is not the checked dataset)."
-    },
-    "include": {"type": "array", "items": {"type": "string"}, "description": "Columns to check (default: every column). Columns with a `columns.<name>` section are checked too."},
-    "exclude": {"type": "array", "items": {"type": "string"}, "description": "Columns not to check."},
-    "expected_columns": {
-      "oneOf": [
-        {"enum": ["reference", "none"]},
-        {"type": "object", "additionalProperties": {"$ref": "#/$defs/type"}}
-      ],
-      "description": "The expected schema: column -> type, or `reference` (its columns and types, integer and float matching each other; the default when there is a reference), or `none`."
-    },
-    "categorical_max_unique": {"type": "integer", "minimum": 0, "default": 20, "description": "Integer columns with at most this many distinct values in the reference are categorical."},
-    "duplicate_columns": {"type": "array", "items": {"type": "string"}, "description": "Columns over which rows are compared for duplicates (default: every column)."},
-    "row_count": {"$ref": "#/$defs/rule", "description": "Rule on row_count. Default { min = 1 }, fail."},
-    "column_count": {"$ref": "#/$defs/rule", "description": "Rule on column_count (every column of the dataset). Default: none."},
-    "missing_columns": {"$ref": "#/$defs/rule", "description": "Rule on the number of expected columns absent. Default { max = 0 }, fail."},
-    "unexpected_columns": {"$ref": "#/$defs/rule", "description": "Rule on the number of columns not expected. Default { max = 0 }, ignore."},
-    "dtype_mismatch": {"$ref": "#/$defs/rule", "description": "Rule on dtype_mismatch (1 per expected column of another type). Default { max = 0 }, fail."},
-    "duplicate_rows": {"$ref": "#/$defs/rule", "description": "Rule on the number of rows equal to an earlier row. Default { max = 0 }, ignore."},
-    "duplicate_share": {"$ref": "#/$defs/rule", "description": "Rule on duplicate_rows / row_count. Default { max = 0 }, ignore."},
-    "null_fraction": {"$ref": "#/$defs/rule", "description": "Default rule on each column's null fraction (NaN is not null). Default { max = 0 }, ignore."},
-    "nan_count": {"$ref": "#/$defs/rule", "description": "Default rule on each numeric column's NaN count. Default { max = 0 }, fail."},
-    "inf_count": {"$ref": "#/$defs/rule", "description": "Default rule on each numeric column's ±inf count. Default { max = 0 }, fail."},
-    "out_of_range_share": {"$ref": "#/$defs/rule", "description": "Default rule on the share of finite values outside the reference's [min, max]. Default { max = 0 }, ignore."},
-    "unseen_categories": {"$ref": "#/$defs/rule", "description": "Default rule on the number of distinct values absent from the reference. Default { max = 0 }, ignore."},
-    "unseen_share": {"$ref": "#/$defs/rule", "description": "Default rule on the share of rows with a value absent from the reference. Default { max = 0 }, ignore."},
-    "constant_column": {"$ref": "#/$defs/rule", "description": "Default rule on constant_column (1 when a column has at most one distinct non-null value). Default { max = 0 }, warn."},
-    "not_allowed_values": {"$ref": "#/$defs/rule", "description": "Default rule on the number of rows with a value outside allowed_values. Default { max = 0 }, fail."},
-    "columns": {
-      "type": "object",
-      "description": "Per-column settings, by column name.",
-      "additionalProperties": {"$ref": "#/$defs/column"}
-    }
-  },
-  "$defs": {
-    "level": {"enum": ["fail", "warn", "ignore"]},
-    "type": {"enum": ["boolean", "integer", "float", "utf8", "temporal", "other", "numeric"]},
-    "rule": {
-      "description": "A level alone (keeps the default limits) or inclusive bounds on the metric with a level.",
-      "oneOf": [
-        {"$ref": "#/$defs/level"},
-        {
-          "type": "object",
-          "additionalProperties": false,
-          "properties": {
-            "min": {"type": "number", "description": "Inclusive lower bound."},
-            "max": {"type": "number", "description": "Inclusive upper bound."},
-            "level": {"$ref": "#/$defs/level", "description": "What a violation does (default: the level overridden, or fail if it was ignore)."}
-          }
-        }
-      ]
-    },
-    "column": {
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "kind": {"enum": ["auto", "numeric", "categorical", "none"], "default": "auto", "description": "numeric: compared with the reference's range; categorical: with its categories."},
-        "min": {"type": "number", "description": "Inclusive lower bound on the column's smallest finite value (fail)."},
-        "max": {"type": "number", "description": "Inclusive upper bound on the column's largest finite value (fail)."},
-        "allowed_values": {"type": "array", "items": {"type": ["string", "number", "boolean"]}, "description": "The only values allowed (nulls aside): text compared as text, numbers numerically."},
-        "null_fraction": {"$ref": "#/$defs/rule"},
-        "nan_count": {"$ref": "#/$defs/rule"},
-        "inf_count": {"$ref": "#/$defs/rule"},
-        "out_of_range_share": {"$ref": "#/$defs/rule"},
-        "unseen_categories": {"$ref": "#/$defs/rule"},
-        "unseen_share": {"$ref": "#/$defs/rule"},
-        "constant_column": {"$ref": "#/$defs/rule"},
-        "not_allowed_values": {"$ref": "#/$defs/rule"}
-      }
-    }
-  }
-}"##
-    .to_string()
-}
-
 /// Most distinct values fetched with one `value-counts` call (the host's cap).
 const MAX_VALUE_COUNTS: u64 = 100_000;
 
-fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-    let cfg: Config = modelgate_sdk::config(config_json)?;
+fn run(ctx: &Context, cfg: &Config) -> Result<CheckResult, String> {
+    let rules = cfg.dataset_rules();
     let dataset = cfg.dataset.as_deref().unwrap_or("current");
     let table = ctx
         .dataset(dataset)
@@ -371,31 +286,27 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
             _ if cfg.expected_columns.is_some() => {
                 return Err(format!(
                     "config.expected_columns = \"reference\" needs a reference dataset, but {}",
-                    no_reference_reason(ctx, &cfg, dataset)
+                    no_reference_reason(ctx, cfg, dataset)
                 ))
             }
             _ => None,
         },
     };
     if expected.is_none() {
-        for (key, spec, default) in [
+        for (key, spec, rule) in [
             (
                 "missing_columns",
                 &cfg.missing_columns,
-                defaults::MISSING_COLUMNS,
+                rules.missing_columns,
             ),
             (
                 "unexpected_columns",
                 &cfg.unexpected_columns,
-                defaults::UNEXPECTED_COLUMNS,
+                rules.unexpected_columns,
             ),
-            (
-                "dtype_mismatch",
-                &cfg.dtype_mismatch,
-                defaults::DTYPE_MISMATCH,
-            ),
+            ("dtype_mismatch", &cfg.dtype_mismatch, rules.dtype_mismatch),
         ] {
-            if spec.is_some() && default.with(spec.as_ref()).level != config::Level::Ignore {
+            if spec.is_some() && rule.level != config::Level::Ignore {
                 return Err(format!(
                     "config.{key} needs an expected schema, but there is none: set \
                      config.expected_columns, or give the gate a reference dataset"
@@ -411,9 +322,9 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
     let schema_check = expected.map(|(source, exp)| {
         (
             check::compare_schema(&source, &exp, &schema, all_null),
-            defaults::MISSING_COLUMNS.with(cfg.missing_columns.as_ref()),
-            defaults::UNEXPECTED_COLUMNS.with(cfg.unexpected_columns.as_ref()),
-            defaults::DTYPE_MISMATCH.with(cfg.dtype_mismatch.as_ref()),
+            rules.missing_columns,
+            rules.unexpected_columns,
+            rules.dtype_mismatch,
         )
     });
 
@@ -430,12 +341,12 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
     let mut columns = Vec::new();
     for info in checked {
         columns.push(observe_column(
-            &cfg,
+            cfg,
             table,
             reference.map(|r| (r, reference_name.unwrap_or_default(), ref_schema.as_slice())),
             info,
             max_unique,
-            || no_reference_reason(ctx, &cfg, dataset),
+            || no_reference_reason(ctx, cfg, dataset),
         )?);
     }
 
@@ -444,14 +355,10 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         reference: reference_name.map(str::to_string),
         rows,
         column_count: schema.len() as u64,
-        row_count_rule: defaults::ROW_COUNT.with(cfg.row_count.as_ref()),
-        column_count_rule: defaults::COLUMN_COUNT.with(cfg.column_count.as_ref()),
+        row_count_rule: rules.row_count,
+        column_count_rule: rules.column_count,
         schema: schema_check,
-        duplicates: Some((
-            duplicates,
-            defaults::DUPLICATE_ROWS.with(cfg.duplicate_rows.as_ref()),
-            defaults::DUPLICATE_SHARE.with(cfg.duplicate_share.as_ref()),
-        )),
+        duplicates: Some((duplicates, rules.duplicate_rows, rules.duplicate_share)),
         columns,
     };
     check::evaluate(&obs)
@@ -686,9 +593,12 @@ fn value_counts(table: &Table, column: &str, unique: u64) -> Result<Vec<(String,
 mod tests {
     #[test]
     fn schema_is_json_and_closed() {
-        let s: serde_json::Value = serde_json::from_str(&super::config_schema()).unwrap();
+        let s: serde_json::Value =
+            serde_json::from_str(&modelgate_sdk::config_schema::<super::Config>()).unwrap();
         assert_eq!(s["additionalProperties"], false);
-        assert_eq!(s["$defs"]["column"]["additionalProperties"], false);
+        assert_eq!(s["$defs"]["ColumnConfig"]["additionalProperties"], false);
+        assert_eq!(s["$defs"]["RuleTable"]["additionalProperties"], false);
+        assert_eq!(s["properties"]["categorical_max_unique"]["default"], 20);
         // Every config key is in the schema and vice versa.
         let keys: Vec<&String> = s["properties"].as_object().unwrap().keys().collect();
         for k in &keys {
@@ -703,7 +613,7 @@ mod tests {
             };
             modelgate_sdk::config::<super::Config>(&json).unwrap_or_else(|e| panic!("{k}: {e}"));
         }
-        let col: Vec<&String> = s["$defs"]["column"]["properties"]
+        let col: Vec<&String> = s["$defs"]["ColumnConfig"]["properties"]
             .as_object()
             .unwrap()
             .keys()
@@ -719,5 +629,39 @@ mod tests {
             modelgate_sdk::config::<super::Config>(&json).unwrap_or_else(|e| panic!("{k}: {e}"));
         }
         assert_eq!(keys.len(), 23, "one property per Config field");
+        // The crate documentation's table of rules lists exactly the declared rules, each
+        // with its default level.
+        let table: Vec<&str> = include_str!("lib.rs")
+            .lines()
+            .filter(|l| l.starts_with("//! | `"))
+            .collect();
+        let mut documented = 0;
+        for line in &table {
+            for name in line.split('|').nth(1).unwrap().split(',') {
+                let name = name.trim().trim_matches('`');
+                let rule = super::config::RULES
+                    .iter()
+                    .find(|r| r.name == name)
+                    .unwrap_or_else(|| panic!("documented rule `{name}` is not declared"));
+                let level = rule.default.level.name();
+                assert!(
+                    line.ends_with(&format!(", {level} |")) || rule.default.bounds().is_empty(),
+                    "{line}: default level {level}"
+                );
+                documented += 1;
+            }
+        }
+        assert_eq!(documented, super::config::RULES.len(), "{table:#?}");
+        // Every rule is a key, check-wide; every column rule per column too.
+        for rule in super::config::RULES {
+            assert!(keys.iter().any(|k| *k == rule.name), "{}", rule.name);
+            let per_column = rule.scope != super::config::Scope::Dataset;
+            assert_eq!(
+                s["$defs"]["ColumnConfig"]["properties"][rule.name].is_object(),
+                per_column,
+                "{}",
+                rule.name
+            );
+        }
     }
 }

@@ -3,13 +3,17 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use modelgate_sdk::Bounds;
+use modelgate_sdk::schema::{add_aliases, Schema};
+use modelgate_sdk::{Bounds, JsonSchema};
 use serde::de::{MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// A drift method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// A drift method. `auto` chooses as Evidently does: reference <= 1000 rows: ks for numerical
+/// columns with > 5 distinct values, else chi2 (> 2 categories) or z; reference > 1000 rows:
+/// wasserstein for numerical columns with > 5 distinct values, else jensen_shannon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(transform = method_aliases)]
 pub enum Method {
     /// Evidently's default choice by column type, reference size and number of distinct values.
     #[default]
@@ -28,6 +32,14 @@ pub enum Method {
     JensenShannon,
     /// Population stability index of binned frequencies.
     Psi,
+}
+
+/// The `alias`es of [`Method`]'s variants (`(alias, name)`), which schemars does not see.
+fn method_aliases(schema: &mut Schema) {
+    add_aliases(
+        schema,
+        &[("chisquare", "chi2"), ("jensenshannon", "jensen_shannon")],
+    );
 }
 
 impl Method {
@@ -61,8 +73,9 @@ impl Method {
     }
 }
 
-/// How a column's values are compared: as numbers or as categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// How a column's values are compared: as numbers or as categories (overrides the inferred
+/// column type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Numbers (KS, Wasserstein; binned for Jensen–Shannon and PSI).
@@ -81,8 +94,9 @@ impl Kind {
     }
 }
 
-/// Multiple-testing correction of the p-values of the tested columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// Multiple-testing correction of the p-values of the columns tested with ks / chi2 / z; the
+/// drift decision uses the adjusted p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Correction {
     /// Each column's p-value is compared with its threshold as is.
@@ -106,7 +120,7 @@ impl Correction {
 }
 
 /// When the check fails (rather than warns) on drift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailOn {
     /// Fail on dataset drift (drifted share >= `drift_share`); drifted columns alone warn.
@@ -119,7 +133,7 @@ pub enum FailOn {
 }
 
 /// Settings of one column.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnConfig {
     /// The method for this column.
@@ -127,6 +141,7 @@ pub struct ColumnConfig {
     pub method: Option<Method>,
     /// The threshold for this column.
     #[serde(default, deserialize_with = "finite")]
+    #[schemars(range(min = 0))]
     pub threshold: Option<f64>,
     /// Compare as numbers or as categories (default: inferred as Evidently does).
     #[serde(default, rename = "type")]
@@ -134,12 +149,24 @@ pub struct ColumnConfig {
 }
 
 /// `columns`: either a list of column names or a table of per-column settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(with = "ColumnsForm")]
 pub struct Columns {
     /// The names given as a list (`columns = [...]`), if so.
     pub list: Option<Vec<String>>,
     /// Per-column settings (`[checks.config.columns.NAME]`).
     pub settings: BTreeMap<String, ColumnConfig>,
+}
+
+/// The forms [`Columns`] is written in, for its schema.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Only its schema is used.
+enum ColumnsForm {
+    /// The columns to test.
+    List(Vec<String>),
+    /// Per-column settings (then `include` lists the columns).
+    Settings(BTreeMap<String, ColumnConfig>),
 }
 
 impl<'de> Deserialize<'de> for Columns {
@@ -176,8 +203,9 @@ impl<'de> Deserialize<'de> for Columns {
     }
 }
 
-/// Drift of the models' predictions, and the confidence of classifiers.
-#[derive(Debug, Clone, Deserialize)]
+/// Drift of the models' predictions between the two datasets, and the confidence of
+/// classifiers on the current dataset.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PredictionConfig {
     /// The models whose predictions are compared (default: `candidate` if the gate has it,
@@ -189,12 +217,14 @@ pub struct PredictionConfig {
     pub method: Method,
     /// The threshold (default: the method's).
     #[serde(default, deserialize_with = "finite")]
+    #[schemars(range(min = 0))]
     pub threshold: Option<f64>,
     /// Whether prediction drift fails the check (default: it warns).
     #[serde(default)]
     pub fail_on_drift: bool,
     /// A row is low-confidence when its top class probability is below this (default 0.6).
     #[serde(default = "default_low_confidence", deserialize_with = "finite_req")]
+    #[schemars(range(max = 1), extend("exclusiveMinimum" = 0))]
     pub low_confidence: f64,
     /// Bounds on the mean top-class probability on the current dataset (`max_drop` etc.
     /// compare with the same model on the reference dataset).
@@ -215,14 +245,17 @@ fn default_drift_share() -> f64 {
 }
 
 /// The check's `config`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "drift check config")]
 pub struct Config {
     /// The baseline dataset (default `reference`).
     #[serde(default)]
+    #[schemars(extend("default" = "reference"))]
     pub reference: Option<String>,
     /// The dataset compared with it (default `current`).
     #[serde(default)]
+    #[schemars(extend("default" = "current"))]
     pub dataset: Option<String>,
     /// Column list or per-column settings.
     #[serde(default)]
@@ -236,11 +269,15 @@ pub struct Config {
     /// The method of every column without its own (default auto).
     #[serde(default)]
     pub method: Method,
-    /// The threshold of every column without its own (default: the method's).
+    /// Threshold of every column without its own: the significance level of ks / chi2 / z
+    /// (drift when p < threshold; p <= threshold for ks), or the distance at which wasserstein /
+    /// jensen_shannon / psi drift. Default: 0.05 for tests, 0.1 for distances.
     #[serde(default, deserialize_with = "finite")]
+    #[schemars(range(min = 0))]
     pub threshold: Option<f64>,
     /// Dataset drift when the share of drifted columns is at least this (default 0.5).
     #[serde(default = "default_drift_share", deserialize_with = "finite_req")]
+    #[schemars(range(max = 1), extend("exclusiveMinimum" = 0))]
     pub drift_share: f64,
     /// Multiple-testing correction (default none).
     #[serde(default)]
@@ -321,79 +358,6 @@ fn check_threshold(key: &str, method: Method, threshold: Option<f64>) -> Result<
     Ok(())
 }
 
-/// The JSON Schema (draft 2020-12) of [`Config`].
-pub fn schema() -> String {
-    const SCHEMA: &str = r##"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "drift check config",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "reference": { "type": "string", "default": "reference", "description": "The baseline dataset." },
-    "dataset": { "type": "string", "default": "current", "description": "The dataset compared with the baseline." },
-    "columns": {
-      "description": "Either the list of columns to test, or a table of per-column settings (then `include` lists the columns).",
-      "oneOf": [
-        { "type": "array", "items": { "type": "string" } },
-        { "type": "object", "additionalProperties": { "$ref": "#/$defs/column" } }
-      ]
-    },
-    "include": {
-      "type": "array", "items": { "type": "string" },
-      "description": "The columns to test. Default: the task's features if the gate has a task, else every column both datasets have (temporal columns and high-cardinality text skipped)."
-    },
-    "exclude": { "type": "array", "items": { "type": "string" }, "description": "Columns not to test." },
-    "method": { "$ref": "#/$defs/method" },
-    "threshold": {
-      "type": "number", "minimum": 0,
-      "description": "Threshold of every column without its own: the significance level of ks / chi2 / z (drift when p < threshold; p <= threshold for ks), or the distance at which wasserstein / jensen_shannon / psi drift. Default: 0.05 for tests, 0.1 for distances."
-    },
-    "drift_share": {
-      "type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.5,
-      "description": "Dataset drift when the share of drifted columns is at least this."
-    },
-    "correction": {
-      "enum": ["none", "bonferroni", "benjamini_hochberg"], "default": "none",
-      "description": "Multiple-testing correction of the p-values of the columns tested with ks / chi2 / z; the drift decision uses the adjusted p-value."
-    },
-    "fail_on": {
-      "enum": ["dataset_drift", "any_column", "never"], "default": "dataset_drift",
-      "description": "dataset_drift: the check fails on dataset drift and warns on drifted columns; any_column: it fails when any column drifts; never: it only warns."
-    },
-    "prediction": {
-      "type": "object", "additionalProperties": false,
-      "description": "Drift of the models' predictions between the two datasets, and the confidence of classifiers on the current dataset.",
-      "properties": {
-        "models": { "type": "array", "items": { "type": "string" }, "description": "Default: `candidate` if the gate has it, else its first model." },
-        "method": { "$ref": "#/$defs/method" },
-        "threshold": { "type": "number", "minimum": 0 },
-        "fail_on_drift": { "type": "boolean", "default": false, "description": "Whether prediction drift fails the check (else it warns)." },
-        "low_confidence": { "type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.6, "description": "A row is low-confidence when its top class probability is below this." },
-        "mean_confidence": { "$ref": "#/$defs/bounds" },
-        "low_confidence_share": { "$ref": "#/$defs/bounds" }
-      }
-    }
-  },
-  "$defs": {
-    "method": {
-      "enum": ["auto", "ks", "chi2", "z", "wasserstein", "jensen_shannon", "psi", "chisquare", "jensenshannon"],
-      "default": "auto",
-      "description": "auto chooses as Evidently does: reference <= 1000 rows: ks for numerical columns with > 5 distinct values, else chi2 (> 2 categories) or z; reference > 1000 rows: wasserstein for numerical columns with > 5 distinct values, else jensen_shannon."
-    },
-    "column": {
-      "type": "object", "additionalProperties": false,
-      "properties": {
-        "method": { "$ref": "#/$defs/method" },
-        "threshold": { "type": "number", "minimum": 0 },
-        "type": { "enum": ["numerical", "categorical"], "description": "Overrides the inferred column type." }
-      }
-    },
-    "bounds": "$BOUNDS"
-  }
-}"##;
-    SCHEMA.replace("\"$BOUNDS\"", Bounds::JSON_SCHEMA)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,9 +417,26 @@ mod tests {
     }
 
     #[test]
-    fn schema_is_json() {
-        let s: serde_json::Value = serde_json::from_str(&schema()).unwrap();
+    fn schema_is_derived_from_the_config() {
+        let s: serde_json::Value =
+            serde_json::from_str(&modelgate_sdk::config_schema::<Config>()).unwrap();
         assert_eq!(s["additionalProperties"], false);
-        assert_eq!(s["$defs"]["bounds"]["additionalProperties"], false);
+        assert_eq!(s["$defs"]["Bounds"]["additionalProperties"], false);
+        assert_eq!(s["$defs"]["ColumnConfig"]["additionalProperties"], false);
+        assert_eq!(s["properties"]["drift_share"]["exclusiveMinimum"], 0);
+        assert_eq!(s["properties"]["method"]["default"], "auto");
+        assert_eq!(s["properties"]["fail_on"]["default"], "dataset_drift");
+        assert_eq!(s["properties"]["reference"]["default"], "reference");
+        let method = s["$defs"]["Method"].to_string();
+        for name in [
+            "auto",
+            "chi2",
+            "chisquare",
+            "jensen_shannon",
+            "jensenshannon",
+            "psi",
+        ] {
+            assert!(method.contains(&format!("\"{name}\"")), "{name}: {method}");
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! No host calls here, so all of it runs in native unit tests.
 
 use modelgate_sdk::bounds::fmt_num;
+use modelgate_sdk::details::{ColumnHistogram, Histogram, OtherCategories};
 use modelgate_sdk::{Bounds, CheckResult, Direction, Evaluation, Metric, Status};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::config::{Correction, FailOn, Kind, Method};
 use crate::methods::{self, Binned, Categories, NumSample};
@@ -36,7 +38,7 @@ pub enum Data {
         /// Wasserstein distance / max(std of the reference, 0.001).
         wasserstein_normed: f64,
         /// The two distributions over Sturges bins, for plots.
-        histogram: Value,
+        histogram: Histogram,
     },
 }
 
@@ -87,7 +89,7 @@ pub struct Outcome {
     /// Distinct values of both samples together.
     pub unique: u64,
     /// The two distributions, for plots.
-    pub histogram: Value,
+    pub histogram: Histogram,
 }
 
 /// Most categories shown in a histogram; the rest are summed into one bar.
@@ -284,7 +286,7 @@ fn binned(input: &ColumnInput) -> Binned {
 
 /// The two distributions for a report: Sturges bins of both samples for numerical columns,
 /// counts per category (the most frequent [`MAX_DETAIL_CATEGORIES`]) otherwise.
-fn histogram(input: &ColumnInput) -> Value {
+fn histogram(input: &ColumnInput) -> Histogram {
     if let Data::Measured { histogram, .. } = &input.data {
         return histogram.clone();
     }
@@ -299,21 +301,20 @@ fn histogram(input: &ColumnInput) -> Value {
     ) = (input.kind, &input.data)
     {
         let edges = methods::sturges_edges(&reference.sorted, &current.sorted, *integer);
-        return json!({
-            "type": "numeric",
-            "edges": edges,
-            "reference": methods::histogram_sorted(&reference.sorted, &edges),
-            "current": methods::histogram_sorted(&current.sorted, &edges),
-        });
+        return Histogram::Numeric {
+            reference: methods::histogram_sorted(&reference.sorted, &edges),
+            current: methods::histogram_sorted(&current.sorted, &edges),
+            edges,
+        };
     }
     let c = categories(&input.data);
     if c.len() <= MAX_DETAIL_CATEGORIES {
-        return json!({
-            "type": "categorical",
-            "categories": c.labels,
-            "reference": c.reference,
-            "current": c.current,
-        });
+        return Histogram::Categorical {
+            categories: c.labels,
+            reference: c.reference,
+            current: c.current,
+            other: None,
+        };
     }
     let mut order: Vec<usize> = (0..c.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(c.reference[i] + c.current[i]));
@@ -329,13 +330,16 @@ fn histogram(input: &ColumnInput) -> Value {
         other_r -= c.reference[i];
         other_c -= c.current[i];
     }
-    json!({
-        "type": "categorical",
-        "categories": labels,
-        "reference": r,
-        "current": cur,
-        "other": { "categories": c.len() - MAX_DETAIL_CATEGORIES, "reference": other_r, "current": other_c },
-    })
+    Histogram::Categorical {
+        categories: labels,
+        reference: r,
+        current: cur,
+        other: Some(OtherCategories {
+            categories: (c.len() - MAX_DETAIL_CATEGORIES) as u64,
+            reference: other_r,
+            current: other_c,
+        }),
+    }
 }
 
 /// Applies a multiple-testing correction to the p-values of the outcomes tested with a
@@ -483,23 +487,48 @@ fn describe(o: &Outcome) -> String {
     format!("{} ({score})", o.column)
 }
 
-fn outcome_json(o: &Outcome) -> Value {
-    json!({
-        "column": o.column,
-        "model": o.model,
-        "type": o.kind.name(),
-        "method": o.method.name(),
-        "threshold": o.threshold,
-        "threshold_kind": if o.method.is_test() { "p_value" } else { "threshold" },
-        "score": o.score,
-        "p_value": o.p_value,
-        "p_value_adjusted": o.p_adjusted,
-        "drifted": o.drifted,
-        "reference_rows": o.reference_rows,
-        "current_rows": o.current_rows,
-        "unique": o.unique,
-        "histogram": o.histogram,
-    })
+/// One entry of the details' `columns` or `predictions`: what the report draws (the SDK's
+/// [`ColumnHistogram`]) and the test behind it.
+#[derive(Serialize)]
+struct OutcomeDetails {
+    #[serde(flatten)]
+    plot: ColumnHistogram,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    method: &'static str,
+    threshold: f64,
+    threshold_kind: &'static str,
+    score: f64,
+    p_value: Option<f64>,
+    p_value_adjusted: Option<f64>,
+    reference_rows: u64,
+    current_rows: u64,
+    unique: u64,
+}
+
+fn outcome_details(o: &Outcome) -> OutcomeDetails {
+    OutcomeDetails {
+        plot: ColumnHistogram {
+            column: o.column.clone(),
+            model: o.model.clone(),
+            drifted: Some(o.drifted),
+            histogram: o.histogram.clone(),
+        },
+        kind: o.kind.name(),
+        method: o.method.name(),
+        threshold: o.threshold,
+        threshold_kind: if o.method.is_test() {
+            "p_value"
+        } else {
+            "threshold"
+        },
+        score: o.score,
+        p_value: o.p_value,
+        p_value_adjusted: o.p_adjusted,
+        reference_rows: o.reference_rows,
+        current_rows: o.current_rows,
+        unique: o.unique,
+    }
 }
 
 /// Builds the check's result: metrics, status, summary and details.
@@ -654,8 +683,8 @@ pub fn assemble(
         "drift_share": s.drift_share,
         "correction": s.correction.name(),
         "dataset_drift": dataset_drift,
-        "columns": features.iter().map(outcome_json).collect::<Vec<_>>(),
-        "predictions": predictions.iter().map(outcome_json).collect::<Vec<_>>(),
+        "columns": features.iter().map(outcome_details).collect::<Vec<_>>(),
+        "predictions": predictions.iter().map(outcome_details).collect::<Vec<_>>(),
         "confidence": confidence_json,
     });
     Ok(CheckResult::new(status, summary)
@@ -665,6 +694,8 @@ pub fn assemble(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     fn num(column: &str, a: Vec<f64>, b: Vec<f64>) -> ColumnInput {
@@ -796,14 +827,17 @@ mod tests {
         let o = test_column(&input).unwrap();
         assert_eq!(o.method, Method::JensenShannon);
         assert_eq!(o.score, 0.0);
-        let h = &o.histogram;
-        assert_eq!(
-            h["categories"].as_array().unwrap().len(),
-            MAX_DETAIL_CATEGORIES
-        );
-        assert_eq!(h["categories"][0], "v10");
-        assert_eq!(h["other"]["categories"], 10);
-        assert_eq!(h["other"]["reference"], 55);
+        let Histogram::Categorical {
+            categories, other, ..
+        } = &o.histogram
+        else {
+            panic!("categorical: {:?}", o.histogram)
+        };
+        assert_eq!(categories.len(), MAX_DETAIL_CATEGORIES);
+        assert_eq!(categories[0], "v10");
+        let other = other.unwrap();
+        assert_eq!(other.categories, 10);
+        assert_eq!(other.reference, 55);
     }
 
     #[test]
@@ -855,7 +889,11 @@ mod tests {
             reference_rows: 1,
             current_rows: 1,
             unique: 1,
-            histogram: Value::Null,
+            histogram: Histogram::Numeric {
+                edges: vec![],
+                reference: vec![],
+                current: vec![],
+            },
         };
         let mut v = vec![mk(0.02), mk(0.5)];
         correct(&mut v, Correction::Bonferroni);

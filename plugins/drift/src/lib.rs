@@ -110,9 +110,9 @@ mod reference_tests;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
+use modelgate_sdk::details::Histogram;
 use modelgate_sdk::{
-    export_validator, info, CheckResult, ColumnType, Context, Needs, PluginInfo, Table, TaskKind,
-    Validator,
+    export_validator, info, About, Check, CheckResult, ColumnType, Context, Needs, Table, TaskKind,
 };
 
 use config::{Config, Kind, Method};
@@ -122,9 +122,11 @@ use methods::{Categories, NumSample};
 /// The check.
 pub struct Drift;
 
-impl Validator for Drift {
-    fn info() -> PluginInfo {
-        PluginInfo {
+impl Check for Drift {
+    type Config = Config;
+
+    fn about() -> About {
+        About {
             name: "drift".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             description: "Data drift between a reference and a current dataset, compatible with \
@@ -133,7 +135,6 @@ impl Validator for Drift {
                           thresholds, optional multiple-testing correction, dataset drift share; \
                           optionally drift of the models' predictions and classifier confidence."
                 .to_string(),
-            config_schema: config::schema(),
             needs: Needs {
                 datasets: vec!["reference".to_string(), "current".to_string()],
                 models: false,
@@ -142,15 +143,14 @@ impl Validator for Drift {
         }
     }
 
-    fn validate(ctx: &Context, config: &str) -> Result<CheckResult, String> {
-        run(ctx, config)
+    fn check(ctx: &Context, config: Config) -> Result<CheckResult, String> {
+        run(ctx, &config)
     }
 }
 
 export_validator!(Drift);
 
-fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-    let config: Config = modelgate_sdk::config(config_json)?;
+fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     config.check()?;
     let reference_name = config.reference.as_deref().unwrap_or("reference");
     let dataset_name = config.dataset.as_deref().unwrap_or("current");
@@ -161,7 +161,7 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         .dataset(dataset_name)
         .map_err(|e| format!("config.dataset: {e}"))?;
 
-    let columns = select_columns(ctx, &config, reference, current)?;
+    let columns = select_columns(ctx, config, reference, current)?;
     let mut features: Vec<Outcome> = Vec::new();
     for (name, explicit) in &columns {
         let settings = config.columns.settings.get(name);
@@ -194,12 +194,11 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
     if let Some(p) = &config.prediction {
         let models: Vec<String> = match &p.models {
             Some(m) => m.clone(),
-            None if ctx.has_model("candidate") => vec!["candidate".to_string()],
             None => vec![ctx
-                .models
-                .first()
-                .map(|m| m.name.clone())
-                .ok_or("config.prediction: the gate defines no model")?],
+                .candidate_model(None)
+                .map_err(|e| format!("config.prediction: {e}"))?
+                .name
+                .to_string()],
         };
         for name in &models {
             let model = ctx
@@ -491,12 +490,11 @@ fn measure(
         current_rows: rows_c,
         unique,
         wasserstein_normed: distance / std.max(0.001),
-        histogram: serde_json::json!({
-            "type": "numeric",
-            "edges": edges,
-            "reference": hist(reference)?,
-            "current": hist(current)?,
-        }),
+        histogram: Histogram::Numeric {
+            reference: hist(reference)?,
+            current: hist(current)?,
+            edges,
+        },
     }))
 }
 
@@ -564,6 +562,8 @@ fn top_probability(preds: &Table, classes: usize, model: &str) -> Result<Vec<f64
 
 #[cfg(test)]
 mod tests {
+    use modelgate_sdk::Validator;
+
     use super::*;
     use crate::config::Method;
 

@@ -15,7 +15,7 @@
 //! warmup = 10                # default 10
 //! iterations = 100           # default 100 (at most 10,000)
 //! candidate = "candidate"    # default: "candidate" if present, else the first model
-//! baseline = "baseline"      # default: "baseline" if present, else none
+//! baseline = "baseline"      # default: "baseline" if present and not the candidate, else none
 //! [checks.config.metrics]
 //! latency_p95_ms = { max = 5.0, max_relative_drop = 0.25 }   # at most 25 % slower than the baseline
 //! throughput_rows_per_s = { min = 10000 }
@@ -31,9 +31,10 @@
 
 pub mod stats;
 
+use modelgate_sdk::schema::only_keys;
 use modelgate_sdk::{
-    config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Model, Needs,
-    PluginInfo, Status, Table, Validator,
+    export_validator, About, Bounds, Check, CheckResult, Context, Direction, JsonSchema, Metric,
+    ModelRef, Needs, Status, Table,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -54,30 +55,40 @@ pub const METRICS: &[(&str, Direction)] = &[
 pub const MAX_ITERATIONS: u32 = 10_000;
 
 /// The check's `config` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "latency check config")]
 pub struct Config {
-    /// Dataset whose rows are fed to the models.
+    /// Dataset whose first rows are fed to the models.
     #[serde(default = "default_dataset")]
     pub dataset: String,
     /// Batch sizes to measure.
     #[serde(default = "default_batch_sizes")]
+    #[schemars(length(min = 1), inner(range(min = 1)))]
     pub batch_sizes: Vec<u32>,
     /// Untimed runs before measuring.
     #[serde(default = "default_warmup")]
+    #[schemars(range(max = MAX_ITERATIONS))]
     pub warmup: u32,
     /// Timed runs per batch size.
     #[serde(default = "default_iterations")]
+    #[schemars(range(min = 1, max = MAX_ITERATIONS))]
     pub iterations: u32,
-    /// The model gated.
+    /// Model gated (default: candidate, else the first model).
     #[serde(default)]
     pub candidate: Option<String>,
-    /// The model compared with.
+    /// Model compared with (default: baseline, if present and not the candidate).
     #[serde(default)]
     pub baseline: Option<String>,
     /// Bounds per metric.
     #[serde(default)]
+    #[schemars(transform = metric_names)]
     pub metrics: BTreeMap<String, Bounds>,
+}
+
+/// Only the metrics of [`METRICS`] take bounds.
+fn metric_names(schema: &mut modelgate_sdk::schema::Schema) {
+    only_keys(schema, METRICS.iter().map(|(name, _)| name));
 }
 
 fn default_dataset() -> String {
@@ -93,65 +104,29 @@ fn default_iterations() -> u32 {
     100
 }
 
-/// The JSON Schema of [`Config`].
-pub fn config_schema() -> String {
-    let metric_names: Vec<String> = METRICS.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-    format!(
-        r##"{{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "latency check config",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {{
-    "dataset": {{ "type": "string", "default": "current", "description": "Dataset whose first rows are fed to the models." }},
-    "batch_sizes": {{ "type": "array", "items": {{ "type": "integer", "minimum": 1 }}, "minItems": 1, "default": [1] }},
-    "warmup": {{ "type": "integer", "minimum": 0, "maximum": {max}, "default": 10 }},
-    "iterations": {{ "type": "integer", "minimum": 1, "maximum": {max}, "default": 100 }},
-    "candidate": {{ "type": "string", "description": "Model gated (default: candidate, else the first model)." }},
-    "baseline": {{ "type": "string", "description": "Model compared with (default: baseline, if present)." }},
-    "metrics": {{
-      "type": "object",
-      "propertyNames": {{ "enum": [{names}] }},
-      "additionalProperties": {bounds}
-    }}
-  }}
-}}"##,
-        max = MAX_ITERATIONS,
-        names = metric_names.join(", "),
-        bounds = Bounds::JSON_SCHEMA,
-    )
-}
+impl Check for Latency {
+    type Config = Config;
 
-impl Validator for Latency {
-    fn info() -> PluginInfo {
-        PluginInfo {
+    fn about() -> About {
+        About {
             name: "latency".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Measures inference latency (p50/p95/p99/mean, ms) and throughput (rows/s) of the \
                           candidate and baseline models natively in the host, per batch size, and gates the \
                           candidate on absolute bounds or on its slowdown vs the baseline."
                 .into(),
-            config_schema: config_schema(),
             needs: Needs { datasets: vec!["current".into()], models: true, labels: false },
         }
     }
 
-    fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-        let cfg: Config = config(config_json)?;
+    fn check(ctx: &Context, cfg: Config) -> Result<CheckResult, String> {
         validate_config(&cfg)?;
         let data = ctx
             .dataset(&cfg.dataset)
             .map_err(|e| format!("config.dataset: {e}"))?;
-        let candidate_name =
-            pick(ctx, cfg.candidate.as_deref(), "candidate", true)?.expect("required");
-        let baseline_name = pick(ctx, cfg.baseline.as_deref(), "baseline", false)?;
-        if baseline_name.as_deref() == Some(candidate_name.as_str()) {
-            return Err(format!(
-                "config.baseline: `{candidate_name}` is also the candidate"
-            ));
-        }
-        let candidate = ctx.model(&candidate_name)?;
-        let baseline = baseline_name.as_deref().map(|n| ctx.model(n)).transpose()?;
+        let candidate = ctx.candidate_model(cfg.candidate.as_deref())?;
+        let baseline = ctx.baseline_model(cfg.baseline.as_deref(), candidate.name)?;
+        let candidate_name = candidate.name;
         let rows = data.num_rows();
 
         let mut metrics = Vec::new();
@@ -160,13 +135,12 @@ impl Validator for Latency {
         let mut headline = Vec::new();
         for &batch in &cfg.batch_sizes {
             let slice = format!("batch_size={batch}");
-            let cand = measure(candidate, &candidate_name, data, batch, &cfg)?;
-            let base = match (baseline, &baseline_name) {
-                (Some(m), Some(name)) => Some(measure(m, name, data, batch, &cfg)?),
-                _ => None,
-            };
+            let cand = measure(candidate, data, batch, &cfg)?;
+            let base = baseline
+                .map(|b| measure(b, data, batch, &cfg))
+                .transpose()?;
             if u64::from(batch) > rows {
-                modelgate_sdk::warn(&format!(
+                modelgate_sdk::warn(format!(
                     "batch size {batch} exceeds the {rows} rows of `{}`: measured on {rows} rows",
                     cfg.dataset
                 ));
@@ -174,7 +148,7 @@ impl Validator for Latency {
             for (name, direction) in METRICS {
                 let value = cand.get(name);
                 let mut metric = Metric::new(*name, value)
-                    .model(&candidate_name)
+                    .model(candidate_name)
                     .slice(&slice);
                 if let Some(bounds) = cfg.metrics.get(*name) {
                     let eval = bounds
@@ -187,8 +161,8 @@ impl Validator for Latency {
                     metric = metric.evaluated(&eval);
                 }
                 metrics.push(metric);
-                if let (Some(b), Some(bn)) = (&base, &baseline_name) {
-                    metrics.push(Metric::new(*name, b.get(name)).model(bn).slice(&slice));
+                if let (Some(b), Some(bm)) = (&base, &baseline) {
+                    metrics.push(Metric::new(*name, b.get(name)).model(bm.name).slice(&slice));
                 }
             }
             headline.push(format!("p95 {:.3} ms @ batch {batch}", cand.p95_ms));
@@ -237,35 +211,13 @@ fn validate_config(cfg: &Config) -> Result<(), String> {
     Ok(())
 }
 
-/// The configured model name, or the default if the gate has it; errors name what exists.
-fn pick(
-    ctx: &Context,
-    configured: Option<&str>,
-    default: &str,
-    required: bool,
-) -> Result<Option<String>, String> {
-    match configured {
-        Some(n) => {
-            ctx.model(n).map_err(|e| format!("config.{default}: {e}"))?;
-            Ok(Some(n.to_string()))
-        }
-        None if ctx.has_model(default) => Ok(Some(default.to_string())),
-        None if required => ctx
-            .model_names()
-            .first()
-            .map(|n| Some(n.to_string()))
-            .ok_or_else(|| "the latency check needs a model, and the gate has none".to_string()),
-        None => Ok(None),
-    }
-}
-
 fn measure(
-    model: &Model,
-    name: &str,
+    model: ModelRef<'_>,
     data: &Table,
     batch: u32,
     cfg: &Config,
 ) -> Result<stats::Summary, String> {
+    let ModelRef { name, model } = model;
     if !model.runnable() {
         return Err(format!(
             "model `{name}` is read from prediction columns; only models the host runs (ONNX) can be timed"
@@ -282,4 +234,34 @@ fn measure(
     let rows = (u64::from(batch)).min(data.num_rows());
     stats::Summary::of(&samples, rows)
         .ok_or_else(|| format!("model `{name}`: the host returned no timings"))
+}
+
+#[cfg(test)]
+mod tests {
+    use modelgate_sdk::Validator;
+
+    use super::*;
+
+    #[test]
+    fn schema_is_derived_from_the_config() {
+        let s: serde_json::Value = serde_json::from_str(&Latency::info().config_schema).unwrap();
+        assert_eq!(s["additionalProperties"], false);
+        assert_eq!(s["title"], "latency check config");
+        let p = &s["properties"];
+        assert_eq!(p["batch_sizes"]["minItems"], 1);
+        assert_eq!(p["batch_sizes"]["items"]["minimum"], 1);
+        assert_eq!(p["iterations"]["maximum"], MAX_ITERATIONS);
+        assert_eq!(p["warmup"]["default"], 10);
+        assert_eq!(
+            p["metrics"]["propertyNames"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            METRICS.len()
+        );
+        assert_eq!(
+            p["metrics"]["additionalProperties"]["$ref"],
+            "#/$defs/Bounds"
+        );
+    }
 }

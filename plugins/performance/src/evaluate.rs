@@ -5,10 +5,13 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use modelgate_sdk::bounds::fmt_num;
+use modelgate_sdk::details::{details_json, ConfusionMatrix, ModelPlots};
+use modelgate_sdk::schema::{only_keys, Schema};
 use modelgate_sdk::{
-    BoundKind, Bounds, CheckResult, Dictionary, Direction, Evaluation, LogLevel, Metric, Status,
+    BoundKind, Bounds, CheckResult, Dictionary, Direction, Evaluation, JsonSchema, LogLevel,
+    Metric, Status,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics;
 
@@ -108,45 +111,77 @@ pub fn all_metric_names() -> Vec<&'static str> {
 }
 
 /// The check's `config`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "performance check config")]
 pub struct Config {
     /// The labelled dataset to evaluate on (default `current`).
     #[serde(default)]
+    #[schemars(extend("default" = "current"))]
     pub dataset: Option<String>,
-    /// The model whose metrics are gated (default `candidate` if present, else the first).
+    /// The model whose metrics are gated (default `candidate` if the gate has it, else its
+    /// first model).
     #[serde(default)]
     pub candidate: Option<String>,
-    /// The model that relative bounds compare with (default `baseline` if present).
+    /// The model that max_drop, max_rise and max_relative_drop compare with (default
+    /// `baseline` if the gate has it and it is not the candidate, else none).
     #[serde(default)]
     pub baseline: Option<String>,
-    /// Bounds per metric name.
+    /// Bounds per metric. binary: accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss,
+    /// brier; multiclass: accuracy, precision, recall, f1 (macro), precision_weighted,
+    /// recall_weighted, f1_weighted, log_loss; regression: rmse, mae, r2, mape.
     #[serde(default)]
+    #[schemars(transform = metric_names)]
     pub metrics: BTreeMap<String, MetricBounds>,
-    /// Resamples for `confidence` bounds (default 1000).
+    /// Resamples for bounds with `confidence` (paired bootstrap; default 1000).
     #[serde(default)]
+    #[schemars(range(min = 10), extend("default" = crate::bootstrap::DEFAULT_SAMPLES))]
     pub bootstrap_samples: Option<u32>,
-    /// Seed of the bootstrap (default 0).
+    /// Seed of the bootstrap; the same seed gives the same bounds (default 0).
     #[serde(default)]
+    #[schemars(extend("default" = 0))]
     pub bootstrap_seed: Option<u64>,
-    /// Slices to evaluate the metrics on as well (see [`crate::slices`]).
+    /// Evaluate the metrics on slices too: a column name (one slice per value),
+    /// `{ column, groups = { name = [values] } }`, or `{ column, edges = [numbers] }` (ranges
+    /// `[e_i, e_i+1)`, the last closed). See [`crate::slices`].
     #[serde(default)]
     pub slices: Vec<crate::slices::SliceSpec>,
-    /// Smallest slice evaluated (default 30 rows).
+    /// Slices with fewer rows are reported (slice_rows) but not evaluated (default 30).
     #[serde(default)]
+    #[schemars(range(min = 1), extend("default" = crate::slices::DEFAULT_MIN_SLICE_SIZE))]
     pub min_slice_size: Option<usize>,
-    /// Bounds for every slice (default: `metrics`).
+    /// Bounds for every slice (default: the same as `metrics`).
     #[serde(default)]
+    #[schemars(transform = metric_names)]
     pub slice_metrics: Option<BTreeMap<String, MetricBounds>>,
 }
 
+/// Bounds are keyed by the metrics of [`all_metric_names`].
+fn metric_names(schema: &mut Schema) {
+    only_keys(schema, all_metric_names());
+}
+
 /// A metric's bounds plus an optional bootstrap `confidence` (see [`crate::bootstrap`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, JsonSchema)]
+#[schemars(with = "MetricBoundsTable")]
 pub struct MetricBounds {
     /// min / max / max_drop / max_rise / max_relative_drop.
     pub bounds: Bounds,
     /// Gate on a paired bootstrap bound at this confidence level, in (0.5, 1).
     pub confidence: Option<f64>,
+}
+
+/// What [`MetricBounds`] accepts: the SDK's bounds table plus `confidence`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // Only its schema is used.
+struct MetricBoundsTable {
+    #[serde(flatten)]
+    bounds: Bounds,
+    /// Gate on the paired bootstrap bound at this confidence level instead of the point value.
+    #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0.5, "exclusiveMaximum" = 1))]
+    confidence: Option<f64>,
 }
 
 impl<'de> Deserialize<'de> for MetricBounds {
@@ -682,25 +717,40 @@ fn details(
     candidate: &Evaluated<'_>,
     baseline: Option<&Evaluated<'_>>,
 ) -> String {
-    let mut models = serde_json::Map::new();
+    /// The details document (the SDK's [`ModelPlots`] per model, for the report's plots).
+    #[derive(Serialize)]
+    struct Details<'a> {
+        dataset: &'a str,
+        rows: usize,
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        models: BTreeMap<&'a str, ModelPlots>,
+    }
+    let mut models = BTreeMap::new();
     for m in std::iter::once(candidate).chain(baseline) {
-        let entry = match &m.metrics.confusion {
+        let plots = match &m.metrics.confusion {
             None => continue,
-            Some(c) if c.labels.len() > MAX_DETAIL_LABELS => serde_json::json!({
-                "confusion_matrix": null,
-                "note": format!("{} labels: confusion matrix omitted (more than {MAX_DETAIL_LABELS})", c.labels.len()),
-            }),
-            Some(c) => serde_json::json!({
-                "confusion_matrix": { "labels": c.labels, "matrix": c.matrix },
-            }),
+            Some(c) if c.labels.len() > MAX_DETAIL_LABELS => ModelPlots {
+                confusion_matrix: None,
+                note: Some(format!(
+                    "{} labels: confusion matrix omitted (more than {MAX_DETAIL_LABELS})",
+                    c.labels.len()
+                )),
+            },
+            Some(c) => ModelPlots {
+                confusion_matrix: Some(ConfusionMatrix {
+                    labels: c.labels.clone(),
+                    matrix: c.matrix.clone(),
+                }),
+                note: None,
+            },
         };
-        models.insert(m.name.to_string(), entry);
+        models.insert(m.name, plots);
     }
-    let mut doc = serde_json::json!({ "dataset": dataset, "rows": rows });
-    if !models.is_empty() {
-        doc["models"] = serde_json::Value::Object(models);
-    }
-    doc.to_string()
+    details_json(&Details {
+        dataset,
+        rows,
+        models,
+    })
 }
 
 fn plural(n: usize, word: &str) -> String {

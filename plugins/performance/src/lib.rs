@@ -10,7 +10,8 @@
 //! [checks.config]
 //! dataset = "current"        # default "current"
 //! candidate = "candidate"    # default: "candidate" if the gate has it, else its first model
-//! baseline = "baseline"      # default: "baseline" if the gate has it, else none
+//! baseline = "baseline"      # default: "baseline" if the gate has it and it is not the
+//!                            # candidate, else none (`Context::baseline_model`)
 //! [checks.config.metrics]
 //! accuracy = { min = 0.90 }
 //! roc_auc  = { min = 0.95, max_drop = 0.01 }
@@ -38,8 +39,8 @@ pub mod metrics;
 pub mod slices;
 
 use modelgate_sdk::{
-    export_validator, log, warn, CheckResult, Context, Dictionary, Metric, Model, Needs,
-    PluginInfo, Status, Table, TaskKind, Validator,
+    export_validator, log, warn, About, Check, CheckResult, Context, Dictionary, Metric, ModelRef,
+    Needs, Status, Table, TaskKind,
 };
 
 use evaluate::{quote_list, Config, Evaluated, ModelMetrics, Probabilities, Task};
@@ -48,9 +49,11 @@ use slices::{Predictions, Truth};
 /// The check.
 pub struct Performance;
 
-impl Validator for Performance {
-    fn info() -> PluginInfo {
-        PluginInfo {
+impl Check for Performance {
+    type Config = Config;
+
+    fn about() -> About {
+        About {
             name: "performance".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             description: "Evaluates the candidate model (and the baseline model, if any) on a \
@@ -61,7 +64,6 @@ impl Validator for Performance {
                           bounds and on its change vs the baseline (max_drop, max_rise, \
                           max_relative_drop)."
                 .to_string(),
-            config_schema: config_schema(),
             needs: Needs {
                 datasets: vec!["current".to_string()],
                 models: true,
@@ -70,115 +72,14 @@ impl Validator for Performance {
         }
     }
 
-    fn validate(ctx: &Context, config: &str) -> Result<CheckResult, String> {
-        run(ctx, config)
+    fn check(ctx: &Context, config: Config) -> Result<CheckResult, String> {
+        run(ctx, &config)
     }
 }
 
 export_validator!(Performance);
 
-/// The JSON Schema of [`Config`].
-pub fn config_schema() -> String {
-    const SCHEMA: &str = r##"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "performance check config",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "dataset": {
-      "type": "string",
-      "default": "current",
-      "description": "The labelled dataset to evaluate on."
-    },
-    "candidate": {
-      "type": "string",
-      "description": "The model whose metrics are gated. Default: `candidate` if the gate has it, else its first model."
-    },
-    "baseline": {
-      "type": "string",
-      "description": "The model that max_drop, max_rise and max_relative_drop compare with. Default: `baseline` if the gate has it, else none."
-    },
-    "metrics": {
-      "type": "object",
-      "description": "Bounds per metric. binary: accuracy, precision, recall, f1, roc_auc, pr_auc, log_loss, brier; multiclass: accuracy, precision, recall, f1 (macro), precision_weighted, recall_weighted, f1_weighted, log_loss; regression: rmse, mae, r2, mape.",
-      "propertyNames": { "enum": "$METRIC_NAMES" },
-      "additionalProperties": { "$ref": "#/$defs/bounds" }
-    },
-    "slices": {
-      "type": "array",
-      "description": "Evaluate the metrics on slices too: a column name (one slice per value), { column, groups = { name = [values] } }, or { column, edges = [numbers] } (ranges [e_i, e_i+1), the last closed).",
-      "items": {
-        "oneOf": [
-          { "type": "string" },
-          {
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["column"],
-            "properties": {
-              "column": { "type": "string" },
-              "groups": { "type": "object", "minProperties": 1, "additionalProperties": { "type": "array", "items": { "type": "string" } } },
-              "edges": { "type": "array", "minItems": 2, "items": { "type": "number" } }
-            }
-          }
-        ]
-      }
-    },
-    "bootstrap_samples": {
-      "type": "integer",
-      "minimum": 10,
-      "default": 1000,
-      "description": "Resamples for bounds with `confidence` (paired bootstrap)."
-    },
-    "bootstrap_seed": {
-      "type": "integer",
-      "minimum": 0,
-      "default": 0,
-      "description": "Seed of the bootstrap; the same seed gives the same bounds."
-    },
-    "min_slice_size": {
-      "type": "integer",
-      "minimum": 1,
-      "default": 30,
-      "description": "Slices with fewer rows are reported (slice_rows) but not evaluated."
-    },
-    "slice_metrics": {
-      "type": "object",
-      "description": "Bounds for every slice; default: the same as `metrics`.",
-      "propertyNames": { "enum": "$METRIC_NAMES" },
-      "additionalProperties": { "$ref": "#/$defs/bounds" }
-    }
-  },
-  "$defs": {
-    "bounds": "$BOUNDS"
-  }
-}"##;
-    let names = serde_json::to_string(&evaluate::all_metric_names()).expect("strings serialize");
-    SCHEMA
-        .replace("\"$METRIC_NAMES\"", &names)
-        .replace("\"$BOUNDS\"", &metric_bounds_schema())
-}
-
-/// The SDK's bounds schema plus the `confidence` key (see [`bootstrap`]).
-fn metric_bounds_schema() -> String {
-    let mut schema: serde_json::Value =
-        serde_json::from_str(modelgate_sdk::Bounds::JSON_SCHEMA).expect("the SDK's schema is JSON");
-    schema["properties"]["confidence"] = serde_json::json!({
-        "type": "number",
-        "exclusiveMinimum": 0.5,
-        "exclusiveMaximum": 1,
-        "description": "Gate on the paired bootstrap bound at this confidence level instead of the point value."
-    });
-    schema.to_string()
-}
-
-/// A model to evaluate, with its name.
-struct Subject<'a> {
-    name: String,
-    model: &'a Model,
-}
-
-fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-    let config: Config = modelgate_sdk::config(config_json)?;
+fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let task_info = ctx.require_task()?;
     let task = match task_info.kind {
         TaskKind::Binary => Task::Binary {
@@ -190,13 +91,14 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         TaskKind::Multiclass => Task::Multiclass,
         TaskKind::Regression => Task::Regression,
     };
-    evaluate::check_metric_names(&config, &task)?;
+    evaluate::check_metric_names(config, &task)?;
 
     let dataset = config.dataset.as_deref().unwrap_or("current");
     let table = ctx
         .dataset(dataset)
         .map_err(|e| format!("config.dataset: {e}"))?;
-    let (candidate, baseline) = subjects(ctx, &config)?;
+    let candidate = ctx.candidate_model(config.candidate.as_deref())?;
+    let baseline = ctx.baseline_model(config.baseline.as_deref(), candidate.name)?;
     for s in std::iter::once(&candidate).chain(baseline.as_ref()) {
         let kind = s.model.task();
         if kind != task_info.kind {
@@ -220,7 +122,7 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         .column(target)
         .map_err(|e| format!("target column: {e}"))?;
 
-    let subjects: Vec<&Subject<'_>> = std::iter::once(&candidate)
+    let subjects: Vec<&ModelRef<'_>> = std::iter::once(&candidate)
         .chain(baseline.as_ref())
         .collect();
     let (truth, preds) = match &task {
@@ -231,7 +133,7 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
                 let p = predictions(s, table, dataset, rows)?;
                 let predicted = Truth::Values(read_finite(&p, "prediction")?);
                 preds.push(Predictions {
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     predicted,
                     proba: None,
                 });
@@ -246,7 +148,7 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
                 let predicted = Truth::Labels(read_labels(&p, "prediction")?);
                 let proba = read_probabilities(s, &p, &y_true, &task)?;
                 preds.push(Predictions {
-                    name: s.name.clone(),
+                    name: s.name.to_string(),
                     predicted,
                     proba,
                 });
@@ -275,12 +177,12 @@ fn run(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
         config.bootstrap_seed.unwrap_or(0),
     )?;
     let (mut result, notes) =
-        evaluate::assemble(&config, dataset, rows, candidate_eval, baseline_eval, &ci)?;
+        evaluate::assemble(config, dataset, rows, candidate_eval, baseline_eval, &ci)?;
     result.metrics.extend(ci_metrics);
     for (level, note) in notes {
         log(level, note);
     }
-    evaluate_slices(ctx, &config, table, &task, &truth, &preds, &mut result)?;
+    evaluate_slices(ctx, config, table, &task, &truth, &preds, &mut result)?;
     Ok(result)
 }
 
@@ -402,53 +304,6 @@ fn evaluate_slices(
     Ok(())
 }
 
-/// Resolves the candidate and baseline models from the config and the gate's models.
-fn subjects<'a>(
-    ctx: &'a Context,
-    config: &Config,
-) -> Result<(Subject<'a>, Option<Subject<'a>>), String> {
-    let candidate_name = match &config.candidate {
-        Some(name) => name.clone(),
-        None if ctx.has_model("candidate") => "candidate".to_string(),
-        None => ctx
-            .models
-            .first()
-            .map(|m| m.name.clone())
-            .ok_or("the performance check needs a model, but the gate defines none")?,
-    };
-    let candidate = ctx
-        .model(&candidate_name)
-        .map_err(|e| format!("config.candidate: {e}"))?;
-    let baseline_name = match &config.baseline {
-        Some(name) => Some(name.clone()),
-        None if ctx.has_model("baseline") && candidate_name != "baseline" => {
-            Some("baseline".to_string())
-        }
-        None => None,
-    };
-    if baseline_name.as_deref() == Some(candidate_name.as_str()) {
-        return Err(format!(
-            "config.baseline: the baseline model is the candidate model (`{candidate_name}`)"
-        ));
-    }
-    let baseline = match baseline_name {
-        Some(name) => {
-            let model = ctx
-                .model(&name)
-                .map_err(|e| format!("config.baseline: {e}"))?;
-            Some(Subject { name, model })
-        }
-        None => None,
-    };
-    Ok((
-        Subject {
-            name: candidate_name,
-            model: candidate,
-        },
-        baseline,
-    ))
-}
-
 fn task_name(kind: TaskKind) -> &'static str {
     match kind {
         TaskKind::Binary => "binary",
@@ -460,7 +315,7 @@ fn task_name(kind: TaskKind) -> &'static str {
 /// The model's predictions on the dataset, checked to have one row per dataset row and a
 /// `prediction` column.
 fn predictions(
-    s: &Subject<'_>,
+    s: &ModelRef<'_>,
     table: &Table,
     dataset: &str,
     rows: usize,
@@ -512,12 +367,12 @@ fn read_labels(table: &Table, column: &str) -> Result<Dictionary, String> {
 /// The model's class probabilities reduced to what the metrics need, or `None` if its
 /// predictions have no probability columns.
 fn read_probabilities(
-    s: &Subject<'_>,
+    s: &ModelRef<'_>,
     preds: &Table,
     y_true: &Dictionary,
     task: &Task,
 ) -> Result<Option<Probabilities>, String> {
-    let name = &s.name;
+    let name = s.name;
     let columns = preds.column_names();
     let classes = s.model.classes();
     let wanted: Vec<String> = (0..classes.len()).map(|i| format!("proba_{i}")).collect();
@@ -627,18 +482,35 @@ mod tests {
 
     #[test]
     fn schema_is_json_and_lists_every_metric() {
-        let schema: serde_json::Value = serde_json::from_str(&config_schema()).unwrap();
+        use modelgate_sdk::Validator;
+        let schema: serde_json::Value =
+            serde_json::from_str(&Performance::info().config_schema).unwrap();
         assert_eq!(schema["additionalProperties"], false);
         let names = schema["properties"]["metrics"]["propertyNames"]["enum"]
             .as_array()
             .unwrap();
         assert_eq!(names.len(), 15);
-        assert_eq!(schema["$defs"]["bounds"]["additionalProperties"], false);
-        assert!(schema["$defs"]["bounds"]["properties"]["max_relative_drop"].is_object());
+        let bounds = &schema["$defs"]["MetricBounds"];
+        assert_eq!(bounds["additionalProperties"], false, "{schema:#}");
+        assert!(
+            bounds["properties"]["max_relative_drop"].is_object(),
+            "{schema:#}"
+        );
+        assert_eq!(bounds["properties"]["confidence"]["exclusiveMinimum"], 0.5);
+        assert_eq!(schema["properties"]["bootstrap_samples"]["minimum"], 10);
+        assert_eq!(
+            schema["properties"]["bootstrap_samples"]["default"],
+            bootstrap::DEFAULT_SAMPLES
+        );
+        assert!(
+            schema["properties"]["slices"]["items"].is_object(),
+            "{schema:#}"
+        );
     }
 
     #[test]
     fn info_describes_the_check() {
+        use modelgate_sdk::Validator;
         let info = Performance::info();
         assert_eq!(info.name, "performance");
         assert_eq!(info.version, env!("CARGO_PKG_VERSION"));

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use modelgate_sdk::Dictionary;
+use modelgate_sdk::JsonSchema;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -25,7 +26,8 @@ use crate::evaluate::{self, sort_labels, ModelMetrics, Probabilities, Task};
 pub const DEFAULT_MIN_SLICE_SIZE: usize = 30;
 
 /// How to cut the dataset into slices.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[schemars(with = "SliceForm")]
 pub enum SliceSpec {
     /// One slice per distinct value of the column.
     Column(String),
@@ -49,13 +51,30 @@ impl SliceSpec {
     }
 }
 
-#[derive(Deserialize)]
+/// The forms a [`SliceSpec`] is written in, for its schema.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Only its schema is used.
+enum SliceForm {
+    /// A column name: one slice per value.
+    Column(String),
+    /// A table.
+    Table(SliceTable),
+}
+
+/// The table form of a [`SliceSpec`].
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SliceTable {
+    /// The column to cut by.
     column: String,
+    /// Named groups of values: one slice per group.
     #[serde(default)]
+    #[schemars(extend("minProperties" = 1))]
     groups: Option<BTreeMap<String, Vec<String>>>,
+    /// Range edges: one slice per `[e_i, e_i+1)` (the last closed).
     #[serde(default)]
+    #[schemars(length(min = 2))]
     edges: Option<Vec<f64>>,
 }
 

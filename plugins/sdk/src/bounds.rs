@@ -22,6 +22,7 @@
 //!   0.95 to 0.94 is a drop of 0.01 (in `f64`, `0.95 - 0.94` is `0.010000000000000009`).
 //! * Negative limits are allowed: `max_drop = -0.01` demands an improvement of at least 0.01.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Threshold;
@@ -95,7 +96,7 @@ impl BoundKind {
 /// The bounds configured on one metric. Every field is optional; unknown keys are an error
 /// when deserialized (so that `mni = 0.9` is not silently ignored), and so is a value that is
 /// not a finite number.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bounds {
     /// Inclusive lower bound on the value.
@@ -154,20 +155,6 @@ pub fn finite<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>,
 }
 
 impl Bounds {
-    /// The JSON Schema (draft 2020-12) of a bounds table, for embedding in a plugin's config
-    /// schema.
-    pub const JSON_SCHEMA: &'static str = r#"{
-      "type": "object",
-      "additionalProperties": false,
-      "properties": {
-        "min": {"type": "number", "description": "Inclusive lower bound on the value."},
-        "max": {"type": "number", "description": "Inclusive upper bound on the value."},
-        "max_drop": {"type": "number", "description": "Largest allowed worsening vs the baseline model, in the metric's units (direction-aware)."},
-        "max_rise": {"type": "number", "description": "Largest allowed increase of the raw value vs the baseline model, whatever the metric's direction."},
-        "max_relative_drop": {"type": "number", "description": "Largest allowed worsening vs the baseline model as a fraction of |baseline|."}
-      }
-    }"#;
-
     /// The limit of one kind of bound, if set.
     pub fn get(&self, kind: BoundKind) -> Option<f64> {
         match kind {

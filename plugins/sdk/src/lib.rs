@@ -4,13 +4,17 @@
 //! `modelgate:plugin@0.1.1` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
 //! generates the bindings for that world and hides them behind a small, stable surface:
 //!
-//! * the [`Validator`] trait and the [`export_validator!`] macro, which a plugin crate calls once;
+//! * the [`Check`] trait (a typed config, parsed by the SDK, whose JSON Schema is derived from
+//!   its type: see [`schema`]) or the lower-level [`Validator`] trait, and the
+//!   [`export_validator!`] macro, which a plugin crate calls once;
 //! * [`config`], which parses the check's `config` table (JSON text) into a serde type with errors
-//!   that name the offending key;
+//!   that name the offending key, and [`config_schema`], the JSON Schema of that type;
 //! * helpers on the host resources: [`Context::dataset`], [`Context::model`],
 //!   [`Table::read_column_f64`], [`Table::read_column_utf8`], ... (see [`table`]);
 //! * builders for results: [`Metric::new`], [`CheckResult::new`], and the threshold evaluator
 //!   [`Bounds`];
+//! * [`details`]: the typed parts of a result's details that reports draw (histograms,
+//!   confusion matrices, findings);
 //! * [`log`] and its shorthands [`info`], [`warn`], ...;
 //! * [`numeric`]: numpy's pairwise summation, mean and linear percentiles, for metrics that must
 //!   agree with numpy, scipy or scikit-learn to the last bit.
@@ -26,6 +30,7 @@
 //! [dependencies]
 //! modelgate-sdk = { path = "../sdk" }
 //! serde = { version = "1", features = ["derive"] }
+//! schemars = "1"
 //! ```
 //!
 //! `src/lib.rs`, built with `cargo build --release --target wasm32-wasip2` (the output,
@@ -33,35 +38,38 @@
 //!
 //! ```no_run
 //! use modelgate_sdk::{
-//!     config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Needs,
-//!     PluginInfo, Status, Validator,
+//!     export_validator, About, Bounds, Check, CheckResult, Context, Direction, JsonSchema,
+//!     Metric, Needs, Status,
 //! };
 //! use serde::Deserialize;
 //!
-//! /// The check's `config` table.
-//! #[derive(Deserialize)]
+//! /// The check's `config` table: the SDK parses it (errors name the key path) and publishes
+//! /// its JSON Schema, derived from this type, through `describe()`.
+//! #[derive(Deserialize, JsonSchema)]
 //! #[serde(deny_unknown_fields)]
 //! struct Config {
+//!     /// The column to check.
 //!     column: String,
+//!     /// Bounds on the column's null fraction.
 //!     #[serde(default)]
 //!     null_fraction: Bounds,
 //! }
 //!
 //! struct NullFraction;
 //!
-//! impl Validator for NullFraction {
-//!     fn info() -> PluginInfo {
-//!         PluginInfo {
+//! impl Check for NullFraction {
+//!     type Config = Config;
+//!
+//!     fn about() -> About {
+//!         About {
 //!             name: "null-fraction".into(),
 //!             version: env!("CARGO_PKG_VERSION").into(),
 //!             description: "Fraction of nulls in one column of the current dataset.".into(),
-//!             config_schema: r#"{"type": "object"}"#.into(),
 //!             needs: Needs { datasets: vec!["current".into()], models: false, labels: false },
 //!         }
 //!     }
 //!
-//!     fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-//!         let config: Config = config(config_json)?;
+//!     fn check(ctx: &Context, config: Config) -> Result<CheckResult, String> {
 //!         let table = ctx.dataset("current")?;
 //!         let stats = table.column_stats(&config.column)?;
 //!         let fraction = stats.null_count as f64 / stats.rows.max(1) as f64;
@@ -77,6 +85,9 @@
 //!
 //! export_validator!(NullFraction);
 //! ```
+//!
+//! A plugin that wants the raw config JSON implements [`Validator`] instead (and writes its
+//! schema itself).
 //!
 //! Everything a plugin may do goes through the host: the sandbox has no files, no network, no
 //! environment. An `Err` returned from [`Validator::validate`] turns the check into `error` (the
@@ -106,9 +117,11 @@ pub mod bindings {
 pub mod bounds;
 mod config;
 mod context;
+pub mod details;
 mod log;
 pub mod numeric;
 mod result;
+pub mod schema;
 pub mod table;
 
 pub use bindings::exports::modelgate::plugin::validator::{
@@ -121,7 +134,13 @@ pub use bindings::modelgate::plugin::types::{
 };
 pub use bounds::{BoundKind, BoundOutcome, Bounds, Direction, Evaluation};
 pub use config::config;
+pub use context::ModelRef;
 pub use log::{debug, error, info, log, trace, warn};
+pub use schema::{config_schema, JsonSchema};
+/// The `schemars` crate the SDK derives schemas with. A plugin that does not depend on
+/// `schemars` itself derives [`JsonSchema`] through this re-export with
+/// `#[schemars(crate = "modelgate_sdk::schemars")]` on the type.
+pub use schemars;
 pub use table::{Dictionary, CHUNK_ROWS};
 
 /// A validator plugin: what [`export_validator!`] exports as the component's
@@ -144,6 +163,59 @@ pub trait Validator {
     /// out, and return `Err` if a threshold is on it), and a result whose status is `pass` must
     /// not contain a failed metric.
     fn validate(ctx: &Context, config: &str) -> Result<CheckResult, String>;
+}
+
+/// What a [`Check`] says about itself in `describe()`: everything of [`PluginInfo`] but the config
+/// schema, which the SDK derives from [`Check::Config`].
+#[derive(Debug, Clone)]
+pub struct About {
+    /// The plugin's name (lowercase words joined by `-`).
+    pub name: String,
+    /// The plugin's version (semver), usually `env!("CARGO_PKG_VERSION")`.
+    pub version: String,
+    /// One paragraph on what the check does.
+    pub description: String,
+    /// What the check needs from a gate.
+    pub needs: Needs,
+}
+
+/// A validator plugin with a typed config: the SDK parses the check's `config` table into
+/// [`Check::Config`] before [`Check::check`] runs (errors name the key path, as [`config`] does),
+/// and `describe()` publishes the JSON Schema derived from that type ([`config_schema`]), which
+/// the host checks every policy's config against. Every `Check` is a [`Validator`], so
+/// [`export_validator!`] exports it.
+pub trait Check {
+    /// The check's `config` table. Put `#[serde(deny_unknown_fields)]` on every struct in it, so
+    /// that a misspelt key is an error (and `additionalProperties: false` in the schema).
+    type Config: serde::de::DeserializeOwned + JsonSchema;
+
+    /// Name, version, description and needs. Runs without a gate; it must not call the host.
+    fn about() -> About;
+
+    /// Runs the check with its parsed config; see [`Validator::validate`] for what to return.
+    fn check(ctx: &Context, config: Self::Config) -> Result<CheckResult, String>;
+}
+
+impl<T: Check> Validator for T {
+    fn info() -> PluginInfo {
+        let About {
+            name,
+            version,
+            description,
+            needs,
+        } = T::about();
+        PluginInfo {
+            name,
+            version,
+            description,
+            config_schema: config_schema::<T::Config>(),
+            needs,
+        }
+    }
+
+    fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
+        T::check(ctx, config::<T::Config>(config_json)?)
+    }
 }
 
 /// Exports a [`Validator`] as the component's `modelgate:plugin/validator` interface.

@@ -2,52 +2,43 @@
 //!
 //! The generated check measures the share of missing values (null or NaN) per column of one
 //! dataset and fails when a column exceeds `max_missing_share`. Change it into your own check:
-//! the config struct, `config_schema`, and `validate` are the parts to edit.
+//! the `Config` struct (its JSON Schema, which `modelgate plugin inspect` prints and the host
+//! checks every policy against, is derived from it) and `check` are the parts to edit.
 //!
 //! Build:  cargo build --release --target wasm32-wasip2
 //! Test:   cargo test                 (the logic below, natively)
 //!         modelgate plugin test target/wasm32-wasip2/release/{{crate}}.wasm --policy sample/gate.toml
 
 use modelgate_sdk::{
-    config, export_validator, Bounds, CheckResult, Context, Direction, Metric, Needs, PluginInfo,
-    Validator,
+    export_validator, About, Bounds, Check, CheckResult, Context, Direction, JsonSchema, Metric,
+    Needs,
 };
 use serde::Deserialize;
 
-/// The check's `[checks.config]` table. `deny_unknown_fields` makes a misspelt key an error that
-/// names it, instead of a setting that is silently ignored.
-#[derive(Debug, Deserialize)]
+/// The check's `[checks.config]` table. The SDK parses the policy's config into it (errors name
+/// the key path), and `describe()` publishes its JSON Schema, derived from this type: doc
+/// comments become descriptions, `deny_unknown_fields` becomes `additionalProperties: false` (a
+/// misspelt key is an error that names it, instead of a setting that is silently ignored), and
+/// `#[schemars(...)]` adds what the types do not say (ranges, lengths).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(crate = "modelgate_sdk::schemars", title = "{{name}} config")]
 struct Config {
-    /// The dataset to check (a name from the policy's `[datasets]`).
+    /// Dataset to check (a name from the policy's `[datasets]`).
     #[serde(default = "default_dataset")]
     dataset: String,
-    /// The columns to check; every column when empty.
+    /// Columns to check (default: all).
     #[serde(default)]
     columns: Vec<String>,
-    /// Largest allowed share of missing values per column, in [0, 1].
+    /// Largest allowed share of null or NaN values per column, in [0, 1].
     #[serde(default, deserialize_with = "modelgate_sdk::bounds::finite_number")]
+    #[schemars(range(min = 0, max = 1))]
     max_missing_share: f64,
 }
 
 fn default_dataset() -> String {
     "current".into()
 }
-
-/// The JSON Schema of [`Config`]: the host validates every policy's config against it before the
-/// check runs, and `modelgate plugin inspect` prints it.
-const CONFIG_SCHEMA: &str = r#"{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "{{name}} config",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "dataset": {"type": "string", "description": "Dataset to check.", "default": "current"},
-    "columns": {"type": "array", "items": {"type": "string"}, "description": "Columns to check (default: all)."},
-    "max_missing_share": {"type": "number", "minimum": 0, "maximum": 1, "default": 0,
-                          "description": "Largest allowed share of null or NaN values per column."}
-  }
-}"#;
 
 /// The metric of one column: its missing share, bounded by `max`.
 fn missing_share(column: &str, missing: u64, rows: u64, max: f64) -> Result<Metric, String> {
@@ -59,19 +50,19 @@ fn missing_share(column: &str, missing: u64, rows: u64, max: f64) -> Result<Metr
 
 struct Plugin;
 
-impl Validator for Plugin {
-    fn info() -> PluginInfo {
-        PluginInfo {
+impl Check for Plugin {
+    type Config = Config;
+
+    fn about() -> About {
+        About {
             name: "{{name}}".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Share of missing values (null or NaN) per column, with an upper bound.".into(),
-            config_schema: CONFIG_SCHEMA.into(),
             needs: Needs { datasets: vec!["current".into()], models: false, labels: false },
         }
     }
 
-    fn validate(ctx: &Context, config_json: &str) -> Result<CheckResult, String> {
-        let config: Config = config(config_json)?;
+    fn check(ctx: &Context, config: Config) -> Result<CheckResult, String> {
         let table = ctx.dataset(&config.dataset)?;
         let columns = if config.columns.is_empty() { table.column_names() } else { config.columns };
         let mut metrics = Vec::new();
@@ -108,8 +99,15 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_key() {
-        let e = config::<Config>(r#"{"max_missing_shar": 0.1}"#).unwrap_err();
+        let e = modelgate_sdk::config::<Config>(r#"{"max_missing_shar": 0.1}"#).unwrap_err();
         assert!(e.contains("max_missing_shar"), "{e}");
-        assert!(serde_json::from_str::<serde_json::Value>(CONFIG_SCHEMA).is_ok(), "the schema is JSON");
+    }
+
+    #[test]
+    fn the_schema_is_derived_from_the_config() {
+        let schema: serde_json::Value =
+            serde_json::from_str(&modelgate_sdk::config_schema::<Config>()).unwrap();
+        assert_eq!(schema["additionalProperties"], false);
+        assert_eq!(schema["properties"]["max_missing_share"]["maximum"], 1);
     }
 }

@@ -11,6 +11,10 @@ fixture::plugin!("bad-utf8", validate);
 
 const BYTES: &[u8] = b"bad \xff\xfe\xc0\x80 bytes";
 
+#[allow(
+    unsafe_code,
+    reason = "the fixture sends ill-formed UTF-8 to the host, which safe Rust cannot build"
+)]
 fn invalid() -> String {
     // SAFETY: deliberately not: the point is to send ill-formed UTF-8 to the host.
     unsafe { String::from_utf8_unchecked(BYTES.to_vec()) }

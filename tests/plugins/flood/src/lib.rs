@@ -57,6 +57,11 @@ fn validate(_ctx: Context, config: String) -> Result<CheckResult, String> {
             log(LogLevel::Warn, &"l".repeat(8 * MIB));
             result("logged one 8 MiB line".into(), vec![], None)
         }
+        #[allow(
+            clippy::print_stdout,
+            clippy::print_stderr,
+            reason = "the fixture floods stdout to test the host's bound on captured output"
+        )]
         "stdout" | "stdout-panic" => {
             let line = "o".repeat(1023);
             for i in 0..1024 {

@@ -3,7 +3,13 @@ use exports::modelgate::plugin::validator::{Context, Guest};
 use modelgate::plugin::types::{CheckResult, Metric, Needs, PluginInfo, Status};
 
 struct Fixture;
-export!(Fixture);
+
+/// The component's exports: the glue wit-bindgen generates is unsafe code, expanded here.
+#[allow(unsafe_code, reason = "wit-bindgen's generated export glue")]
+mod glue {
+    use super::Fixture;
+    crate::export!(Fixture with_types_in crate);
+}
 
 impl Guest for Fixture {
     fn describe() -> PluginInfo {
