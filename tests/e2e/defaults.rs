@@ -295,3 +295,38 @@ fn nan_feeds_nulls_to_the_model_and_refuses_outputs_it_could_not_impute() {
         out.stderr
     );
 }
+
+#[test]
+fn direction_neutral_bound_names_read_in_words_with_their_direction() {
+    let bounds = |drop: &str, relative: &str| {
+        Gate::example(&format!(
+            r#"
+[[checks]]
+id = "perf"
+plugin = "performance"
+[checks.config.metrics]
+roc_auc = {{ min = 0.5, {drop} = 0.0 }}
+log_loss = {{ {relative} = 1.5 }}
+"#
+        ))
+    };
+    let neutral = bounds("max_worsening", "max_relative_worsening");
+    let classic = bounds("max_drop", "max_relative_drop");
+    let out = neutral.check(&[]).expect_code(0);
+    classic.check(&[]).expect_code(0);
+    assert_eq!(
+        check(&neutral.report(), "perf")["metrics"],
+        check(&classic.report(), "perf")["metrics"],
+        "the neutral names are the same bounds"
+    );
+    assert!(
+        out.stdout.contains("(not below baseline, min 0.5000)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("(at most 150% above baseline)"),
+        "{}",
+        out.stdout
+    );
+}

@@ -98,6 +98,7 @@ impl BoundKind {
 /// not a finite number.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = neutral_names)]
 pub struct Bounds {
     /// Inclusive lower bound on the value.
     #[serde(
@@ -113,8 +114,10 @@ pub struct Bounds {
         skip_serializing_if = "Option::is_none"
     )]
     pub max: Option<f64>,
-    /// Largest allowed worsening vs the baseline, in the metric's units.
+    /// Largest allowed worsening vs the baseline, in the metric's units (also written
+    /// `max_worsening`, which reads the same whichever way the metric gets better).
     #[serde(
+        alias = "max_worsening",
         default,
         deserialize_with = "finite",
         skip_serializing_if = "Option::is_none"
@@ -127,13 +130,32 @@ pub struct Bounds {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_rise: Option<f64>,
-    /// Largest allowed worsening vs the baseline as a fraction of `|baseline|`.
+    /// Largest allowed worsening vs the baseline as a fraction of `|baseline|` (also written
+    /// `max_relative_worsening`).
     #[serde(
+        alias = "max_relative_worsening",
         default,
         deserialize_with = "finite",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_relative_drop: Option<f64>,
+}
+
+/// The direction-neutral names `max_worsening` and `max_relative_worsening` are serde aliases of
+/// `max_drop` and `max_relative_drop`, which schemars does not see: the schema gets them here.
+fn neutral_names(schema: &mut schemars::Schema) {
+    let Some(props) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (alias, name) in [
+        ("max_worsening", "max_drop"),
+        ("max_relative_worsening", "max_relative_drop"),
+    ] {
+        if let Some(mut branch) = props.get(name).cloned() {
+            branch["description"] = format!("The same as `{name}`, named for either direction.").into();
+            props.insert(alias.to_string(), branch);
+        }
+    }
 }
 
 /// Deserializes a number that must be finite (`deserialize_with = "finite_number"`), for config
@@ -464,6 +486,21 @@ mod tests {
             .evaluate("acc", 94.0 / 100.0, None, Higher)
             .unwrap()
             .passed());
+    }
+
+    #[test]
+    fn direction_neutral_names_are_the_same_bounds() {
+        assert_eq!(
+            bounds(r#"{"max_worsening": 0.02, "max_relative_worsening": 2.0}"#),
+            bounds(r#"{"max_drop": 0.02, "max_relative_drop": 2.0}"#)
+        );
+        let both = crate::config::<Bounds>(r#"{"max_drop": 0.02, "max_worsening": 0.03}"#);
+        assert!(both.unwrap_err().contains("duplicate field"));
+        let schema = serde_json::to_value(crate::schema::config_schema_value::<Bounds>()).unwrap();
+        let props = &schema["properties"];
+        assert_eq!(props["max_worsening"]["type"], "number");
+        assert_eq!(props["max_relative_worsening"]["type"], "number");
+        assert_eq!(schema["additionalProperties"], false);
     }
 
     #[test]
