@@ -152,7 +152,8 @@ fn neutral_names(schema: &mut schemars::Schema) {
         ("max_relative_worsening", "max_relative_drop"),
     ] {
         if let Some(mut branch) = props.get(name).cloned() {
-            branch["description"] = format!("The same as `{name}`, named for either direction.").into();
+            branch["description"] =
+                format!("The same as `{name}`, named for either direction.").into();
             props.insert(alias.to_string(), branch);
         }
     }
