@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use modelgate_sdk::bounds::{fmt_num, fmt_pair};
 use modelgate_sdk::{CheckResult, ColumnInfo, ColumnStats, ColumnType, Direction, Metric, Status};
 
+use crate::chance;
 use crate::config::{AllowedValue, ColumnRules, Kind, Level, Rule, TypeName};
 
 /// Examples of offending values kept per column for the summary and the details.
@@ -101,6 +102,11 @@ pub struct Unseen {
     pub total: u64,
     /// Up to [`MAX_EXAMPLES`] unseen values, most frequent first.
     pub examples: Vec<String>,
+    /// Reference rows compared, and those whose value occurs once in the reference: their share
+    /// estimates how often a new draw is a value the reference never saw (Good–Turing).
+    pub reference_total: u64,
+    /// See `reference_total`.
+    pub reference_singletons: u64,
 }
 
 /// A value as a number for comparisons: -0 is 0; `None` for text that is not a number and for
@@ -118,6 +124,16 @@ fn number_key(text: &str) -> Option<u64> {
 /// sides; otherwise they compare as text.
 pub fn unseen(current: &[(String, u64)], reference: &[(String, u64)], numeric: bool) -> Unseen {
     let mut out = Unseen::default();
+    let mut singletons = |keyed: bool| {
+        for (v, n) in reference {
+            if keyed && number_key(v).is_none() {
+                continue;
+            }
+            out.reference_total += n;
+            out.reference_singletons += u64::from(*n == 1);
+        }
+    };
+    singletons(numeric);
     if numeric {
         let seen: BTreeSet<u64> = reference
             .iter()
@@ -244,6 +260,10 @@ pub struct ColumnObs {
     pub reference_range: Option<(f64, f64)>,
     /// Current finite values inside `reference_range`.
     pub in_range: Option<u64>,
+    /// The reference column's finite values, when the range is compared.
+    pub reference_finite: Option<u64>,
+    /// The reference column's null values and rows, when the column is in the reference.
+    pub reference_nulls: Option<(u64, u64)>,
     /// Comparison of categories with the reference, when categorical and compared.
     pub unseen: Option<Unseen>,
     /// Rows with a value not allowed, and examples, when `allowed_values` is set.
@@ -282,6 +302,8 @@ pub struct Observations {
     pub schema: Option<(SchemaCheck, Rule, Rule, Rule)>,
     /// Duplicate rows and their rules (count, share).
     pub duplicates: Option<(u64, Rule, Rule)>,
+    /// The reference's duplicate rows and rows, over the same columns, when known.
+    pub reference_duplicates: Option<(u64, u64)>,
     /// The checked columns, in the dataset's order.
     pub columns: Vec<ColumnObs>,
 }
@@ -380,8 +402,83 @@ fn share(part: u64, whole: u64) -> f64 {
     part as f64 / whole as f64
 }
 
+/// The data behind one reference-derived limit: the window's size `m`, the beta-binomial law of
+/// its count under "same distribution as the reference" (`a`, `b`), and the reference's share.
+#[derive(Debug, Clone, Copy)]
+struct Chance {
+    m: u64,
+    a: f64,
+    b: f64,
+    reference_share: f64,
+}
+
+impl Chance {
+    /// A rate the reference saw `x` times in `n`.
+    fn rate(m: u64, x: u64, n: u64) -> Option<Chance> {
+        (m > 0 && n > 0).then_some(Chance {
+            m,
+            a: x as f64 + 1.0,
+            b: (n - x) as f64 + 1.0,
+            reference_share: x as f64 / n as f64,
+        })
+    }
+
+    /// Values outside the range of `n` reference values: the mass outside is Beta(2, n − 1).
+    fn outside_range(m: u64, n: u64) -> Option<Chance> {
+        (m > 0 && n > 1).then_some(Chance {
+            m,
+            a: 2.0,
+            b: n as f64 - 1.0,
+            reference_share: 0.0,
+        })
+    }
+}
+
+/// The reference-derived rules that apply (with the data for their limits), by rule; used to
+/// share the false-alarm rate among them.
+fn derived_rules(obs: &Observations) -> Vec<(Rule, Option<Chance>)> {
+    let mut out = Vec::new();
+    if let (Some((_, _, share_rule)), Some((x, n))) = (obs.duplicates, obs.reference_duplicates) {
+        out.push((share_rule, Chance::rate(obs.rows, x, n)));
+    }
+    for col in &obs.columns {
+        let r = &col.rules;
+        if let Some((x, n)) = col.reference_nulls {
+            out.push((r.null_fraction, Chance::rate(col.stats.rows, x, n)));
+        }
+        if let (Some(_), Some(n)) = (col.in_range, col.reference_finite) {
+            out.push((r.out_of_range_share, Chance::outside_range(col.finite(), n)));
+        }
+        if let Some(u) = &col.unseen {
+            let (x, n) = (u.reference_singletons, u.reference_total);
+            out.push((r.unseen_share, Chance::rate(u.total, x, n)));
+        }
+    }
+    out.retain(|(rule, chance)| {
+        rule.from_reference && rule.level != Level::Ignore && chance.is_some()
+    });
+    out
+}
+
+/// `rule`, with its bound derived from the reference when it is a derived rule.
+fn resolve(rule: Rule, chance: Option<Chance>, alpha: f64) -> Rule {
+    rule.resolved(chance.map(|c| chance::share_limit(c.m, c.a, c.b, c.reference_share, alpha)))
+}
+
+/// How a derived bound came about, for a finding's message.
+fn reference_note(rule: Rule, what: &str, x: u64, n: u64) -> String {
+    if rule.from_reference {
+        format!("; the reference has {x} of {n} {what}")
+    } else {
+        String::new()
+    }
+}
+
 /// Evaluates every rule and builds the result.
 pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
+    let derived = derived_rules(obs);
+    // Every derived rule gets an equal share of the false-alarm rate (Bonferroni).
+    let alpha = chance::FALSE_ALARM_RATE / derived.len().max(1) as f64;
     let mut c = Collector::default();
     let none = String::new;
     c.add(
@@ -438,13 +535,20 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
     if let Some((dups, count_rule, share_rule)) = obs.duplicates {
         c.add("duplicate_rows", None, dups as f64, count_rule, true, none)?;
         if obs.rows > 0 {
+            let (x, n) = obs.reference_duplicates.unwrap_or_default();
+            let chance = obs
+                .reference_duplicates
+                .and_then(|(x, n)| Chance::rate(obs.rows, x, n));
             c.add(
                 "duplicate_share",
                 None,
                 share(dups, obs.rows),
-                share_rule,
+                resolve(share_rule, chance, alpha),
                 false,
-                none,
+                || {
+                    let note = reference_note(share_rule, "rows duplicated", x, n);
+                    format!("{dups} of {} rows{note}", obs.rows)
+                },
             )?;
         } else if share_rule.level != Level::Ignore && !share_rule.bounds().is_empty() {
             return Err("duplicate_share has a threshold, but the dataset has no rows".into());
@@ -456,13 +560,20 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
         let s = &col.stats;
         let r = &col.rules;
         if s.rows > 0 {
+            let (x, n) = col.reference_nulls.unwrap_or_default();
+            let chance = col
+                .reference_nulls
+                .and_then(|(x, n)| Chance::rate(s.rows, x, n));
             c.add(
                 "null_fraction",
                 Some(name),
                 share(s.null_count, s.rows),
-                r.null_fraction,
+                resolve(r.null_fraction, chance, alpha),
                 false,
-                || format!("{} of {} rows", s.null_count, s.rows),
+                || {
+                    let note = reference_note(r.null_fraction, "null", x, n);
+                    format!("{} of {} rows{note}", s.null_count, s.rows)
+                },
             )?;
         }
         if is_number(col.column_type) {
@@ -484,11 +595,8 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
             )?;
             match (s.min, s.max) {
                 (Some(lo), Some(hi)) => {
-                    let rule = |min: Option<f64>, max: Option<f64>| Rule {
-                        min,
-                        max,
-                        level: Level::Fail,
-                    };
+                    let rule =
+                        |min: Option<f64>, max: Option<f64>| Rule::bounded(min, max, Level::Fail);
                     c.add("min", Some(name), lo, rule(r.min, None), false, none)?;
                     c.add("max", Some(name), hi, rule(None, r.max), false, none)?;
                 }
@@ -512,15 +620,25 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
             let finite = col.finite();
             if finite > 0 {
                 let out = finite - inside.min(finite);
+                let chance = col
+                    .reference_finite
+                    .and_then(|n| Chance::outside_range(finite, n));
                 c.add(
                     "out_of_range_share",
                     Some(name),
                     share(out, finite),
-                    r.out_of_range_share,
+                    resolve(r.out_of_range_share, chance, alpha),
                     false,
                     || {
                         let (a, b) = fmt_pair(lo, hi);
-                        format!("{out} of {finite} values outside [{a}, {b}]")
+                        let note = match (r.out_of_range_share.from_reference, col.reference_finite) {
+                            (true, Some(n)) => format!(
+                                "; chance alone puts about {} outside the range of {n} reference values",
+                                fmt_num(finite as f64 * 2.0 / (n as f64 + 1.0), 3)
+                            ),
+                            _ => String::new(),
+                        };
+                        format!("{out} of {finite} values outside [{a}, {b}]{note}")
                     },
                 )?;
             }
@@ -536,15 +654,22 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
                 || quote(&u.examples, more),
             )?;
             if u.total > 0 {
+                let chance = Chance::rate(u.total, u.reference_singletons, u.reference_total);
                 c.add(
                     "unseen_share",
                     Some(name),
                     share(u.rows, u.total),
-                    r.unseen_share,
+                    resolve(r.unseen_share, chance, alpha),
                     false,
                     || {
+                        let note = reference_note(
+                            r.unseen_share,
+                            "rows with a value seen once",
+                            u.reference_singletons,
+                            u.reference_total,
+                        );
                         format!(
-                            "{} of {} rows: {}",
+                            "{} of {} rows: {}{note}",
                             u.rows,
                             u.total,
                             quote(&u.examples, more)
@@ -839,6 +964,7 @@ mod tests {
     fn obs(cfg: &Config, columns: Vec<ColumnObs>, dups: u64) -> Observations {
         let rules = cfg.dataset_rules();
         Observations {
+            reference_duplicates: None,
             dataset: "current".into(),
             reference: Some("reference".into()),
             rows: 10,
@@ -859,6 +985,8 @@ mod tests {
         inside: u64,
     ) -> ColumnObs {
         ColumnObs {
+            reference_finite: None,
+            reference_nulls: None,
             name: name.into(),
             column_type: ColumnType::Float,
             stats: st,
@@ -934,6 +1062,8 @@ mod tests {
             2,
         );
         let city = ColumnObs {
+            reference_finite: None,
+            reference_nulls: None,
             name: "city".into(),
             column_type: ColumnType::Utf8,
             stats: stats(10, 0, 0, 0, 1, None),
@@ -968,7 +1098,9 @@ mod tests {
         );
         assert_eq!(d["unseen_values"]["city"], serde_json::json!(["x"]));
         assert_eq!(metric(&r, "unseen_share", Some("city")).value, 1.0);
-        assert_eq!(metric(&r, "unseen_share", Some("city")).passed, None);
+        // The reference's only value was seen once: a new value is no surprise (Good–Turing),
+        // so the reference-derived limit lets every row be unseen.
+        assert_eq!(metric(&r, "unseen_share", Some("city")).passed, Some(true));
 
         // Only warnings: warn.
         let cfg = config(r#"{"nan_count": "warn"}"#);
@@ -998,6 +1130,8 @@ mod tests {
         assert_eq!(col.distinct(), 1);
         let cfg = config(r#"{"nan_count": "ignore"}"#);
         let col = ColumnObs {
+            reference_finite: None,
+            reference_nulls: None,
             rules: cfg.column_rules("c"),
             ..col
         };
@@ -1010,6 +1144,8 @@ mod tests {
     fn bounds_on_columns_without_values_are_errors() {
         let cfg = config(r#"{"columns": {"s": {"min": 0}}}"#);
         let col = ColumnObs {
+            reference_finite: None,
+            reference_nulls: None,
             name: "s".into(),
             column_type: ColumnType::Utf8,
             stats: stats(3, 0, 0, 0, 3, None),

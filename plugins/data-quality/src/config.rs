@@ -123,6 +123,9 @@ pub struct Rule {
     pub max: Option<f64>,
     /// What a violation does.
     pub level: Level,
+    /// The upper bound comes from the reference: the largest share a clean window of this size
+    /// reaches by chance (see [`crate::chance`]); without a reference the rule does not apply.
+    pub from_reference: bool,
 }
 
 impl Rule {
@@ -132,6 +135,38 @@ impl Rule {
             min: None,
             max: Some(max),
             level,
+            from_reference: false,
+        }
+    }
+
+    /// A rule with bounds (or none).
+    pub const fn bounded(min: Option<f64>, max: Option<f64>, level: Level) -> Self {
+        Rule {
+            min,
+            max,
+            level,
+            from_reference: false,
+        }
+    }
+
+    /// A rule whose upper bound the reference gives (a share beyond what chance explains).
+    pub const fn from_reference(level: Level) -> Self {
+        Rule {
+            min: None,
+            max: None,
+            level,
+            from_reference: true,
+        }
+    }
+
+    /// This rule with the bound the reference gave: `Some(max)` for a reference-derived rule
+    /// with reference data, the rule as it is otherwise (a derived rule without reference data
+    /// is reported without thresholds).
+    pub fn resolved(self, derived_max: Option<f64>) -> Self {
+        match (self.from_reference, derived_max) {
+            (false, _) => self,
+            (true, Some(max)) => Rule::bounded(None, Some(max), self.level),
+            (true, None) => Rule::bounded(None, None, Level::Ignore),
         }
     }
 
@@ -142,6 +177,7 @@ impl Rule {
             if let Some((min, max)) = spec.limits {
                 self.min = min;
                 self.max = max;
+                self.from_reference = false;
                 if self.level == Level::Ignore {
                     self.level = Level::Fail;
                 }
@@ -153,9 +189,10 @@ impl Rule {
         self
     }
 
-    /// The bounds the metric is compared with: none when the level is `ignore`.
+    /// The bounds the metric is compared with: none when the level is `ignore` (or the bound is
+    /// still to be derived from the reference: see [`Rule::resolved`]).
     pub fn bounds(&self) -> Bounds {
-        if self.level == Level::Ignore {
+        if self.level == Level::Ignore || self.from_reference {
             return Bounds::default();
         }
         Bounds {
@@ -530,9 +567,9 @@ use Level::{Fail, Ignore, Warn};
 declare_rules! {
     dataset {
         /// Rule on row_count (the dataset's rows). Default { min = 1 }, fail.
-        row_count: Rule { min: Some(1.0), max: None, level: Fail },
+        row_count: Rule::bounded(Some(1.0), None, Fail),
         /// Rule on column_count (every column of the dataset). Default: none.
-        column_count: Rule { min: None, max: None, level: Fail },
+        column_count: Rule::bounded(None, None, Fail),
         /// Rule on missing_columns (expected columns absent). Default { max = 0 }, fail.
         missing_columns: Rule::max(0.0, Fail),
         /// Rule on unexpected_columns (columns not expected). Default { max = 0 }, ignore.
@@ -542,25 +579,26 @@ declare_rules! {
         dtype_mismatch: Rule::max(0.0, Fail),
         /// Rule on duplicate_rows (rows equal to an earlier row). Default { max = 0 }, ignore.
         duplicate_rows: Rule::max(0.0, Ignore),
-        /// Rule on duplicate_share (duplicate_rows / row_count). Default { max = 0 }, ignore.
-        duplicate_share: Rule::max(0.0, Ignore),
+        /// Rule on duplicate_share (duplicate_rows / row_count). Default: from the reference,
+        /// fail.
+        duplicate_share: Rule::from_reference(Fail),
     }
     column {
-        /// Rule on null_fraction (NaN is not null). Default { max = 0 }, ignore.
-        null_fraction (Scope::AnyColumn): Rule::max(0.0, Ignore),
+        /// Rule on null_fraction (NaN is not null). Default: from the reference, fail.
+        null_fraction (Scope::AnyColumn): Rule::from_reference(Fail),
         /// Rule on nan_count (numeric columns). Default { max = 0 }, fail.
         nan_count (Scope::Numeric): Rule::max(0.0, Fail),
         /// Rule on inf_count (±inf values of numeric columns). Default { max = 0 }, fail.
         inf_count (Scope::Numeric): Rule::max(0.0, Fail),
         /// Rule on out_of_range_share (share of finite values outside the reference's
-        /// [min, max]). Default { max = 0 }, ignore.
-        out_of_range_share (Scope::VsReference(Kind::Numeric)): Rule::max(0.0, Ignore),
+        /// [min, max]). Default: from the reference, fail.
+        out_of_range_share (Scope::VsReference(Kind::Numeric)): Rule::from_reference(Fail),
         /// Rule on unseen_categories (distinct values absent from the reference). Default
         /// { max = 0 }, ignore.
         unseen_categories (Scope::VsReference(Kind::Categorical)): Rule::max(0.0, Ignore),
-        /// Rule on unseen_share (share of rows with a value absent from the reference). Default
-        /// { max = 0 }, ignore.
-        unseen_share (Scope::VsReference(Kind::Categorical)): Rule::max(0.0, Ignore),
+        /// Rule on unseen_share (share of rows with a value absent from the reference). Default:
+        /// from the reference, fail.
+        unseen_share (Scope::VsReference(Kind::Categorical)): Rule::from_reference(Fail),
         /// Rule on constant_column (1 when a column has at most one distinct non-null value).
         /// Default { max = 0 }, warn.
         constant_column (Scope::AnyColumn): Rule::max(0.0, Warn),

@@ -66,18 +66,51 @@
 //! | `missing_columns` | dataset | `{ max = 0 }`, fail |
 //! | `unexpected_columns` | dataset | `{ max = 0 }`, ignore |
 //! | `dtype_mismatch` | per column | `{ max = 0 }`, fail |
-//! | `duplicate_rows`, `duplicate_share` | dataset | `{ max = 0 }`, ignore |
-//! | `null_fraction` | per column | `{ max = 0 }`, ignore |
+//! | `duplicate_rows` | dataset | `{ max = 0 }`, ignore |
+//! | `duplicate_share` | dataset | from the reference, fail |
+//! | `null_fraction` | per column | from the reference, fail |
 //! | `nan_count`, `inf_count` | per numeric column | `{ max = 0 }`, fail |
-//! | `out_of_range_share` | per numeric column | `{ max = 0 }`, ignore |
-//! | `unseen_categories`, `unseen_share` | per categorical column | `{ max = 0 }`, ignore |
+//! | `out_of_range_share` | per numeric column | from the reference, fail |
+//! | `unseen_categories` | per categorical column | `{ max = 0 }`, ignore |
+//! | `unseen_share` | per categorical column | from the reference, fail |
 //! | `constant_column` | per column | `{ max = 0 }`, warn |
 //! | `not_allowed_values` | per column with `allowed_values` | `{ max = 0 }`, fail |
 //!
-//! So by default the check fails only on what is almost surely broken (an empty dataset,
-//! columns missing or retyped vs the reference, NaN or infinite numbers) and warns on constant
-//! columns; bounds that depend on the data's distribution are the user's to set. Per-column
-//! `min` / `max` are plain numbers, checked at level `fail`.
+//! So with no config the check fails on what is almost surely broken (an empty dataset,
+//! columns missing or retyped vs the reference, NaN or infinite numbers), warns on constant
+//! columns, and, when there is a reference, fails on more nulls, duplicates, values outside the
+//! reference's range or categories the reference never had **than chance explains**:
+//!
+//! ## Reference-derived limits ("from the reference")
+//!
+//! A clean window is a sample of the reference's distribution, so its share of nulls (or
+//! duplicates, out-of-range values, unseen categories) varies by chance, more in a small window
+//! than in a large one, and more against a small reference. A derived rule's limit is the largest
+//! share that chance explains at a false-alarm rate of 0.001 per check, shared equally by its
+//! derived rules (Bonferroni): with `K` the count in a window of `m` values, the limit is
+//! `(k − 1) / m` for the smallest `k` with `P(K ≥ k) ≤ α`, where
+//!
+//! | rule | law of `K` under "same distribution" | reference statistic |
+//! |------|--------------------------------------|---------------------|
+//! | null_fraction | BetaBinomial(m, x + 1, n − x + 1) | `x` nulls of `n` rows |
+//! | duplicate_share | BetaBinomial(m, x + 1, n − x + 1) | `x` duplicate rows of `n` |
+//! | unseen_share | BetaBinomial(m, x + 1, n − x + 1) | `x` rows whose value occurs once in `n` (Good–Turing: the chance that a new draw is a value never seen) |
+//! | out_of_range_share | BetaBinomial(m, 2, n − 1) | the range of `n` finite values (mass outside it: Beta(2, n − 1), mean share 2/(n + 1)) |
+//!
+//! and never below the reference's share plus 0.001 (a tenth of a percentage point: a tiny,
+//! significant change in a huge window is no alarm). The finding says what the reference had.
+//! Without a reference (or for a column it lacks) a derived rule is reported without limits. A
+//! level alone (`null_fraction = "warn"`) keeps the derived limit at that level; a table
+//! (`{ max = 0.05 }`) replaces it.
+//!
+//! Evidently's reference-based test conditions, for comparison (its legacy test suites):
+//! missing values `≤ 1.1 ×` the reference's share (0 without a reference), duplicate rows `=`
+//! the reference's count scaled to the window's rows `± 10 %`, out-of-range values `= 0`, new
+//! categories `= 0`, column types equal to the reference's. Those raise false alarms on clean
+//! windows (any value outside the reference's range fails, yet about `2m/(n + 1)` of a clean
+//! window's `m` values fall there; a reference with no nulls fails a window with one), which is
+//! what the limits above avoid. Per-column `min` / `max` are plain numbers, checked at level
+//! `fail`.
 //!
 //! The status is `fail` if a fail-level rule does not hold, else `warn` if a warn-level rule
 //! does not hold, else `pass`. The summary names up to three findings, failures first.
@@ -147,6 +180,7 @@
 //! (missing, unexpected, mismatched columns), up to 10 unseen and not-allowed values per
 //! column, and the reference range of each numeric column.
 
+pub mod chance;
 pub mod check;
 pub mod config;
 
@@ -350,7 +384,26 @@ fn run(ctx: &Context, cfg: &Config) -> Result<CheckResult, String> {
         )?);
     }
 
+    // The reference's duplicate share, for a duplicate_share rule derived from it.
+    let reference_duplicates = match reference {
+        Some(r)
+            if rules.duplicate_share.from_reference
+                && rules.duplicate_share.level != config::Level::Ignore =>
+        {
+            let r_names: Vec<String> = r.schema().into_iter().map(|c| c.name).collect();
+            if dup_columns.iter().all(|c| r_names.contains(c)) {
+                let d = r.duplicate_rows(&dup_columns).map_err(|e| {
+                    format!("counting duplicate rows of `{}`: {}", r.name(), e.message)
+                })?;
+                Some((d, r.num_rows()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
     let obs = Observations {
+        reference_duplicates,
         dataset: dataset.to_string(),
         reference: reference_name.map(str::to_string),
         rows,
@@ -471,6 +524,8 @@ fn observe_column(
         rules: rules.clone(),
         reference_range: None,
         in_range: None,
+        reference_finite: None,
+        reference_nulls: None,
         unseen: None,
         not_allowed,
     };
@@ -486,6 +541,7 @@ fn observe_column(
         }
         return Ok(obs);
     };
+    obs.reference_nulls = Some((rstats.null_count, rstats.rows));
     match kind {
         Kind::Numeric => {
             if !check::is_number(rinfo.column_type) {
@@ -500,6 +556,8 @@ fn observe_column(
             } else if let (Some(lo), Some(hi)) = (rstats.min, rstats.max) {
                 obs.reference_range = Some((lo, hi));
                 obs.in_range = Some(count_in_range(table, name, lo, hi)?);
+                obs.reference_finite =
+                    Some(rstats.rows - rstats.null_count - rstats.nan_count - rstats.inf_count);
             } else {
                 need_reference(format!(
                     "column `{name}` of reference `{rname}` has no finite values"
@@ -645,8 +703,14 @@ mod tests {
                     .unwrap_or_else(|| panic!("documented rule `{name}` is not declared"));
                 let level = rule.default.level.name();
                 assert!(
-                    line.ends_with(&format!(", {level} |")) || rule.default.bounds().is_empty(),
+                    line.ends_with(&format!(", {level} |"))
+                        || (rule.default.bounds().is_empty() && !rule.default.from_reference),
                     "{line}: default level {level}"
+                );
+                assert_eq!(
+                    line.contains("from the reference"),
+                    rule.default.from_reference,
+                    "{line}"
                 );
                 documented += 1;
             }
