@@ -1191,4 +1191,175 @@ mod tests {
         );
         assert_eq!(metric(&r, "dtype_mismatch", Some("a")).value, 1.0);
     }
+
+    /// SplitMix64: a small deterministic generator for the simulations below.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// One simulated sample of a table with a numeric column `x` (uniform, 2 % null), a
+    /// categorical `c` (10 common values, one rare at 0.05 %) and duplicate rows at 0.5 %, drawn
+    /// `rows` times; returns the observations a data-quality check makes of it.
+    struct Sample {
+        rows: u64,
+        x_nulls: u64,
+        x_values: Vec<f64>,
+        c_counts: BTreeMap<String, u64>,
+        duplicates: u64,
+    }
+
+    fn sample(rng: &mut Rng, rows: u64, null_rate: f64, new_category: f64) -> Sample {
+        let mut s = Sample {
+            rows,
+            x_nulls: 0,
+            x_values: Vec::new(),
+            c_counts: BTreeMap::new(),
+            duplicates: 0,
+        };
+        for _ in 0..rows {
+            if rng.next() < null_rate {
+                s.x_nulls += 1;
+            } else {
+                s.x_values.push(rng.next());
+            }
+            let u = rng.next();
+            let c = if u < new_category {
+                "brand-new".to_string()
+            } else if u < new_category + 0.0005 {
+                "rare".to_string()
+            } else {
+                format!("c{}", (rng.next() * 10.0) as u32)
+            };
+            *s.c_counts.entry(c).or_default() += 1;
+            s.duplicates += u64::from(rng.next() < 0.005);
+        }
+        s
+    }
+
+    /// The zero-config check of `window` against `reference`.
+    fn check(reference: &Sample, window: &Sample) -> CheckResult {
+        let cfg = config("{}");
+        let (lo, hi) = reference
+            .x_values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(*v), b.max(*v))
+            });
+        let inside = window
+            .x_values
+            .iter()
+            .filter(|v| (lo..=hi).contains(*v))
+            .count() as u64;
+        let mut x = numeric_col(
+            &cfg,
+            "x",
+            stats(
+                window.rows,
+                window.x_nulls,
+                0,
+                0,
+                window.rows,
+                Some((0.0, 1.0)),
+            ),
+            (lo, hi),
+            inside,
+        );
+        x.reference_finite = Some(reference.x_values.len() as u64);
+        x.reference_nulls = Some((reference.x_nulls, reference.rows));
+        let counts = |s: &Sample| -> Vec<(String, u64)> {
+            s.c_counts.iter().map(|(k, v)| (k.clone(), *v)).collect()
+        };
+        let c = ColumnObs {
+            reference_finite: None,
+            reference_nulls: Some((0, reference.rows)),
+            name: "c".into(),
+            column_type: ColumnType::Utf8,
+            stats: stats(window.rows, 0, 0, 0, window.c_counts.len() as u64, None),
+            rules: cfg.column_rules("c"),
+            kind: Kind::Categorical,
+            reference_range: None,
+            in_range: None,
+            unseen: Some(unseen(&counts(window), &counts(reference), false)),
+            not_allowed: None,
+        };
+        let mut o = obs(&cfg, vec![x, c], window.duplicates);
+        o.rows = window.rows;
+        o.reference_duplicates = Some((reference.duplicates, reference.rows));
+        evaluate(&o).unwrap()
+    }
+
+    #[test]
+    fn clean_windows_of_any_size_raise_no_false_alarm() {
+        let mut rng = Rng(7);
+        let reference = sample(&mut rng, 2_000, 0.02, 0.0);
+        let mut alarms = Vec::new();
+        let mut windows = 0;
+        for (size, trials) in [(40, 400), (1_000, 200), (20_000, 40), (300_000, 6)] {
+            for _ in 0..trials {
+                let window = sample(&mut rng, size, 0.02, 0.0);
+                let r = check(&reference, &window);
+                windows += 1;
+                if !matches!(r.status, Status::Pass | Status::Warn) {
+                    alarms.push(format!("{size} rows: {}", r.summary));
+                }
+            }
+        }
+        // At a false-alarm rate of 0.001 per check, 646 clean windows should raise about 0.6
+        // alarms; the seeded draw raises none.
+        assert!(
+            alarms.is_empty(),
+            "{} of {windows} clean windows alarmed: {alarms:#?}",
+            alarms.len()
+        );
+    }
+
+    #[test]
+    fn windows_with_real_problems_fail_naming_column_and_numbers() {
+        let mut rng = Rng(11);
+        let reference = sample(&mut rng, 2_000, 0.0, 0.0);
+        // 5 % nulls where the reference had none.
+        let r = check(&reference, &sample(&mut rng, 20_000, 0.05, 0.0));
+        assert!(matches!(r.status, Status::Fail), "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("x null_fraction 0.048 > max 0.004 (959 of 20000 rows")
+                && r.summary.contains("the reference has 0 of 2000 null"),
+            "{}",
+            r.summary
+        );
+        // A category the reference never had, in 2 % of the rows.
+        let r = check(&reference, &sample(&mut rng, 20_000, 0.0, 0.02));
+        assert!(matches!(r.status, Status::Fail), "{}", r.summary);
+        assert!(
+            r.summary.contains("c unseen_share 0.02") && r.summary.contains("`brand-new`"),
+            "{}",
+            r.summary
+        );
+        // Values far outside the reference's range in 1 % of the rows.
+        let mut w = sample(&mut rng, 20_000, 0.0, 0.0);
+        for v in w.x_values.iter_mut().take(200) {
+            *v = 50.0;
+        }
+        let r = check(&reference, &w);
+        assert!(matches!(r.status, Status::Fail), "{}", r.summary);
+        assert!(
+            r.summary.contains("x out_of_range_share 0.01")
+                && r.summary.contains("chance alone puts about"),
+            "{}",
+            r.summary
+        );
+        // 3 % duplicate rows where the reference had 0.5 %.
+        let mut w = sample(&mut rng, 20_000, 0.0, 0.0);
+        w.duplicates = 600;
+        let r = check(&reference, &w);
+        assert!(matches!(r.status, Status::Fail), "{}", r.summary);
+        assert!(r.summary.contains("duplicate_share 0.03"), "{}", r.summary);
+    }
 }
