@@ -171,7 +171,11 @@ def feed(path: Path, df: pd.DataFrame, matrix: list[str] | None = None) -> dict:
 
 
 def run(path: Path, df: pd.DataFrame, matrix: list[str] | None = None) -> dict:
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    # One thread, as modelgate runs a session: a tree ensemble summed by several threads adds its
+    # trees in another order, which changes the float32 results in the last bits.
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     return dict(zip(names, sess.run(None, feed(path, df, matrix))))
 

@@ -49,7 +49,28 @@ const COLUMN_TYPES: [TensorElementType; 6] = [
     TensorElementType::String,
 ];
 
-/// `float [-1, 1]`: a declared type as an error message shows it (`-1`: any size).
+/// An element type by its ONNX name (`float`, `double`, `int64`, `string`, ...).
+pub(super) fn type_name(ty: TensorElementType) -> String {
+    match ty {
+        TensorElementType::Float32 => "float".into(),
+        TensorElementType::Float64 => "double".into(),
+        TensorElementType::Float16 => "float16".into(),
+        TensorElementType::Bfloat16 => "bfloat16".into(),
+        TensorElementType::String => "string".into(),
+        TensorElementType::Bool => "bool".into(),
+        other => {
+            // i64 -> int64, u8 -> uint8
+            let s = other.to_string();
+            match s.split_at(1) {
+                ("i", bits) => format!("int{bits}"),
+                ("u", bits) => format!("uint{bits}"),
+                _ => s,
+            }
+        }
+    }
+}
+
+/// `float [N, 1]`: a declared type as an error message shows it (`-1`: any size).
 pub(super) fn describe(dtype: &ValueType) -> String {
     match dtype {
         ValueType::Tensor { ty, shape, .. } => {
@@ -63,7 +84,7 @@ pub(super) fn describe(dtype: &ValueType) -> String {
                     }
                 })
                 .collect();
-            format!("{ty} [{}]", dims.join(", "))
+            format!("{} [{}]", type_name(*ty), dims.join(", "))
         }
         other => other.to_string(),
     }
@@ -370,7 +391,10 @@ fn type_error(model: &str, i: &ColumnInput, data: &Dataset, found: &DataType) ->
     format!(
         "graph input `{}` of model `{model}` is {} {shape}, but column `{}` of dataset `{}`{file} is {found}; {hint}, \
          or map the input to another column with `models.{model}.inputs`",
-        i.input, i.ty, i.column, data.name
+        i.input,
+        type_name(i.ty),
+        i.column,
+        data.name
     )
 }
 
@@ -391,7 +415,7 @@ fn null_error(model: &str, i: &ColumnInput, data: &Dataset, s: &Series) -> CallE
             s.null_count(),
             if s.null_count() == 1 { "" } else { "s" },
             i.input,
-            i.ty
+            type_name(i.ty)
         ),
     )
 }
