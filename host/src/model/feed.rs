@@ -449,3 +449,89 @@ pub(super) fn feature_matrix(data: &Dataset, features: &[String]) -> Result<Vec<
     }
     Ok(x)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ort::value::{Shape, SymbolicDimensions};
+
+    fn input(name: &str, ty: TensorElementType, shape: &[i64]) -> Outlet {
+        // Outlets call into ONNX Runtime: the repo's .venv has it (tests/venv.sh).
+        crate::model::init_onnxruntime(None).expect("ONNX Runtime from the repo's .venv");
+        Outlet::new(
+            name,
+            ValueType::Tensor {
+                ty,
+                shape: Shape::new(shape.iter().copied()),
+                dimension_symbols: SymbolicDimensions::empty(shape.len()),
+            },
+        )
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn one_float_matrix_or_one_input_per_column() {
+        let none = IndexMap::new();
+        let f = TensorElementType::Float32;
+        let matrix = [input("input", f, &[-1, 3])];
+        let l = layout("m", "model `m`", &matrix, &names(&["a", "b", "c"]), &none).unwrap();
+        assert!(l.is_matrix());
+        let e = layout("m", "model `m`", &matrix, &names(&["a", "b"]), &none).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expects 3 features but the gate feeds 2"),
+            "{e}"
+        );
+        let columns = [
+            input("a", f, &[-1, 1]),
+            input("b", TensorElementType::String, &[-1]),
+            input("c", TensorElementType::Int64, &[-1, 1]),
+        ];
+        let l = layout("m", "model `m`", &columns, &names(&["c", "b", "a"]), &none).unwrap();
+        assert_eq!(l.columns(&[]), names(&["a", "b", "c"]));
+        // A graph input with no column of its name, unless mapped.
+        let e = layout("m", "model `m`", &columns, &names(&["a", "b", "x"]), &none).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("graph input `c` (int64 [N, 1]) is fed from the feature column `c`"),
+            "{e}"
+        );
+        let map: IndexMap<String, String> = [("c".to_string(), "x".to_string())].into();
+        let l = layout("m", "model `m`", &columns, &names(&["a", "b", "x"]), &map).unwrap();
+        assert_eq!(l.columns(&[]), names(&["a", "b", "x"]));
+        // Inputs the gate cannot feed one column each.
+        let wide = [input("a", f, &[-1, 1]), input("b", f, &[-1, 2])];
+        let e = layout("m", "model `m`", &wide, &names(&["a", "b"]), &none).unwrap_err();
+        assert!(
+            e.to_string().contains("graph input `b` is float [N, 2]"),
+            "{e}"
+        );
+        let f16 = [
+            input("a", TensorElementType::Float16, &[-1, 1]),
+            input("b", f, &[-1]),
+        ];
+        assert!(layout("m", "model `m`", &f16, &names(&["a", "b"]), &none).is_err());
+        // A single [N, 1] input named after the only feature is a column; its type is kept.
+        let one = [input("a", TensorElementType::Int64, &[-1, 1])];
+        let l = layout("m", "model `m`", &one, &names(&["a"]), &none).unwrap();
+        assert!(!l.is_matrix());
+    }
+
+    #[test]
+    fn columns_must_fit_the_declared_type() {
+        use TensorElementType as T;
+        assert!(accepts(T::String, &DataType::String).is_ok());
+        assert!(accepts(T::String, &DataType::Int64).is_err());
+        assert!(accepts(T::Float32, &DataType::Int64).is_ok());
+        assert!(accepts(T::Float64, &DataType::Boolean).is_ok());
+        assert!(accepts(T::Int64, &DataType::Float64).is_err());
+        assert!(accepts(T::Bool, &DataType::Boolean).is_ok());
+        assert!(accepts(T::Int32, &DataType::String).is_err());
+        assert_eq!(type_name(T::Int64), "int64");
+        assert_eq!(type_name(T::Uint8), "uint8");
+        assert_eq!(type_name(T::Float64), "double");
+    }
+}

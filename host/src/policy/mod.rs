@@ -691,6 +691,38 @@ mod tests {
     }
 
     #[test]
+    fn graph_keys_are_for_onnx_models() {
+        let head = format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\n[models.m]\n");
+        let p = parse(&format!(
+            "{head}onnx = \"m.onnx\"\ninputs = {{ a = \"b\" }}\nscores = \"softmax\"\noutputs = {{ scores = \"logits\" }}\n"
+        ))
+        .unwrap();
+        let m = &p.spec.models["m"];
+        assert_eq!(
+            (m.inputs.as_ref().unwrap()["a"].as_str(), m.scores),
+            ("b", Some(ScoreTransform::Softmax))
+        );
+        for (bad, needle) in [
+            (
+                "predictions = \"p\"\nscores = \"sigmoid\"",
+                "models.m.scores`: only ONNX models",
+            ),
+            (
+                "onnx = \"m.onnx\"\nscores = \"sigmoid\"\noutputs = { probabilities = \"p\" }",
+                "name the score output",
+            ),
+            (
+                "onnx = \"m.onnx\"\noutputs = { scores = \"s\" }",
+                "models.m.scores = \"sigmoid\"",
+            ),
+            ("onnx = \"m.onnx\"\nscores = \"tanh\"", "models.m.scores"),
+        ] {
+            let e = parse(&format!("{head}{bad}\n")).unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn levenshtein_distances() {
         assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(levenshtein("", "abc"), 3);
