@@ -5,7 +5,6 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::anyhow;
-use indexmap::IndexMap;
 use ort::session::Session;
 
 use super::feed::{self, Feed, Layout};
@@ -43,7 +42,7 @@ impl OnnxModel {
                      instead"
                 )
             })?;
-        let map = spec.inputs.clone().unwrap_or_else(IndexMap::new);
+        let map = spec.inputs.clone().unwrap_or_default();
         let layout = feed::layout(name, &what, session.inputs(), features, &map)?;
         let outputs = outputs::find(
             name,
