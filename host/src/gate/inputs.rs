@@ -326,7 +326,7 @@ fn check_model_inputs(
             .map(|f| format!("{f:?}"))
             .collect();
         bail!(
-            "feature{} {} {} not an input of any model's graph ({}); {} — e.g. `task.features = [{}]`, or map              a graph input to `{first}` with `models.NAME.inputs`",
+            "feature{} {} {} not an input of any model's graph ({}); {} — e.g. `task.features = [{}]`, or map a graph input to `{first}` with `models.NAME.inputs`",
             if unused.len() == 1 { "" } else { "s" },
             names.join(", "),
             if unused.len() == 1 { "is" } else { "are" },
