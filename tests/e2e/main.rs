@@ -16,6 +16,7 @@ mod latency;
 mod parallel;
 mod performance;
 mod policy;
+mod real_models;
 mod registry;
 mod reports;
 mod support;

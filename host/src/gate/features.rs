@@ -1,6 +1,7 @@
-//! What the models need of the data, checked before any model loads: every dataset carries every
-//! feature, ONNX features are numeric and complete, every labelled row has a label, and the target's
-//! values (for the class labels).
+//! What the models need of the data: every dataset carries every feature (checked before any model
+//! loads), the features are numeric for graphs that take one float matrix (checked once the graphs
+//! are loaded: a graph with one input per column takes text too), every labelled row has a label,
+//! and the target's values (for the class labels).
 
 use std::sync::Arc;
 
@@ -8,9 +9,9 @@ use anyhow::{anyhow, bail};
 
 use crate::data::{ColumnType, Dataset};
 
-/// Every dataset must carry every feature; ONNX models need them numeric and complete: no null,
-/// NaN or infinite value (scikit-learn's `predict` refuses those too; ONNX Runtime would turn them
-/// into meaningless scores without a word).
+/// Every dataset must carry every feature; with `numeric`, every feature must be numeric (for a
+/// graph that takes one float matrix). Missing values are reported by the models' checks
+/// (`task.missing_features`).
 pub(super) fn check_features(
     datasets: &[Arc<Dataset>],
     features: &[String],

@@ -180,7 +180,8 @@ pub(super) async fn load_models(
     if onnx && task.features.is_none() {
         same_feature_columns(datasets, &features, &task.target, &output_cols)?;
     }
-    check_features(datasets, &features, onnx)?;
+    // Whether features must be numeric depends on the graphs: checked once they are loaded.
+    check_features(datasets, &features, false)?;
     let labelled = datasets.iter().find(|d| d.series(&task.target).is_ok());
     if !spec.models.is_empty() && labelled.is_none() {
         bail!(
@@ -271,6 +272,7 @@ pub(super) async fn load_models(
     if !spec.models.is_empty() {
         timings.insert(at, Timing::phase("load models", phase_started.elapsed()));
     }
+    check_model_inputs(datasets, &out.models, &features, task.features.is_some())?;
     if task.missing_features == MissingFeatures::Drop {
         out.model_views = complete_views(datasets, &features, "model inputs")?;
         let with_label: Vec<String> = features
@@ -284,6 +286,60 @@ pub(super) async fn load_models(
     }
     out.features = features;
     Ok(out)
+}
+
+/// What the loaded graphs need of the data: a graph that takes one float matrix needs numeric
+/// features; a graph with one input per column needs each column of the type its input declares;
+/// and every feature must be an input of some graph (a column no model takes is a mistake the
+/// gate does not guess about).
+fn check_model_inputs(
+    datasets: &[Arc<Dataset>],
+    models: &[Arc<Model>],
+    features: &[String],
+    explicit: bool,
+) -> anyhow::Result<()> {
+    let runnable: Vec<&Arc<Model>> = models.iter().filter(|m| m.runnable()).collect();
+    if runnable.is_empty() {
+        return Ok(());
+    }
+    if runnable.iter().any(|m| m.takes_matrix()) {
+        check_features(datasets, features, true)?;
+    }
+    for m in &runnable {
+        for d in datasets {
+            m.check_input_types(d).map_err(|e| anyhow!("{e}"))?;
+        }
+    }
+    let unused: Vec<&String> = features
+        .iter()
+        .filter(|f| !runnable.iter().any(|m| m.features.contains(f)))
+        .collect();
+    if let Some(first) = unused.first() {
+        let takes: Vec<String> = runnable
+            .iter()
+            .map(|m| format!("model `{}` takes {}", m.name, m.features.join(", ")))
+            .collect();
+        let names: Vec<String> = unused.iter().map(|f| format!("`{f}`")).collect();
+        let listed: Vec<String> = features
+            .iter()
+            .filter(|f| !unused.contains(f))
+            .map(|f| format!("{f:?}"))
+            .collect();
+        bail!(
+            "feature{} {} {} not an input of any model's graph ({}); {} — e.g. `task.features = [{}]`, or map a graph input to `{first}` with `models.NAME.inputs`",
+            if unused.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            if unused.len() == 1 { "is" } else { "are" },
+            takes.join("; "),
+            if explicit {
+                "list only the columns the models take in `task.features`"
+            } else {
+                "every column but the target is a feature by default: list the model's inputs in `task.features`"
+            },
+            listed.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Resolves a `models:/` reference and downloads the version's ONNX file into a fresh temporary

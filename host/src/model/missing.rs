@@ -4,18 +4,18 @@
 
 use polars::prelude::*;
 
-use super::onnx::feature_matrix;
-use super::Model;
+use super::feed::Feed;
+use super::{Model, OnnxModel};
 use crate::data::{incomplete, CallError, CallErrorKind, Dataset};
 use crate::policy::MissingFeatures;
 
-/// A model's input matrix for one dataset.
+/// A model's input tensors for one dataset.
 pub(super) struct Inputs {
-    /// Row-major float32 features.
-    pub x: Vec<f32>,
-    /// Rows in `x`.
+    /// One tensor per graph input.
+    pub feed: Feed,
+    /// Rows in the feed.
     pub rows: usize,
-    /// Which of the dataset's rows `x` holds, when some were left out.
+    /// Which of the dataset's rows the feed holds, when some were left out.
     pub kept: Option<Vec<bool>>,
 }
 
@@ -45,13 +45,15 @@ pub(super) fn spread(columns: Vec<Column>, kept: &[bool]) -> PolarsResult<Vec<Co
 }
 
 impl Model {
-    /// The float32 feature matrix for `data` as `task.missing_features` says, the number of rows in
-    /// it and, when rows were left out, which rows it holds.
-    pub(super) fn inputs(&self, data: &Dataset) -> Result<Inputs, CallError> {
+    /// The input tensors of `m` for `data` as `task.missing_features` says (only the columns the
+    /// model takes count), the number of rows in them and, when rows were left out, which rows
+    /// they hold.
+    pub(super) fn inputs(&self, m: &OnnxModel, data: &Dataset) -> Result<Inputs, CallError> {
+        let feed = |d: &Dataset| m.layout.feed(&self.name, d, &self.features, &m.null_text);
         let keep = data.complete_rows(&self.features);
         if keep.iter().all(|k| *k) {
             return Ok(Inputs {
-                x: feature_matrix(data, &self.features)?,
+                feed: feed(data)?,
                 rows: data.rows(),
                 kept: None,
             });
@@ -61,7 +63,7 @@ impl Model {
             MissingFeatures::Nan => match self.missing_error_infinite(data) {
                 Some(e) => Err(e),
                 None => Ok(Inputs {
-                    x: feature_matrix(data, &self.features)?,
+                    feed: feed(data)?,
                     rows: data.rows(),
                     kept: None,
                 }),
@@ -72,7 +74,7 @@ impl Model {
                     return Err(self.missing_error(data, true));
                 }
                 Ok(Inputs {
-                    x: feature_matrix(&view, &self.features)?,
+                    feed: feed(&view)?,
                     rows: view.rows(),
                     kept: Some(keep),
                 })

@@ -4,13 +4,16 @@
 //! Predictions on a dataset are computed once per (model, dataset) and shared by every check as a
 //! table with a `prediction` column and, for classifiers, `proba_0..proba_{k-1}` in class order.
 //!
-//! `onnxruntime` finds and loads the library, `onnx` runs a graph, `labels` reads class
-//! labels from the graph.
+//! `onnxruntime` finds and loads the library, `onnx` runs a graph, `feed` fills its inputs from
+//! the features (one float matrix, or one tensor per column), `outputs` reads its label,
+//! probability, score or value outputs, `labels` reads class labels from the graph.
 
+mod feed;
 mod labels;
 mod missing;
 mod onnx;
 mod onnxruntime;
+mod outputs;
 
 pub use labels::onnx_class_labels;
 pub use onnx::OnnxModel;
@@ -130,7 +133,7 @@ impl Model {
                     .with_context(|| format!("cannot read model `{name}` ({})", p.display()))?;
                 let classes = onnx_class_labels(&bytes);
                 init_onnxruntime(onnxruntime)?;
-                let m = OnnxModel::load(name, p, task, features.len())?;
+                let m = OnnxModel::load(name, p, task, spec, features)?;
                 (Source::Onnx(m), Some(sha), classes)
             }
             (None, Some(col)) => (
@@ -144,7 +147,7 @@ impl Model {
             (None, None) => bail!("model `{name}` has neither `onnx` nor `predictions`"),
         };
         let n_proba = match &source {
-            Source::Onnx(m) => m.proba_output.is_some(),
+            Source::Onnx(m) => m.outputs.has_probabilities(),
             Source::Columns { probabilities, .. } => !probabilities.is_empty(),
         };
         let classes = if task == TaskType::Regression {
@@ -170,18 +173,37 @@ impl Model {
                 );
             }
         }
+        let features = match &source {
+            Source::Onnx(m) => m.layout.columns(features),
+            Source::Columns { .. } => features.to_vec(),
+        };
         Ok(Model {
             name: name.to_string(),
             task,
             classes,
             path,
             sha256,
-            features: features.to_vec(),
+            features,
             source,
             missing,
             predictions: Mutex::new(HashMap::new()),
             predict_times: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Whether the graph takes every feature as one float matrix `[rows, features]` (so the
+    /// features must be numeric), rather than one input per column.
+    pub fn takes_matrix(&self) -> bool {
+        matches!(&self.source, Source::Onnx(m) if m.layout.is_matrix())
+    }
+
+    /// Whether `data`'s columns can feed the model's graph inputs (per-column graphs): an error
+    /// names the input, the column, the declared type and what was found.
+    pub fn check_input_types(&self, data: &Dataset) -> Result<(), String> {
+        match &self.source {
+            Source::Onnx(m) => m.layout.check_types(&self.name, data),
+            Source::Columns { .. } => Ok(()),
+        }
     }
 
     /// Whether the host can run the model.
@@ -252,8 +274,8 @@ impl Model {
                 }
             }
             Source::Onnx(m) => {
-                let missing::Inputs { x, rows, kept } = self.inputs(data)?;
-                let out = m.run(&x, rows, self.features.len()).map_err(|e| {
+                let missing::Inputs { feed, rows, kept } = self.inputs(m, data)?;
+                let out = m.run(&feed, rows, &self.classes).map_err(|e| {
                     fail(format!(
                         "model `{}` failed on dataset `{}`: {e:#}",
                         self.name, data.name
@@ -279,7 +301,7 @@ impl Model {
                         )));
                     }
                     for j in 0..k {
-                        let col: Vec<f64> = (0..rows).map(|i| p[i * k + j] as f64).collect();
+                        let col: Vec<f64> = (0..rows).map(|i| p[i * k + j]).collect();
                         columns.push(Series::new(format!("proba_{j}").into(), col).into());
                     }
                 }
@@ -335,11 +357,11 @@ impl Model {
         };
         let rows = (batch as usize).min(data.rows());
         let head = Dataset::from_frame(data.name.clone(), data.df.head(Some(rows)));
-        let missing::Inputs { x, rows, .. } = self.inputs(&head)?;
+        let missing::Inputs { feed, rows, .. } = self.inputs(m, &head)?;
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {
             let t = Instant::now();
-            m.run(&x, rows, self.features.len()).map_err(|e| {
+            m.run(&feed, rows, &self.classes).map_err(|e| {
                 CallError::new(
                     CallErrorKind::Failed,
                     format!("model `{}` failed: {e:#}", self.name),

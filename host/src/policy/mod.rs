@@ -211,6 +211,48 @@ pub struct ModelSpec {
     /// classifier, or the sorted distinct target values for prediction columns).
     #[serde(default)]
     pub classes: Option<Vec<Label>>,
+    /// ONNX graph input → feature column, for inputs not named after their column (graphs with
+    /// one input per column).
+    #[serde(default)]
+    pub inputs: Option<IndexMap<String, String>>,
+    /// The graph outputs to read, by name (default: found by name and type).
+    #[serde(default)]
+    pub outputs: Option<OutputsSpec>,
+    /// Turns a score or logit output into probabilities; the label is then the most probable class.
+    #[serde(default)]
+    pub scores: Option<ScoreTransform>,
+    /// What a null text feature goes in as with `task.missing_features = "nan"` (default: the
+    /// empty string, which a one-hot encoder with `handle_unknown = "ignore"` treats as unseen).
+    #[serde(default)]
+    pub null_text: Option<String>,
+}
+
+/// `models.NAME.outputs`: graph outputs named explicitly.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputsSpec {
+    /// The predicted label (int64 or string tensor, one per row).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Class probabilities: a float tensor [rows, classes], or a ZipMap output (sequence of maps).
+    #[serde(default)]
+    pub probabilities: Option<String>,
+    /// Scores or logits, turned into probabilities by `models.NAME.scores`.
+    #[serde(default)]
+    pub scores: Option<String>,
+    /// A regressor's prediction (one float per row).
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `models.NAME.scores`: how scores become probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreTransform {
+    /// One score per row: p1 = 1 / (1 + e^-s), p0 = 1 - p1 (binary).
+    Sigmoid,
+    /// One score per class: p = e^s / sum(e^s).
+    Softmax,
 }
 
 /// Severity of a check.
@@ -432,6 +474,35 @@ impl PolicySpec {
                 }
                 _ => {}
             }
+            let onnx_only = [
+                ("inputs", m.inputs.is_some()),
+                ("outputs", m.outputs.is_some()),
+                ("scores", m.scores.is_some()),
+                ("null_text", m.null_text.is_some()),
+            ];
+            if let Some((key, _)) = onnx_only.iter().find(|(_, set)| *set && m.onnx.is_none()) {
+                return Err(format!(
+                    "at key `models.{name}.{key}`: only ONNX models (`onnx = \"model.onnx\"`) take `{key}`"
+                ));
+            }
+            if let (Some(t), Some(o)) = (m.scores, &m.outputs) {
+                if o.probabilities.is_some() {
+                    return Err(format!(
+                        "at key `models.{name}.outputs.probabilities`: with `scores = \"{}\"` name the score output \
+                         `outputs.scores`; `probabilities` is for outputs that already are probabilities",
+                        match t {
+                            ScoreTransform::Sigmoid => "sigmoid",
+                            ScoreTransform::Softmax => "softmax",
+                        }
+                    ));
+                }
+            }
+            if m.scores.is_none() && m.outputs.as_ref().is_some_and(|o| o.scores.is_some()) {
+                return Err(format!(
+                    "at key `models.{name}.outputs.scores`: say how scores become probabilities with \
+                     `models.{name}.scores = \"sigmoid\"` or `\"softmax\"`"
+                ));
+            }
             if let Some(uri) = m
                 .onnx
                 .as_ref()
@@ -617,6 +688,38 @@ mod tests {
             p.spec.models.keys().collect::<Vec<_>>(),
             ["candidate", "baseline"]
         );
+    }
+
+    #[test]
+    fn graph_keys_are_for_onnx_models() {
+        let head = format!("{MINIMAL}[task]\ntype = \"binary\"\ntarget = \"y\"\n[models.m]\n");
+        let p = parse(&format!(
+            "{head}onnx = \"m.onnx\"\ninputs = {{ a = \"b\" }}\nscores = \"softmax\"\noutputs = {{ scores = \"logits\" }}\n"
+        ))
+        .unwrap();
+        let m = &p.spec.models["m"];
+        assert_eq!(
+            (m.inputs.as_ref().unwrap()["a"].as_str(), m.scores),
+            ("b", Some(ScoreTransform::Softmax))
+        );
+        for (bad, needle) in [
+            (
+                "predictions = \"p\"\nscores = \"sigmoid\"",
+                "models.m.scores`: only ONNX models",
+            ),
+            (
+                "onnx = \"m.onnx\"\nscores = \"sigmoid\"\noutputs = { probabilities = \"p\" }",
+                "name the score output",
+            ),
+            (
+                "onnx = \"m.onnx\"\noutputs = { scores = \"s\" }",
+                "models.m.scores = \"sigmoid\"",
+            ),
+            ("onnx = \"m.onnx\"\nscores = \"tanh\"", "models.m.scores"),
+        ] {
+            let e = parse(&format!("{head}{bad}\n")).unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
     }
 
     #[test]
