@@ -330,3 +330,177 @@ log_loss = {{ {relative} = 1.5 }}
         out.stdout
     );
 }
+
+/// SplitMix64, for generated windows.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// What can go wrong in a generated window.
+#[derive(Clone, Copy, PartialEq)]
+enum Problem {
+    None,
+    Nulls,
+    NewCategory,
+    OutOfRange,
+    Duplicates,
+}
+
+/// A CSV of `rows` rows: `amount` (log-normal-ish, 1 % null), `age` (integers 18–90), `plan`
+/// (four plans) and `score` (uniform); with `problem` injected.
+fn generated(rng: &mut Rng, rows: usize, problem: Problem) -> String {
+    let mut out = String::from("amount,age,plan,score\n");
+    let mut last = String::new();
+    for i in 0..rows {
+        let null_rate = if problem == Problem::Nulls {
+            0.06
+        } else {
+            0.01
+        };
+        let amount = if rng.next() < null_rate {
+            String::new()
+        } else {
+            format!("{:.4}", (rng.next() * 3.0).exp() * 10.0)
+        };
+        let age = 18 + (rng.next() * 73.0) as u32;
+        let plans = ["basic", "plus", "pro", "team"];
+        let plan = if problem == Problem::NewCategory && rng.next() < 0.02 {
+            "enterprise"
+        } else {
+            plans[(rng.next() * 4.0) as usize]
+        };
+        let mut score = rng.next();
+        if problem == Problem::OutOfRange && i % 100 == 0 {
+            score += 5.0;
+        }
+        let row = format!("{amount},{age},{plan},{score:.6}\n");
+        if problem == Problem::Duplicates && i % 100 == 1 {
+            out.push_str(&last);
+        } else {
+            out.push_str(&row);
+        }
+        last = row;
+    }
+    out
+}
+
+fn zero_config_gate(reference: &str, current: &str) -> Gate {
+    let gate = Gate::new(
+        r#"
+version = 1
+name = "zero-config"
+[datasets]
+reference = "reference.csv"
+current = "current.csv"
+[[checks]]
+id = "data-quality"
+plugin = "data-quality"
+"#,
+    );
+    std::fs::write(gate.path("reference.csv"), reference).unwrap();
+    std::fs::write(gate.path("current.csv"), current).unwrap();
+    gate
+}
+
+#[test]
+fn zero_config_data_quality_passes_clean_windows_of_every_size() {
+    let mut rng = Rng(42);
+    let reference = generated(&mut rng, 3_000, Problem::None);
+    for rows in [40, 1_000, 30_000] {
+        for _ in 0..3 {
+            let gate = zero_config_gate(&reference, &generated(&mut rng, rows, Problem::None));
+            let out = gate.check(&[]);
+            assert_eq!(
+                out.code, 0,
+                "a clean window of {rows} rows:\n{}",
+                out.stdout
+            );
+            let dq = check(&gate.report(), "data-quality").clone();
+            let derived = dq["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["threshold"]["max"].is_number() && m["name"] != "nan_count")
+                .count();
+            assert!(derived >= 4, "reference-derived limits apply: {dq}");
+        }
+    }
+}
+
+#[test]
+fn zero_config_data_quality_fails_each_real_problem_naming_column_and_numbers() {
+    let mut rng = Rng(43);
+    let reference = generated(&mut rng, 3_000, Problem::None);
+    for (problem, needle) in [
+        (Problem::Nulls, "amount null_fraction 0.0"),
+        (Problem::NewCategory, "plan unseen_share 0.0"),
+        (Problem::OutOfRange, "score out_of_range_share 0.010 > max"),
+        (Problem::Duplicates, "duplicate_share 0.010 > max"),
+    ] {
+        let gate = zero_config_gate(&reference, &generated(&mut rng, 20_000, problem));
+        let out = gate.check(&[]).expect_code(1);
+        let summary = check(&gate.report(), "data-quality")["summary"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(summary.contains(needle), "{needle}: {summary}");
+        assert!(out.stdout.contains("FAIL"), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn zero_config_data_quality_on_the_examples() {
+    // The breast-cancer holdout is a clean sample of the reference's distribution.
+    for example in ["breast-cancer", "wine", "diabetes"] {
+        let gate = Gate::new(
+            &format!(
+                r#"
+version = 1
+name = "zero-config"
+[datasets]
+reference = "{{root}}/examples/{example}/data/reference.parquet"
+current = "{{root}}/examples/{example}/data/current.csv"
+[[checks]]
+id = "data-quality"
+plugin = "data-quality"
+"#
+            )
+            .replace("{root}", &root().display().to_string()),
+        );
+        let out = gate.check(&[]);
+        assert_eq!(out.code, 0, "{example}:\n{}", out.stdout);
+    }
+    // The production window's problems (nulls, a new channel, duplicates) are found without a
+    // word of config.
+    let gate = Gate::new(&format!(
+        r#"
+version = 1
+name = "zero-config"
+[datasets]
+reference = "{root}/examples/production-window/data/reference.parquet"
+current = "{root}/examples/production-window/data/current.csv"
+[[checks]]
+id = "data-quality"
+plugin = "data-quality"
+"#,
+        root = root().display()
+    ));
+    gate.check(&[]).expect_code(1);
+    let summary = check(&gate.report(), "data-quality")["summary"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for needle in ["null_fraction", "unseen_share", "duplicate_share"] {
+        assert!(
+            summary.contains(needle) || summary.contains("more"),
+            "{needle}: {summary}"
+        );
+    }
+}
