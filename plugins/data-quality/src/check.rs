@@ -1362,4 +1362,31 @@ mod tests {
         assert!(matches!(r.status, Status::Fail), "{}", r.summary);
         assert!(r.summary.contains("duplicate_share 0.03"), "{}", r.summary);
     }
+
+    /// The same at scale, for the record (run: `cargo test --release --target x86_64-unknown-linux-gnu
+    /// -p data-quality -- --ignored --nocapture`): clean windows of 1M and 10M rows against
+    /// references of 2,000 and 1M rows.
+    #[test]
+    #[ignore = "minutes in a debug build; run in release for the figures"]
+    fn clean_windows_at_scale_raise_no_false_alarm() {
+        let mut rng = Rng(13);
+        for (reference_rows, size, trials) in [
+            (2_000, 1_000_000, 20),
+            (1_000_000, 1_000_000, 10),
+            (2_000, 10_000_000, 3),
+            (1_000_000, 10_000_000, 3),
+        ] {
+            let reference = sample(&mut rng, reference_rows, 0.02, 0.0);
+            let alarms = (0..trials)
+                .filter(|_| {
+                    let r = check(&reference, &sample(&mut rng, size, 0.02, 0.0));
+                    !matches!(r.status, Status::Pass | Status::Warn)
+                })
+                .count();
+            println!(
+                "reference {reference_rows} rows, windows of {size}: {alarms} of {trials} alarmed"
+            );
+            assert_eq!(alarms, 0);
+        }
+    }
 }
