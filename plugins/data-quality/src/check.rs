@@ -1368,6 +1368,7 @@ mod tests {
     /// references of 2,000 and 1M rows.
     #[test]
     #[ignore = "minutes in a debug build; run in release for the figures"]
+    #[allow(clippy::print_stdout, reason = "the figures are the point of this run")]
     fn clean_windows_at_scale_raise_no_false_alarm() {
         let mut rng = Rng(13);
         for (reference_rows, size, trials) in [
