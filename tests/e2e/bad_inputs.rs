@@ -10,23 +10,24 @@ use std::path::PathBuf;
 
 use crate::support::*;
 
-/// One test per corpus case, each with its own snapshot
-/// (`snapshots/e2e__bad_inputs__CASE.snap`): the exit code and the whole stdout and stderr. The
-/// message names what is wrong, where (file, column or key), and what to do.
-macro_rules! bad_inputs {
-    ($($test:ident => $dir:literal,)*) => {
+/// One test per corpus case, each with its own snapshot (`snapshots/e2e__bad_inputs__CASE.snap`):
+/// `$run(CASE)` returns the text snapshotted (the exit code and the whole stdout and stderr, and
+/// for reported cases the checks' errors); `$list` names the cases.
+macro_rules! corpus_cases {
+    ($run:ident, $list:ident, { $($test:ident => $dir:literal,)* }) => {
         $(
             #[test]
             fn $test() {
-                snapshot!($dir, refused($dir));
+                snapshot!($dir, $run($dir));
             }
         )*
-        /// The corpus directories that must be refused.
-        const CASES: &[&str] = &[$($dir),*];
+        /// The corpus directories run by this group.
+        const $list: &[&str] = &[$($dir),*];
     };
 }
 
-bad_inputs! {
+// Unreadable inputs: the message names what is wrong, where (file, column or key), and what to do.
+corpus_cases! { refused, CASES, {
     // Files.
     missing_file => "missing-file",
     // Tests run as root, where chmod 000 does not deny reads: a directory where the file should
@@ -55,32 +56,19 @@ bad_inputs! {
     policy_unknown_key => "policy-unknown-key",
     policy_duplicate_check_id => "policy-duplicate-check-id",
     policy_not_toml => "policy-not-toml",
-}
+}}
 
-/// Missing values in features or labels are not unreadable inputs: with the default
-/// `task.missing_features = "error"` the checks that need the model or the labels error, naming the
-/// column, the count and the first row, while the gate still writes its reports (exit 2: a blocking
-/// check errored). One test and one snapshot per case.
-macro_rules! missing_values {
-    ($($test:ident => $dir:literal,)*) => {
-        $(
-            #[test]
-            fn $test() {
-                snapshot!($dir, reported($dir));
-            }
-        )*
-        /// The corpus directories whose model checks must error with a report.
-        const REPORTED: &[&str] = &[$($dir),*];
-    };
-}
-
-missing_values! {
+// Missing values in features or labels are not unreadable inputs: with the default
+// `task.missing_features = "error"` the checks that need the model or the labels error, naming the
+// column, the count and the first row, while the gate still writes its reports (exit 2: a blocking
+// check errored).
+corpus_cases! { reported, REPORTED, {
     all_null_feature => "all-null-feature",
     nan_in_feature => "nan-in-feature",
     inf_in_feature => "inf-in-feature",
     nan_in_label => "nan-in-label",
     null_in_label => "null-in-label",
-}
+}}
 
 /// Cases that must work, tested on their own below.
 const PASSING: &[&str] = &["unicode-column-names"];
