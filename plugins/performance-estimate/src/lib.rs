@@ -25,6 +25,8 @@
 //! [0, 1], and, where the dataset has labels, `realized_<metric>`.
 
 pub mod cbpe;
+#[cfg(test)]
+mod sklearn_reference;
 
 use std::collections::BTreeMap;
 
