@@ -282,7 +282,11 @@ impl Component {
 /// * roc_auc: the positives' ranks among the scores sorted increasingly (stable), each minus the
 ///   number of positives before it, divided by the number of negatives; `std` of those, fraction
 ///   = share of positives (labels flipped and scores mirrored when positives are the majority).
-pub fn standard_errors(y: &[bool], predicted_positive: &[bool], score: &[f64]) -> [Option<Component>; 5] {
+pub fn standard_errors(
+    y: &[bool],
+    predicted_positive: &[bool],
+    score: &[f64],
+) -> [Option<Component>; 5] {
     let n = y.len() as f64;
     let rows = || y.iter().zip(predicted_positive).map(|(&t, &p)| (t, p));
     let share = |k: usize| k as f64 / n;
@@ -299,7 +303,11 @@ pub fn standard_errors(y: &[bool], predicted_positive: &[bool], score: &[f64]) -
         fraction: share(apos.count()),
     });
     let (tp, fp, fn_) = rows().fold((0usize, 0usize, 0usize), |(a, b, c), (t, p)| {
-        (a + usize::from(t && p), b + usize::from(!t && p), c + usize::from(t && !p))
+        (
+            a + usize::from(t && p),
+            b + usize::from(!t && p),
+            c + usize::from(t && !p),
+        )
     });
     let relevant = tp + fp + fn_;
     let f1 = (relevant > 0).then(|| {
@@ -318,7 +326,10 @@ fn auc_component(y: &[bool], score: &[f64]) -> Option<Component> {
     let positives = y.iter().filter(|&&t| t).count();
     let flip = positives * 2 > y.len();
     let (y, score): (Vec<bool>, Vec<f64>) = if flip {
-        (y.iter().map(|&t| !t).collect(), score.iter().map(|&s| 1.0 - s).collect())
+        (
+            y.iter().map(|&t| !t).collect(),
+            score.iter().map(|&s| 1.0 - s).collect(),
+        )
     } else {
         (y.to_vec(), score.to_vec())
     };

@@ -137,14 +137,18 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
             .clone()
             .ok_or("the task is binary, but the policy sets no positive_label")?,
         TaskKind::Multiclass => {
-            return Err("performance-estimate supports binary tasks only for now: multiclass \
+            return Err(
+                "performance-estimate supports binary tasks only for now: multiclass \
                         CBPE (one-vs-rest calibrators) is not implemented yet"
-                .to_string())
+                    .to_string(),
+            )
         }
         TaskKind::Regression => {
-            return Err("the task is regression, but performance-estimate (CBPE) estimates \
+            return Err(
+                "the task is regression, but performance-estimate (CBPE) estimates \
                         classification metrics from class probabilities; it needs a binary task"
-                .to_string())
+                    .to_string(),
+            )
         }
     };
     let model = ctx
@@ -218,29 +222,46 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
                     undefined_reason(name)
                 ));
             }
-            info(format!("{est_name} is undefined on `{dataset_name}` ({}): not reported", undefined_reason(name)));
+            info(format!(
+                "{est_name} is undefined on `{dataset_name}` ({}): not reported",
+                undefined_reason(name)
+            ));
             continue;
         };
         let mut metric = Metric::new(&est_name, value).model(model.name);
         if let Some(bounds) = bounds {
-            let eval = bounds.evaluate(&est_name, value, reference_realized[k], Direction::HigherIsBetter)?;
+            let eval = bounds.evaluate(
+                &est_name,
+                value,
+                reference_realized[k],
+                Direction::HigherIsBetter,
+            )?;
             if !eval.passed() {
                 failures.push(eval.summary());
             }
             metric = metric.evaluated(&eval);
         }
         out.push(metric);
-        headline.push(format!("{name} {}", modelgate_sdk::bounds::fmt_num(value, 3)));
+        headline.push(format!(
+            "{name} {}",
+            modelgate_sdk::bounds::fmt_num(value, 3)
+        ));
         if let Some(Component { std, fraction }) = components[k] {
             let se = Component { std, fraction }.standard_error(n);
             if se.is_finite() {
                 out.push(
-                    Metric::new(format!("{est_name}_ci_lower"), (value - 3.0 * se).clamp(0.0, 1.0))
-                        .model(model.name),
+                    Metric::new(
+                        format!("{est_name}_ci_lower"),
+                        (value - 3.0 * se).clamp(0.0, 1.0),
+                    )
+                    .model(model.name),
                 );
                 out.push(
-                    Metric::new(format!("{est_name}_ci_upper"), (value + 3.0 * se).clamp(0.0, 1.0))
-                        .model(model.name),
+                    Metric::new(
+                        format!("{est_name}_ci_upper"),
+                        (value + 3.0 * se).clamp(0.0, 1.0),
+                    )
+                    .model(model.name),
                 );
             }
         }
@@ -303,7 +324,11 @@ fn read(
                 ))
             }
             Some(_) => None,
-            None => Some((0..dict.len()).map(|i| dict.get(i) == Some(positive)).collect()),
+            None => Some(
+                (0..dict.len())
+                    .map(|i| dict.get(i) == Some(positive))
+                    .collect(),
+            ),
         }
     } else if need_labels {
         return Err(format!(
@@ -315,7 +340,10 @@ fn read(
     };
 
     let preds = model.model.predict(table).map_err(|e| {
-        format!("predictions of model `{}` on `{name}`: {}", model.name, e.message)
+        format!(
+            "predictions of model `{}` on `{name}`: {}",
+            model.name, e.message
+        )
     })?;
     let n = preds.row_count()?;
     if n != rows {

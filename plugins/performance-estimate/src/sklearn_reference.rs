@@ -46,8 +46,16 @@ fn matches_scikit_learn() {
         let s_ref = floats(&c["reference"]["score"]);
         let y_ref = floats(&c["reference"]["label"]);
         let iso = Isotonic::fit(&s_ref, &y_ref).unwrap();
-        for (t, want) in floats(&c["probes"]).iter().zip(floats(&c["isotonic_at_probes"])) {
-            close(&format!("{name}: isotonic({t})"), iso.predict(*t), want, &mut worst);
+        for (t, want) in floats(&c["probes"])
+            .iter()
+            .zip(floats(&c["isotonic_at_probes"]))
+        {
+            close(
+                &format!("{name}: isotonic({t})"),
+                iso.predict(*t),
+                want,
+                &mut worst,
+            );
         }
         let s_cur = floats(&c["current"]["score"]);
         let pred_cur = flags(&c["current"]["predicted"]);
@@ -56,14 +64,28 @@ fn matches_scikit_learn() {
             close(&format!("{name}: p[{i}]"), *got, want, &mut worst);
         }
         let y_cur = floats(&c["current"]["label"]);
-        for (key, probs) in [("estimated", &p), ("uncalibrated", &s_cur), ("realized", &y_cur)] {
+        for (key, probs) in [
+            ("estimated", &p),
+            ("uncalibrated", &s_cur),
+            ("realized", &y_cur),
+        ] {
             let got = cbpe::metrics(&s_cur, probs, &pred_cur);
             for (k, m) in METRICS.iter().enumerate() {
                 let want = c[key][m].as_f64().unwrap();
-                close(&format!("{name}: {key} {m}"), got[k].unwrap(), want, &mut worst);
+                close(
+                    &format!("{name}: {key} {m}"),
+                    got[k].unwrap(),
+                    want,
+                    &mut worst,
+                );
                 if key == "realized" {
                     let plain = c["realized_sklearn"][m].as_f64().unwrap();
-                    close(&format!("{name}: realized {m} (unweighted)"), got[k].unwrap(), plain, &mut worst);
+                    close(
+                        &format!("{name}: realized {m} (unweighted)"),
+                        got[k].unwrap(),
+                        plain,
+                        &mut worst,
+                    );
                 }
             }
         }
@@ -76,7 +98,12 @@ fn matches_scikit_learn() {
             let want = floats(&c["components"][m]);
             let got = comps[k].unwrap();
             close(&format!("{name}: {m} std"), got.std, want[0], &mut worst);
-            close(&format!("{name}: {m} fraction"), got.fraction, want[1], &mut worst);
+            close(
+                &format!("{name}: {m} fraction"),
+                got.fraction,
+                want[1],
+                &mut worst,
+            );
         }
     }
     // For the record (cargo test -- --nocapture).
