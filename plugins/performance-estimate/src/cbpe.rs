@@ -7,8 +7,8 @@
 //! * [`weighted_roc_auc`]: the ROC AUC in which every row is a positive of weight `p` and a
 //!   negative of weight `1 - p` at its score (`sklearn.metrics.roc_auc_score([1]*n + [0]*n,
 //!   score ++ score, sample_weight=p ++ (1 - p))`).
-//! * [`Expected`]: the expected confusion matrix `TP = Σ p` over predicted positives, `FP = Σ (1
-//!   - p)` over predicted positives, `FN = Σ p` and `TN = Σ (1 - p)` over predicted negatives,
+//! * [`Expected`]: the expected confusion matrix `TP = Σ p` over predicted positives,
+//!   `FP = Σ (1 - p)` over predicted positives, `FN = Σ p` and `TN = Σ (1 - p)` over predicted negatives,
 //!   and the metrics derived from it. With `p` = the true label (0 / 1) the same formulas give
 //!   the realized metrics, as scikit-learn computes them.
 //! * [`standard_errors`]: NannyML's sampling-error formulas, from the reference's labels.
