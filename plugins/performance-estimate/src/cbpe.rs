@@ -353,6 +353,106 @@ fn auc_component(y: &[bool], score: &[f64]) -> Option<Component> {
     })
 }
 
+/// Multiclass metrics from one-vs-rest probabilities: `scores[c]` and `p[c]` hold class `c`'s
+/// raw and calibrated probability per row, `predicted` the predicted class per row. Accuracy is
+/// Σ TP_c / n (the expected share of rows whose predicted class is right); precision, recall and
+/// f1 are macro averages of the per-class values of the per-class expected confusion matrices (a
+/// class whose denominator is zero counts 0, scikit-learn's `zero_division` default); roc_auc is
+/// the mean of the per-class weighted AUCs (undefined if any is).
+pub fn multiclass_metrics(
+    scores: &[Vec<f64>],
+    p: &[Vec<f64>],
+    predicted: &[usize],
+) -> [Option<f64>; 5] {
+    let k = p.len();
+    let n = predicted.len();
+    let mut tp_total = 0.0;
+    let (mut precision, mut recall, mut f1) = (0.0, 0.0, 0.0);
+    let mut auc = Some(0.0);
+    for c in 0..k {
+        let pp: Vec<bool> = predicted.iter().map(|&q| q == c).collect();
+        let e = Expected::new(&p[c], &pp);
+        tp_total += e.tp;
+        precision += e.metric("precision").unwrap_or(0.0);
+        recall += e.metric("recall").unwrap_or(0.0);
+        f1 += e.metric("f1").unwrap_or(0.0);
+        auc = auc
+            .zip(weighted_roc_auc(&scores[c], &p[c]))
+            .map(|(a, b)| a + b);
+    }
+    let k = k as f64;
+    [
+        (n > 0).then(|| tp_total / n as f64),
+        Some(precision / k),
+        Some(recall / k),
+        Some(f1 / k),
+        auc.map(|a| a / k),
+    ]
+}
+
+/// Renormalises per-row probabilities (`p[c][row]`) to sum 1; uniform where a row sums to 0.
+pub fn renormalise(p: &mut [Vec<f64>]) {
+    let k = p.len();
+    let n = p.first().map_or(0, Vec::len);
+    for row in 0..n {
+        let sum: f64 = p.iter().map(|col| col[row]).sum();
+        for col in p.iter_mut() {
+            col[row] = if sum > 0.0 {
+                col[row] / sum
+            } else {
+                1.0 / k as f64
+            };
+        }
+    }
+}
+
+/// Sampling-error components of a multiclass reference (NannyML's approach): accuracy from the
+/// correct / wrong rows, each macro metric from the one-vs-rest binary components of every class;
+/// see [`MulticlassErrors::standard_errors`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MulticlassErrors {
+    /// `std` of 1 for a correct prediction, 0 otherwise.
+    pub accuracy: Option<Component>,
+    /// [`standard_errors`] of each class against the rest.
+    pub per_class: Vec<[Option<Component>; 5]>,
+}
+
+impl MulticlassErrors {
+    /// From the reference's classes, predicted classes and per-class scores.
+    pub fn new(y: &[usize], predicted: &[usize], scores: &[Vec<f64>]) -> MulticlassErrors {
+        let correct = std(y
+            .iter()
+            .zip(predicted)
+            .map(|(a, b)| f64::from(u8::from(a == b))));
+        MulticlassErrors {
+            accuracy: correct.map(|std| Component { std, fraction: 1.0 }),
+            per_class: (0..scores.len())
+                .map(|c| {
+                    let yc: Vec<bool> = y.iter().map(|&v| v == c).collect();
+                    let pc: Vec<bool> = predicted.iter().map(|&v| v == c).collect();
+                    standard_errors(&yc, &pc, &scores[c])
+                })
+                .collect(),
+        }
+    }
+
+    /// Standard errors on `n` rows, in the order of [`METRICS`]: accuracy's own; a macro
+    /// metric's `sqrt(Σ_c SE_c²) / k` (`None` if a class has no component).
+    pub fn standard_errors(&self, n: usize) -> [Option<f64>; 5] {
+        let mut out = [None; 5];
+        out[0] = self.accuracy.map(|c| c.standard_error(n));
+        for (m, slot) in out.iter_mut().enumerate().skip(1) {
+            let squares: Option<f64> = self
+                .per_class
+                .iter()
+                .map(|cls| cls[m].map(|c| c.standard_error(n).powi(2)))
+                .sum();
+            *slot = squares.map(|s| s.sqrt() / self.per_class.len() as f64);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

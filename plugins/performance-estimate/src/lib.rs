@@ -1,5 +1,6 @@
 //! The built-in `performance-estimate` check of modelgate: confidence-based performance
-//! estimation (CBPE) of a binary classifier on data whose labels have not arrived yet.
+//! estimation (CBPE) of a binary or multiclass classifier on data whose labels have not arrived
+//! yet.
 //!
 //! ```toml
 //! [[checks]]
@@ -23,6 +24,10 @@
 //! `estimated_roc_auc` (see [`cbpe`]). Each comes with `estimated_<metric>_ci_lower` / `_upper`
 //! = estimate ± 3 standard errors (NannyML's formulas, [`cbpe::standard_errors`]), clipped to
 //! [0, 1], and, where the dataset has labels, `realized_<metric>`.
+//!
+//! Multiclass: one calibrator per class (one-vs-rest) on that class's probability, rows
+//! renormalised to sum 1 (uniform where they sum to 0), and the macro averages of the per-class
+//! expected confusion matrices ([`cbpe::multiclass_metrics`], [`cbpe::MulticlassErrors`]).
 
 pub mod cbpe;
 #[cfg(test)]
@@ -37,7 +42,7 @@ use modelgate_sdk::{
 };
 use serde::Deserialize;
 
-use cbpe::{Component, Isotonic, METRICS};
+use cbpe::{Isotonic, METRICS};
 
 /// How raw scores become probabilities of the positive class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -96,8 +101,9 @@ impl Check for PerformanceEstimate {
         About {
             name: "performance-estimate".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            description: "Estimates a binary classifier's accuracy, precision, recall, f1 and \
-                          roc_auc on data without labels (confidence-based performance \
+            description: "Estimates a binary or multiclass classifier's accuracy, precision, \
+                          recall, f1 and roc_auc (macro averages for multiclass) on data without \
+                          labels (confidence-based performance \
                           estimation, CBPE): its probabilities, calibrated by isotonic regression \
                           on the labelled reference, give an expected confusion matrix; reports \
                           ±3 standard-error bands and, where labels exist, the realized metrics, \
@@ -119,34 +125,145 @@ impl Check for PerformanceEstimate {
 
 export_validator!(PerformanceEstimate);
 
-/// What the check reads of one dataset.
+/// What the check reads of one dataset, by class index in the model's class order.
 struct Scored {
-    /// The model's probability of the positive class per row.
-    score: Vec<f64>,
-    /// Whether the model predicts the positive class per row.
-    predicted: Vec<bool>,
-    /// The true labels (positive or not), if the dataset has them.
-    labels: Option<Vec<bool>>,
+    /// Per class, the model's probability of it per row.
+    scores: Vec<Vec<f64>>,
+    /// The predicted class per row.
+    predicted: Vec<usize>,
+    /// The true class per row ([`OTHER`] for a label that is not one of the model's classes,
+    /// binary only), if the dataset has labels.
+    labels: Option<Vec<usize>>,
+}
+
+/// The class index of a label that is none of the model's classes.
+const OTHER: usize = usize::MAX;
+
+/// What the check computed, in the order of [`METRICS`].
+struct Estimates {
+    estimated: [Option<f64>; 5],
+    standard_errors: [Option<f64>; 5],
+    realized: Option<[Option<f64>; 5]>,
+    reference_realized: [Option<f64>; 5],
+    calibrator_points: Vec<usize>,
+}
+
+fn one_hot(labels: &[usize], k: usize) -> Vec<Vec<f64>> {
+    (0..k)
+        .map(|c| {
+            labels
+                .iter()
+                .map(|&y| f64::from(u8::from(y == c)))
+                .collect()
+        })
+        .collect()
+}
+
+fn calibrate(
+    calibration: Calibration,
+    reference: &[f64],
+    labels: &[f64],
+    scores: &[f64],
+) -> Result<(Vec<f64>, Option<usize>), String> {
+    Ok(match calibration {
+        Calibration::Isotonic => {
+            let iso = Isotonic::fit(reference, labels)?;
+            let p = scores.iter().map(|&s| iso.predict(s)).collect();
+            (p, Some(iso.points().0.len()))
+        }
+        Calibration::None => (scores.to_vec(), None),
+    })
+}
+
+/// Binary CBPE for the class at index `positive`.
+fn binary(
+    calibration: Calibration,
+    reference: &Scored,
+    data: &Scored,
+    positive: usize,
+) -> Result<Estimates, String> {
+    let is = |v: &[usize]| v.iter().map(|&c| c == positive).collect::<Vec<bool>>();
+    let ref_labels = is(reference.labels.as_ref().expect("required"));
+    let ref_y: Vec<f64> = ref_labels.iter().map(|&t| f64::from(u8::from(t))).collect();
+    let ref_score = &reference.scores[positive];
+    let ref_pred = is(&reference.predicted);
+    let score = &data.scores[positive];
+    let pred = is(&data.predicted);
+    let (p, points) = calibrate(calibration, ref_score, &ref_y, score)?;
+    let n = score.len();
+    let components = cbpe::standard_errors(&ref_labels, &ref_pred, ref_score);
+    Ok(Estimates {
+        estimated: cbpe::metrics(score, &p, &pred),
+        standard_errors: components.map(|c| c.map(|c| c.standard_error(n))),
+        realized: data.labels.as_ref().map(|y| {
+            let y: Vec<f64> = is(y).iter().map(|&t| f64::from(u8::from(t))).collect();
+            cbpe::metrics(score, &y, &pred)
+        }),
+        reference_realized: cbpe::metrics(ref_score, &ref_y, &ref_pred),
+        calibrator_points: points.into_iter().collect(),
+    })
+}
+
+/// Multiclass CBPE: one-vs-rest calibrators, rows renormalised, macro averages.
+fn multiclass(
+    calibration: Calibration,
+    reference: &Scored,
+    data: &Scored,
+) -> Result<Estimates, String> {
+    let k = reference.scores.len();
+    let ref_labels = reference.labels.as_ref().expect("required");
+    let ref_y = one_hot(ref_labels, k);
+    let mut p = Vec::with_capacity(k);
+    let mut points = Vec::new();
+    for c in 0..k {
+        let (pc, pts) = calibrate(
+            calibration,
+            &reference.scores[c],
+            &ref_y[c],
+            &data.scores[c],
+        )?;
+        p.push(pc);
+        points.extend(pts);
+    }
+    if calibration == Calibration::Isotonic {
+        cbpe::renormalise(&mut p);
+    }
+    let n = data.predicted.len();
+    Ok(Estimates {
+        estimated: cbpe::multiclass_metrics(&data.scores, &p, &data.predicted),
+        standard_errors: cbpe::MulticlassErrors::new(
+            ref_labels,
+            &reference.predicted,
+            &reference.scores,
+        )
+        .standard_errors(n),
+        realized: data
+            .labels
+            .as_ref()
+            .map(|y| cbpe::multiclass_metrics(&data.scores, &one_hot(y, k), &data.predicted)),
+        reference_realized: cbpe::multiclass_metrics(
+            &reference.scores,
+            &ref_y,
+            &reference.predicted,
+        ),
+        calibrator_points: points,
+    })
 }
 
 fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let task = ctx.require_task()?;
     let positive = match task.kind {
-        TaskKind::Binary => task
-            .positive_label
-            .clone()
-            .ok_or("the task is binary, but the policy sets no positive_label")?,
-        TaskKind::Multiclass => {
-            return Err(
-                "performance-estimate supports binary tasks only for now: multiclass \
-                        CBPE (one-vs-rest calibrators) is not implemented yet"
-                    .to_string(),
-            )
-        }
+        TaskKind::Binary => Some(
+            task.positive_label
+                .clone()
+                .ok_or("the task is binary, but the policy sets no positive_label")?,
+        ),
+        TaskKind::Multiclass => None,
         TaskKind::Regression => {
             return Err(
                 "the task is regression, but performance-estimate (CBPE) estimates \
-                        classification metrics from class probabilities; it needs a binary task"
+                        classification metrics from class probabilities; it needs a binary or \
+                        multiclass task"
                     .to_string(),
             )
         }
@@ -154,10 +271,15 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let model = ctx
         .candidate_model(config.model.as_deref())
         .map_err(|e| e.replace("config.candidate", "config.model"))?;
-    if model.model.task() != TaskKind::Binary {
+    if model.model.task() != task.kind {
         return Err(format!(
-            "model `{}` is not a binary classifier, but the gate's task is binary",
-            model.name
+            "model `{}` does not solve the gate's {} task",
+            model.name,
+            if positive.is_some() {
+                "binary"
+            } else {
+                "multiclass"
+            }
         ));
     }
     let reference_name = config.reference.as_deref().unwrap_or("reference");
@@ -169,37 +291,65 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         .dataset(dataset_name)
         .map_err(|e| format!("config.dataset: {e}"))?;
 
+    let classes = model.model.classes();
+    let positive_index = match &positive {
+        Some(positive) => {
+            if classes.len() != 2 {
+                return Err(format!(
+                    "the task is binary, but model `{}` has {} classes",
+                    model.name,
+                    classes.len()
+                ));
+            }
+            Some(classes.iter().position(|c| c == positive).ok_or_else(|| {
+                format!(
+                    "positive_label `{positive}` is not one of model `{}`'s classes ({})",
+                    model.name,
+                    classes.join(", ")
+                )
+            })?)
+        }
+        None => None,
+    };
     let target = task.target.as_str();
-    let ref_data = read(&model, reference, reference_name, &positive, target, true)?;
+    let binary_task = positive.is_some();
+    let ref_data = read(
+        &model,
+        &classes,
+        reference,
+        reference_name,
+        target,
+        true,
+        binary_task,
+    )?;
     let ref_labels = ref_data.labels.as_ref().expect("required");
-    let positives = ref_labels.iter().filter(|&&t| t).count();
-    if positives == 0 || positives == ref_labels.len() {
+    let distinct: std::collections::BTreeSet<usize> = ref_labels
+        .iter()
+        .map(|&c| match positive_index {
+            Some(p) => usize::from(c == p),
+            None => c,
+        })
+        .collect();
+    if distinct.len() < 2 {
         return Err(format!(
             "the labels of the reference `{reference_name}` (column `{target}`) hold one class \
-             only ({} of {} rows are positive): the calibrator needs both classes",
-            positives,
-            ref_labels.len()
+             only: the calibrator needs at least two"
         ));
     }
-    let data = read(&model, dataset, dataset_name, &positive, target, false)?;
-
-    let ref_y: Vec<f64> = ref_labels.iter().map(|&t| f64::from(u8::from(t))).collect();
-    let calibrator = match config.calibration {
-        Calibration::Isotonic => Some(Isotonic::fit(&ref_data.score, &ref_y)?),
-        Calibration::None => None,
+    let data = read(
+        &model,
+        &classes,
+        dataset,
+        dataset_name,
+        target,
+        false,
+        binary_task,
+    )?;
+    let n = data.predicted.len();
+    let est = match positive_index {
+        Some(p) => binary(config.calibration, &ref_data, &data, p)?,
+        None => multiclass(config.calibration, &ref_data, &data)?,
     };
-    let p: Vec<f64> = match &calibrator {
-        Some(c) => data.score.iter().map(|&s| c.predict(s)).collect(),
-        None => data.score.clone(),
-    };
-    let estimated = cbpe::metrics(&data.score, &p, &data.predicted);
-    let reference_realized = cbpe::metrics(&ref_data.score, &ref_y, &ref_data.predicted);
-    let realized = data.labels.as_ref().map(|y| {
-        let y: Vec<f64> = y.iter().map(|&t| f64::from(u8::from(t))).collect();
-        cbpe::metrics(&data.score, &y, &data.predicted)
-    });
-    let components = cbpe::standard_errors(ref_labels, &ref_data.predicted, &ref_data.score);
-    let n = data.score.len();
 
     for key in config.metrics.keys() {
         if !METRICS.iter().any(|m| format!("estimated_{m}") == *key) {
@@ -215,7 +365,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     for (k, name) in METRICS.iter().enumerate() {
         let est_name = format!("estimated_{name}");
         let bounds = config.metrics.get(&est_name);
-        let Some(value) = estimated[k] else {
+        let Some(value) = est.estimated[k] else {
             if bounds.is_some() {
                 return Err(format!(
                     "{est_name} is undefined on `{dataset_name}` ({}), but config.metrics bounds it",
@@ -233,7 +383,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
             let eval = bounds.evaluate(
                 &est_name,
                 value,
-                reference_realized[k],
+                est.reference_realized[k],
                 Direction::HigherIsBetter,
             )?;
             if !eval.passed() {
@@ -246,26 +396,23 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
             "{name} {}",
             modelgate_sdk::bounds::fmt_num(value, 3)
         ));
-        if let Some(Component { std, fraction }) = components[k] {
-            let se = Component { std, fraction }.standard_error(n);
-            if se.is_finite() {
-                out.push(
-                    Metric::new(
-                        format!("{est_name}_ci_lower"),
-                        (value - 3.0 * se).clamp(0.0, 1.0),
-                    )
-                    .model(model.name),
-                );
-                out.push(
-                    Metric::new(
-                        format!("{est_name}_ci_upper"),
-                        (value + 3.0 * se).clamp(0.0, 1.0),
-                    )
-                    .model(model.name),
-                );
-            }
+        if let Some(se) = est.standard_errors[k].filter(|se| se.is_finite()) {
+            out.push(
+                Metric::new(
+                    format!("{est_name}_ci_lower"),
+                    (value - 3.0 * se).clamp(0.0, 1.0),
+                )
+                .model(model.name),
+            );
+            out.push(
+                Metric::new(
+                    format!("{est_name}_ci_upper"),
+                    (value + 3.0 * se).clamp(0.0, 1.0),
+                )
+                .model(model.name),
+            );
         }
-        if let Some(Some(r)) = realized.as_ref().map(|r| r[k]) {
+        if let Some(Some(r)) = est.realized.as_ref().map(|r| r[k]) {
             out.push(Metric::new(format!("realized_{name}"), r).model(model.name));
         }
     }
@@ -284,8 +431,8 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         "reference": reference_name,
         "reference_rows": ref_labels.len(),
         "calibration": match config.calibration { Calibration::Isotonic => "isotonic", Calibration::None => "none" },
-        "calibrator_points": calibrator.as_ref().map(|c| c.points().0.len()),
-        "reference_realized": METRICS.iter().zip(reference_realized).map(|(m, v)| (m.to_string(), v)).collect::<BTreeMap<_, _>>(),
+        "calibrator_points": est.calibrator_points,
+        "reference_realized": METRICS.iter().zip(est.reference_realized).map(|(m, v)| (m.to_string(), v)).collect::<BTreeMap<_, _>>(),
     });
     Ok(CheckResult::from_metrics(summary, out).details(details.to_string()))
 }
@@ -299,15 +446,43 @@ fn undefined_reason(metric: &str) -> &'static str {
     }
 }
 
-/// Reads the model's scores and predicted labels on `table`, and its labels (an error if
-/// `need_labels` and the target column is missing or has nulls).
+/// The class index of each row's label (`None` for a null), by text; a label that is none of
+/// the classes is [`OTHER`] if `other_ok`, else an error.
+fn class_indices(
+    dict: &modelgate_sdk::Dictionary,
+    classes: &[String],
+    other_ok: bool,
+    what: &str,
+) -> Result<Vec<Option<usize>>, String> {
+    let index: Vec<usize> = dict
+        .values
+        .iter()
+        .map(|v| match classes.iter().position(|c| c == v) {
+            Some(i) => Ok(i),
+            None if other_ok => Ok(OTHER),
+            None => Err(format!(
+                "{what} holds `{v}`, which is not one of the model's classes ({})",
+                classes.join(", ")
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(dict
+        .codes
+        .iter()
+        .map(|c| c.map(|c| index[c as usize]))
+        .collect())
+}
+
+/// Reads the model's class probabilities and predicted classes on `table`, and its labels (an
+/// error if `need_labels` and the target column is missing or has nulls).
 fn read(
     model: &ModelRef<'_>,
+    classes: &[String],
     table: &Table,
     name: &str,
-    positive: &str,
     target: &str,
     need_labels: bool,
+    binary: bool,
 ) -> Result<Scored, String> {
     let rows = table.row_count()?;
     if rows == 0 {
@@ -325,9 +500,15 @@ fn read(
             }
             Some(_) => None,
             None => Some(
-                (0..dict.len())
-                    .map(|i| dict.get(i) == Some(positive))
-                    .collect(),
+                class_indices(
+                    &dict,
+                    classes,
+                    binary,
+                    &format!("the target column `{target}` of `{name}`"),
+                )?
+                .into_iter()
+                .map(|c| c.expect("no nulls"))
+                .collect(),
             ),
         }
     } else if need_labels {
@@ -352,35 +533,31 @@ fn read(
             model.name
         ));
     }
-    let classes = model.model.classes();
-    let index = classes.iter().position(|c| c == positive).ok_or_else(|| {
-        format!(
-            "positive_label `{positive}` is not one of model `{}`'s classes ({})",
-            model.name,
-            classes.join(", ")
-        )
-    })?;
-    let column = format!("proba_{index}");
-    if !preds.has_column(&column) {
-        return Err(format!(
-            "model `{}` gives no class probabilities (no `{column}` in its predictions); CBPE \
-             estimates from them",
-            model.name
-        ));
-    }
-    let mut score = Vec::with_capacity(rows);
-    preds.for_each_f64(&column, |i, v| match v {
-        Some(v) if (0.0..=1.0).contains(&v) => {
-            score.push(v);
-            Ok(())
+    let mut scores = Vec::with_capacity(classes.len());
+    for (c, class) in classes.iter().enumerate() {
+        let column = format!("proba_{c}");
+        if !preds.has_column(&column) {
+            return Err(format!(
+                "model `{}` gives no class probabilities (no `{column}` in its predictions); \
+                 CBPE estimates from them",
+                model.name
+            ));
         }
-        other => Err(format!(
-            "the probability of `{positive}` by model `{}` on `{name}` is {} at row {i}, not a \
-             probability in [0, 1]",
-            model.name,
-            other.map_or("null".to_string(), |v| v.to_string())
-        )),
-    })?;
+        let mut score = Vec::with_capacity(rows);
+        preds.for_each_f64(&column, |i, v| match v {
+            Some(v) if (0.0..=1.0).contains(&v) => {
+                score.push(v);
+                Ok(())
+            }
+            other => Err(format!(
+                "the probability of `{class}` by model `{}` on `{name}` is {} at row {i}, not a \
+                 probability in [0, 1]",
+                model.name,
+                other.map_or("null".to_string(), |v| v.to_string())
+            )),
+        })?;
+        scores.push(score);
+    }
     let predicted_dict = preds.read_column_dictionary("prediction")?;
     if let Some(first) = predicted_dict.first_null() {
         return Err(format!(
@@ -388,11 +565,17 @@ fn read(
             model.name
         ));
     }
-    let predicted = (0..predicted_dict.len())
-        .map(|i| predicted_dict.get(i) == Some(positive))
-        .collect();
+    let predicted = class_indices(
+        &predicted_dict,
+        classes,
+        false,
+        &format!("the `prediction` of model `{}` on `{name}`", model.name),
+    )?
+    .into_iter()
+    .map(|c| c.expect("no nulls"))
+    .collect();
     Ok(Scored {
-        score,
+        scores,
         predicted,
         labels,
     })

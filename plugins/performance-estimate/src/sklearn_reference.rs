@@ -112,3 +112,94 @@ fn matches_scikit_learn() {
         format_args!("largest relative difference from scikit-learn: {worst:e}\n"),
     );
 }
+
+fn classes(v: &Value) -> Vec<usize> {
+    floats(v).into_iter().map(|x| x as usize).collect()
+}
+
+#[test]
+fn multiclass_matches_scikit_learn() {
+    let r = reference();
+    let mut worst = 0.0f64;
+    let cases = r["multiclass"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let s_ref: Vec<Vec<f64>> = c["reference"]["score"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
+        let s_cur: Vec<Vec<f64>> = c["current"]["score"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
+        let y_ref = classes(&c["reference"]["label"]);
+        let y_cur = classes(&c["current"]["label"]);
+        let pred_ref = classes(&c["reference"]["predicted"]);
+        let pred_cur = classes(&c["current"]["predicted"]);
+        let k = s_ref.len();
+        let mut p: Vec<Vec<f64>> = (0..k)
+            .map(|cls| {
+                let y: Vec<f64> = y_ref
+                    .iter()
+                    .map(|&v| f64::from(u8::from(v == cls)))
+                    .collect();
+                let iso = Isotonic::fit(&s_ref[cls], &y).unwrap();
+                s_cur[cls].iter().map(|&s| iso.predict(s)).collect()
+            })
+            .collect();
+        cbpe::renormalise(&mut p);
+        let want_p: Vec<Vec<f64>> = c["calibrated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
+        for cls in 0..k {
+            for (i, (got, want)) in p[cls].iter().zip(&want_p[cls]).enumerate() {
+                close(&format!("{name}: p[{cls}][{i}]"), *got, *want, &mut worst);
+            }
+        }
+        let estimated = cbpe::multiclass_metrics(&s_cur, &p, &pred_cur);
+        let one_hot: Vec<Vec<f64>> = (0..k)
+            .map(|cls| {
+                y_cur
+                    .iter()
+                    .map(|&v| f64::from(u8::from(v == cls)))
+                    .collect()
+            })
+            .collect();
+        let realized = cbpe::multiclass_metrics(&s_cur, &one_hot, &pred_cur);
+        let se =
+            cbpe::MulticlassErrors::new(&y_ref, &pred_ref, &s_ref).standard_errors(y_cur.len());
+        for (m, metric) in METRICS.iter().enumerate() {
+            let want = |key: &str| c[key][metric].as_f64().unwrap();
+            close(
+                &format!("{name}: estimated {metric}"),
+                estimated[m].unwrap(),
+                want("estimated"),
+                &mut worst,
+            );
+            close(
+                &format!("{name}: realized {metric}"),
+                realized[m].unwrap(),
+                want("realized"),
+                &mut worst,
+            );
+            close(
+                &format!("{name}: SE {metric}"),
+                se[m].unwrap(),
+                want("standard_errors"),
+                &mut worst,
+            );
+        }
+    }
+    let _ = std::io::Write::write_fmt(
+        &mut std::io::stderr(),
+        format_args!("multiclass: largest relative difference from scikit-learn: {worst:e}\n"),
+    );
+}

@@ -8,7 +8,10 @@ fitted on the reference's (score, label) and evaluated at probe points (inside, 
 outside the fitted range); then, on a "current" sample, the calibrated p, the expected metrics as
 scikit-learn computes them with sample weights (every row a positive of weight p and a negative
 of weight 1 - p), the weighted roc_auc_score, and NannyML's sampling-error components
-re-implemented in numpy (population std; argsort made stable).
+re-implemented in numpy (population std; argsort made stable). Multiclass cases: one-vs-rest
+calibrators, rows renormalised (uniform where they sum to 0), expected metrics as scikit-learn's
+macro averages on every row expanded into one row per class weighted by its p, roc_auc the mean
+of the per-class weighted AUCs, and NannyML's multiclass standard errors.
 
 Scores are float64 (the host hands ONNX's float32 probabilities to the plugin as float64, so one
 case uses float32-representable scores cast to float64, as sklearn sees them here).
@@ -99,6 +102,71 @@ def case(name, n_ref, n_cur, decimals, float32=False, shift=0.0):
     }
 
 
+def multiclass_case(name, n_ref, n_cur, k=3):
+    def sample(n, shift):
+        y = rng.integers(0, k, n)
+        logits = np.round(rng.normal(0, 1, (n, k)), 1)
+        logits[np.arange(n), y] += 1.2 + shift
+        e = np.exp(logits)
+        return y, e / e.sum(axis=1, keepdims=True)
+
+    y_ref, s_ref = sample(n_ref, 0.0)
+    y_cur, s_cur = sample(n_cur, -0.5)
+    pred_ref, pred_cur = s_ref.argmax(axis=1), s_cur.argmax(axis=1)
+    classes = list(range(k))
+    p = np.column_stack([
+        IsotonicRegression(out_of_bounds="clip", increasing=True).fit(s_ref[:, c], y_ref == c).predict(s_cur[:, c])
+        for c in classes
+    ])
+    sums = p.sum(axis=1, keepdims=True)
+    p = np.where(sums > 0, p / np.where(sums > 0, sums, 1), 1 / k)
+    # Every row expanded into k rows, one per true class c with weight p_c.
+    y_exp = np.tile(classes, n_cur)
+    pred_exp = np.repeat(pred_cur, k)
+    w = p.reshape(-1)
+    macro = dict(average="macro", labels=classes, zero_division=0, sample_weight=w)
+    n2 = np.r_[np.ones(n_cur, int), np.zeros(n_cur, int)]
+    estimated = {
+        "accuracy": float(M.accuracy_score(y_exp, pred_exp, sample_weight=w)),
+        "precision": float(M.precision_score(y_exp, pred_exp, **macro)),
+        "recall": float(M.recall_score(y_exp, pred_exp, **macro)),
+        "f1": float(M.f1_score(y_exp, pred_exp, **macro)),
+        "roc_auc": float(np.mean([
+            M.roc_auc_score(n2, np.r_[s_cur[:, c], s_cur[:, c]], sample_weight=np.r_[p[:, c], 1 - p[:, c]])
+            for c in classes
+        ])),
+    }
+    realized_macro = dict(average="macro", labels=classes, zero_division=0)
+    realized = {
+        "accuracy": float(M.accuracy_score(y_cur, pred_cur)),
+        "precision": float(M.precision_score(y_cur, pred_cur, **realized_macro)),
+        "recall": float(M.recall_score(y_cur, pred_cur, **realized_macro)),
+        "f1": float(M.f1_score(y_cur, pred_cur, **realized_macro)),
+        "roc_auc": float(M.roc_auc_score(y_cur, s_cur, multi_class="ovr", average="macro", labels=classes)),
+    }
+    return {
+        "name": name,
+        "reference": {"score": s_ref.T.tolist(), "label": y_ref.tolist(), "predicted": pred_ref.tolist()},
+        "current": {"score": s_cur.T.tolist(), "label": y_cur.tolist(), "predicted": pred_cur.tolist()},
+        "calibrated": p.T.tolist(),
+        "estimated": estimated,
+        "realized": realized,
+        "standard_errors": multiclass_standard_errors(y_ref, pred_ref, s_ref, n_cur),
+    }
+
+
+def multiclass_standard_errors(y, pred, s, n):
+    """NannyML's multiclass approach: accuracy from correct rows; a macro metric's SE is
+    sqrt(sum of the one-vs-rest classes' squared SEs) / k."""
+    k = s.shape[1]
+    out = {"accuracy": float(np.std((y == pred).astype(int)) / np.sqrt(n))}
+    per = [nannyml_components((y == c).astype(int), (pred == c).astype(int), s[:, c]) for c in range(k)]
+    for m in ["precision", "recall", "f1", "roc_auc"]:
+        se = [std / np.sqrt(n * frac) for std, frac in (cls[m] for cls in per)]
+        out[m] = float(np.sqrt(np.sum(np.square(se))) / k)
+    return out
+
+
 def main():
     cases = [
         case("two-decimals", 400, 300, 2),
@@ -106,7 +174,8 @@ def main():
         case("float32-fine", 600, 500, 6, float32=True),
         case("positive-majority", 300, 200, 3, shift=0.35),
     ]
-    out = {"sklearn": sklearn.__version__, "cases": cases}
+    multiclass = [multiclass_case("three-classes", 500, 400), multiclass_case("four-classes-small", 120, 90, k=4)]
+    out = {"sklearn": sklearn.__version__, "cases": cases, "multiclass": multiclass}
     path = Path(__file__).with_name("sklearn_reference.json")
     path.write_text(json.dumps(out, indent=None, separators=(",", ":")) + "\n")
     print(f"wrote {path} (scikit-learn {sklearn.__version__})")
