@@ -1,4 +1,5 @@
-//! The `performance-estimate` plugin (CBPE): its estimates on the breast-cancer example against
+//! The `performance-estimate` plugin (CBPE): its estimates on the breast-cancer (binary) and wine
+//! (multiclass) examples against
 //! scikit-learn on onnxruntime's outputs
 //! (plugins/performance-estimate/testdata/make_example_reference.py), bounds, and the inputs it
 //! refuses.
@@ -178,30 +179,75 @@ fn bad_inputs_are_errors_that_name_the_problem() {
 
     let out_of_range = "x,label,pred,p0,p1\n1,0,0,0.9,0.1\n2,1,1,-0.5,1.5\n";
     let e = error_of(&column_gate(BINARY, GOOD, out_of_range));
-    assert!(e.contains("1.5") && e.contains("[0, 1]"), "{e}");
+    assert!(e.contains("-0.5") && e.contains("[0, 1]"), "{e}");
 
     let nan = "x,label,pred,p0,p1\n1,0,0,0.9,0.1\n2,1,1,0.2,NaN\n";
     let e = error_of(&column_gate(BINARY, GOOD, nan));
     assert!(e.contains("NaN") && e.contains("[0, 1]"), "{e}");
 }
 
+/// The head of an example's gate.toml (everything before its checks), with absolute paths.
+fn example_head(example: &str) -> String {
+    let dir = root().join("examples").join(example);
+    std::fs::read_to_string(dir.join("gate.toml"))
+        .unwrap()
+        .split("[[checks]]")
+        .next()
+        .unwrap()
+        .replace("\"data/", &format!("\"{}/data/", dir.display()))
+        .replace("\"models/", &format!("\"{}/models/", dir.display()))
+}
+
+#[test]
+fn multiclass_estimates_on_the_wine_example_match_scikit_learn() {
+    let mut policy = example_head("wine");
+    for model in ["candidate", "baseline"] {
+        policy.push_str(&format!(
+            "[[checks]]\nid = \"{model}\"\nplugin = \"performance-estimate\"\n\
+             [checks.config]\nmodel = \"{model}\"\n"
+        ));
+    }
+    let gate = Gate::new(&policy);
+    gate.check(&[]).expect_code(0);
+    let report = gate.report();
+    let path = root().join("plugins/performance-estimate/testdata/wine_reference.json");
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut compared = 0;
+    for model in ["candidate", "baseline"] {
+        let c = check(&report, model);
+        let w = &want["models"][model];
+        for m in METRICS {
+            let name = format!("estimated_{m}");
+            let est = &w["isotonic"];
+            assert_close(
+                &format!("wine {model} {name}"),
+                metric(c, &name, model),
+                est["estimated"][m].as_f64().unwrap(),
+            );
+            for (i, side) in ["ci_lower", "ci_upper"].iter().enumerate() {
+                assert_close(
+                    &format!("wine {model} {name}_{side}"),
+                    metric(c, &format!("{name}_{side}"), model),
+                    est["ci"][m][i].as_f64().unwrap(),
+                );
+            }
+            assert_close(
+                &format!("wine {model} realized_{m}"),
+                metric(c, &format!("realized_{m}"), model),
+                w["realized"][m].as_f64().unwrap(),
+            );
+            compared += 4;
+        }
+    }
+    assert_eq!(compared, 40);
+}
+
 #[test]
 fn a_regression_task_is_an_error_saying_cbpe_is_for_classification() {
     let gate = Gate::new(&format!(
         "{}\n[[checks]]\nid = \"est\"\nplugin = \"performance-estimate\"\n",
-        std::fs::read_to_string(root().join("examples/diabetes/gate.toml"))
-            .unwrap()
-            .split("[[checks]]")
-            .next()
-            .unwrap()
-            .replace(
-                "data/",
-                &format!("{}/examples/diabetes/data/", root().display())
-            )
-            .replace(
-                "models/",
-                &format!("{}/examples/diabetes/models/", root().display())
-            )
+        example_head("diabetes")
     ));
     let e = error_of(&gate);
     assert!(
