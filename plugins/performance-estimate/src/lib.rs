@@ -215,13 +215,8 @@ fn multiclass(
     let ref_y = one_hot(ref_labels, k);
     let mut p = Vec::with_capacity(k);
     let mut points = Vec::new();
-    for c in 0..k {
-        let (pc, pts) = calibrate(
-            calibration,
-            &reference.scores[c],
-            &ref_y[c],
-            &data.scores[c],
-        )?;
+    for ((reference, labels), scores) in reference.scores.iter().zip(&ref_y).zip(&data.scores) {
+        let (pc, pts) = calibrate(calibration, reference, labels, scores)?;
         p.push(pc);
         points.extend(pts);
     }
