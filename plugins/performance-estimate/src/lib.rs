@@ -31,6 +31,8 @@
 
 pub mod cbpe;
 #[cfg(test)]
+mod nannyml_reference;
+#[cfg(test)]
 mod sklearn_reference;
 
 use std::collections::BTreeMap;
