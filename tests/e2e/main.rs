@@ -11,6 +11,7 @@ mod data_quality;
 mod defaults;
 mod drift;
 mod dvc;
+mod estimate;
 mod examples;
 mod latency;
 mod parallel;
