@@ -14,7 +14,7 @@ use crate::outcome::Outcome;
 use crate::policy::{Policy, TaskType};
 use crate::progress::Progress;
 use crate::record::{CheckReport, Timing};
-use crate::runtime::{self, CheckContext, Runtime};
+use crate::runtime::{self, CheckContext, Labels, Runtime};
 
 /// What every check may look at.
 #[derive(Clone)]
@@ -31,17 +31,6 @@ pub struct CheckInputs {
     pub models: Vec<Arc<Model>>,
     /// Whether checks that need labels can run.
     pub labels: Labels,
-}
-
-/// Whether checks that need labels can run on these inputs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Labels {
-    /// They run.
-    Ready,
-    /// They error with this reason (a missing label the policy does not leave out).
-    Error(String),
-    /// They are skipped with this reason (a production window whose labels have not arrived).
-    Skip(String),
 }
 
 /// Runs the prepared checks, `jobs` at a time; returns their reports in policy order.

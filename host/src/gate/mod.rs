@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-pub use checks::{CheckInputs, Labels};
+pub use crate::runtime::Labels;
+pub use checks::CheckInputs;
 pub use plugins::resolve_plugin;
 
 use crate::data::Dataset;

@@ -30,7 +30,6 @@ pub use limits::Limits;
 pub use output::MAX_OUTPUT_BYTES;
 
 use crate::data::Dataset;
-use crate::gate::Labels;
 use crate::model::Model;
 use crate::outcome::{LogLine, Outcome, PluginInfo, Status};
 use cache::CompileCache;
@@ -85,6 +84,17 @@ impl WasiView for HostState {
             table: &mut self.table,
         }
     }
+}
+
+/// Whether checks that need labels can run on these inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Labels {
+    /// They run.
+    Ready,
+    /// They error with this reason (a missing label the policy does not leave out).
+    Error(String),
+    /// They are skipped with this reason (a production window whose labels have not arrived).
+    Skip(String),
 }
 
 /// What a check may look at.
