@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _};
 
 use super::features::{check_features, file_of, same_feature_columns, sorted_distinct};
 use super::{plural, GateOptions};
-use crate::data::{incomplete, Dataset};
+use crate::data::{incomplete, present, Dataset};
 use crate::dvc::DvcEntry;
 use crate::files::TempDir;
 use crate::model::{Model, ModelTask};
@@ -112,31 +112,43 @@ fn missing_label(datasets: &[Arc<Dataset>], target: &str) -> Option<String> {
     })
 }
 
-/// Each dataset's rows whose `columns` (those it has) are present and finite, as the view "rows
-/// with complete WHAT"; the dataset itself where no row is missing one.
+/// One view per dataset, in policy order.
+type Views = Vec<Arc<Dataset>>;
+
+/// Each dataset's rows with complete features (what checks that need a model see) and with
+/// complete features and a label (what checks that need labels see), as views; the dataset itself
+/// where no row is left out. The features are scanned once for both.
 fn complete_views(
     datasets: &[Arc<Dataset>],
-    columns: &[String],
-    what: &str,
-) -> anyhow::Result<Vec<Arc<Dataset>>> {
-    datasets
-        .iter()
-        .map(|d| {
-            let keep = d.complete_rows(columns);
-            if keep.iter().all(|k| *k) {
-                return Ok(d.clone());
+    features: &[String],
+    target: &str,
+) -> anyhow::Result<(Views, Views)> {
+    let view = |d: &Arc<Dataset>, keep: &[bool], what: &str| -> anyhow::Result<Arc<Dataset>> {
+        if keep.iter().all(|k| *k) {
+            return Ok(d.clone());
+        }
+        let v = d
+            .view(keep, &format!("rows with complete {what}"))
+            .with_context(|| {
+                format!(
+                    "cannot leave out the incomplete rows of dataset `{}`",
+                    d.name
+                )
+            })?;
+        Ok(Arc::new(v))
+    };
+    let (mut model, mut label) = (Vec::new(), Vec::new());
+    for d in datasets {
+        let mut keep = d.complete_rows(features);
+        model.push(view(d, &keep, "model inputs")?);
+        if let Ok(s) = d.series(target) {
+            for (k, p) in keep.iter_mut().zip(present(s)) {
+                *k &= p;
             }
-            let view = d
-                .view(&keep, &format!("rows with complete {what}"))
-                .with_context(|| {
-                    format!(
-                        "cannot leave out the incomplete rows of dataset `{}`",
-                        d.name
-                    )
-                })?;
-            Ok(Arc::new(view))
-        })
-        .collect()
+        }
+        label.push(view(d, &keep, "model inputs and labels")?);
+    }
+    Ok((model, label))
 }
 
 /// Resolves the task's features, checks what the models need of the data (before loading any),
@@ -274,13 +286,7 @@ pub(super) async fn load_models(
     }
     check_model_inputs(datasets, &out.models, &features, task.features.is_some())?;
     if task.missing_features == MissingFeatures::Drop {
-        out.model_views = complete_views(datasets, &features, "model inputs")?;
-        let with_label: Vec<String> = features
-            .iter()
-            .cloned()
-            .chain([task.target.clone()])
-            .collect();
-        out.label_views = complete_views(datasets, &with_label, "model inputs and labels")?;
+        (out.model_views, out.label_views) = complete_views(datasets, &features, &task.target)?;
     } else {
         out.label_error = missing_label(datasets, &task.target);
     }
