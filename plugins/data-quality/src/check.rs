@@ -434,24 +434,49 @@ impl Chance {
     }
 }
 
-/// The reference-derived rules that apply (with the data for their limits), by rule; used to
-/// share the false-alarm rate among them.
+impl Observations {
+    /// The law of the duplicate count under "same distribution as the reference".
+    fn duplicate_chance(&self) -> Option<Chance> {
+        self.reference_duplicates
+            .and_then(|(x, n)| Chance::rate(self.rows, x, n))
+    }
+}
+
+impl ColumnObs {
+    /// The law of the null count under "same distribution as the reference".
+    fn null_chance(&self) -> Option<Chance> {
+        self.reference_nulls
+            .and_then(|(x, n)| Chance::rate(self.stats.rows, x, n))
+    }
+
+    /// The law of the count of finite values outside the reference's range, when compared.
+    fn range_chance(&self) -> Option<Chance> {
+        self.in_range?;
+        self.reference_finite
+            .and_then(|n| Chance::outside_range(self.finite(), n))
+    }
+}
+
+impl Unseen {
+    /// The law of the count of rows with a value unseen in the reference.
+    fn chance(&self) -> Option<Chance> {
+        Chance::rate(self.total, self.reference_singletons, self.reference_total)
+    }
+}
+
+/// The reference-derived rules that apply (with the data for their limits); used to share the
+/// false-alarm rate among them.
 fn derived_rules(obs: &Observations) -> Vec<(Rule, Option<Chance>)> {
     let mut out = Vec::new();
-    if let (Some((_, _, share_rule)), Some((x, n))) = (obs.duplicates, obs.reference_duplicates) {
-        out.push((share_rule, Chance::rate(obs.rows, x, n)));
+    if let Some((_, _, share_rule)) = obs.duplicates {
+        out.push((share_rule, obs.duplicate_chance()));
     }
     for col in &obs.columns {
         let r = &col.rules;
-        if let Some((x, n)) = col.reference_nulls {
-            out.push((r.null_fraction, Chance::rate(col.stats.rows, x, n)));
-        }
-        if let (Some(_), Some(n)) = (col.in_range, col.reference_finite) {
-            out.push((r.out_of_range_share, Chance::outside_range(col.finite(), n)));
-        }
+        out.push((r.null_fraction, col.null_chance()));
+        out.push((r.out_of_range_share, col.range_chance()));
         if let Some(u) = &col.unseen {
-            let (x, n) = (u.reference_singletons, u.reference_total);
-            out.push((r.unseen_share, Chance::rate(u.total, x, n)));
+            out.push((r.unseen_share, u.chance()));
         }
     }
     out.retain(|(rule, chance)| {
@@ -536,14 +561,11 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
         c.add("duplicate_rows", None, dups as f64, count_rule, true, none)?;
         if obs.rows > 0 {
             let (x, n) = obs.reference_duplicates.unwrap_or_default();
-            let chance = obs
-                .reference_duplicates
-                .and_then(|(x, n)| Chance::rate(obs.rows, x, n));
             c.add(
                 "duplicate_share",
                 None,
                 share(dups, obs.rows),
-                resolve(share_rule, chance, alpha),
+                resolve(share_rule, obs.duplicate_chance(), alpha),
                 false,
                 || {
                     let note = reference_note(share_rule, "rows duplicated", x, n);
@@ -561,14 +583,11 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
         let r = &col.rules;
         if s.rows > 0 {
             let (x, n) = col.reference_nulls.unwrap_or_default();
-            let chance = col
-                .reference_nulls
-                .and_then(|(x, n)| Chance::rate(s.rows, x, n));
             c.add(
                 "null_fraction",
                 Some(name),
                 share(s.null_count, s.rows),
-                resolve(r.null_fraction, chance, alpha),
+                resolve(r.null_fraction, col.null_chance(), alpha),
                 false,
                 || {
                     let note = reference_note(r.null_fraction, "null", x, n);
@@ -620,14 +639,11 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
             let finite = col.finite();
             if finite > 0 {
                 let out = finite - inside.min(finite);
-                let chance = col
-                    .reference_finite
-                    .and_then(|n| Chance::outside_range(finite, n));
                 c.add(
                     "out_of_range_share",
                     Some(name),
                     share(out, finite),
-                    resolve(r.out_of_range_share, chance, alpha),
+                    resolve(r.out_of_range_share, col.range_chance(), alpha),
                     false,
                     || {
                         let (a, b) = fmt_pair(lo, hi);
@@ -654,12 +670,11 @@ pub fn evaluate(obs: &Observations) -> Result<CheckResult, String> {
                 || quote(&u.examples, more),
             )?;
             if u.total > 0 {
-                let chance = Chance::rate(u.total, u.reference_singletons, u.reference_total);
                 c.add(
                     "unseen_share",
                     Some(name),
                     share(u.rows, u.total),
-                    resolve(r.unseen_share, chance, alpha),
+                    resolve(r.unseen_share, u.chance(), alpha),
                     false,
                     || {
                         let note = reference_note(

@@ -390,8 +390,10 @@ fn run(ctx: &Context, cfg: &Config) -> Result<CheckResult, String> {
             if rules.duplicate_share.from_reference
                 && rules.duplicate_share.level != config::Level::Ignore =>
         {
-            let r_names: Vec<String> = r.schema().into_iter().map(|c| c.name).collect();
-            if dup_columns.iter().all(|c| r_names.contains(c)) {
+            if dup_columns
+                .iter()
+                .all(|c| ref_schema.iter().any(|rc| &rc.name == c))
+            {
                 let d = r.duplicate_rows(&dup_columns).map_err(|e| {
                     format!("counting duplicate rows of `{}`: {}", r.name(), e.message)
                 })?;
