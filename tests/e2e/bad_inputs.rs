@@ -77,9 +77,9 @@ fn corpus() -> PathBuf {
     root().join("tests/bad-inputs")
 }
 
-/// Runs a corpus case, which must end in exit 2 with a message on stderr that starts with
-/// `error: `, no panic and no report; returns the whole run for its snapshot.
-fn refused(dir: &str) -> String {
+/// Runs `modelgate check` on a corpus case with `--json` into a fresh directory; the run must end
+/// with `code`. Returns the run and the report, if one was written.
+fn check_case(dir: &str, code: i32) -> (Run, Option<serde_json::Value>) {
     let out_dir = tempfile::tempdir().expect("tempdir");
     let policy = corpus().join(dir).join("gate.toml");
     let report = out_dir.path().join("report.json");
@@ -89,32 +89,31 @@ fn refused(dir: &str) -> String {
         "--json",
         &report.display().to_string(),
     ])
-    .expect_code(2);
+    .expect_code(code);
+    let report = std::fs::read_to_string(&report)
+        .ok()
+        .map(|text| serde_json::from_str(&text).expect("the report is JSON"));
+    (run, report)
+}
+
+/// Runs a corpus case, which must end in exit 2 with a message on stderr that starts with
+/// `error: `, no panic and no report; returns the whole run for its snapshot.
+fn refused(dir: &str) -> String {
+    let (run, report) = check_case(dir, 2);
     assert!(
         run.stderr.starts_with("error: "),
         "stderr does not start with `error: `:\n{}",
         run.stderr
     );
-    assert!(!report.exists(), "{dir}: a report was written");
+    assert!(report.is_none(), "{dir}: a report was written");
     run.transcript()
 }
 
 /// Runs a corpus case whose model checks must error: exit 2, a report with every check of the
 /// gate in it, the erroring checks carrying the reason; returns the run and the reasons.
 fn reported(dir: &str) -> String {
-    let out_dir = tempfile::tempdir().expect("tempdir");
-    let policy = corpus().join(dir).join("gate.toml");
-    let report = out_dir.path().join("report.json");
-    let run = modelgate(&[
-        "check",
-        &policy.display().to_string(),
-        "--json",
-        &report.display().to_string(),
-    ])
-    .expect_code(2);
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).expect("a report was written"))
-            .expect("JSON");
+    let (run, report) = check_case(dir, 2);
+    let report = report.expect("a report was written");
     assert_eq!(report["verdict"], "error");
     let errors: Vec<String> = report["checks"]
         .as_array()
@@ -156,19 +155,8 @@ fn every_corpus_directory_is_a_tested_case() {
 
 #[test]
 fn unicode_and_spaces_in_file_and_column_names_work_and_reach_the_report() {
-    let out_dir = tempfile::tempdir().expect("tempdir");
-    let policy = corpus().join("unicode-column-names/gate.toml");
-    let report_path = out_dir.path().join("report.json");
-    let run = modelgate(&[
-        "check",
-        &policy.display().to_string(),
-        "--json",
-        &report_path.display().to_string(),
-    ])
-    .expect_code(0);
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
-            .expect("JSON");
+    let (run, report) = check_case("unicode-column-names", 0);
+    let report = report.expect("report written");
     assert_eq!(report["verdict"], "promote");
     let current = &report["inputs"]["datasets"]["current"];
     assert!(
