@@ -29,7 +29,7 @@ EXAMPLE = ROOT / "examples" / "breast-cancer"
 sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(HERE))
 import common  # noqa: E402
-from make_sklearn_reference import metrics, multiclass_standard_errors, nannyml_components  # noqa: E402
+from make_sklearn_reference import metrics, multiclass_estimates, multiclass_standard_errors, nannyml_components  # noqa: E402
 
 METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc"]
 
@@ -89,26 +89,8 @@ def wine():
         pred_ref, s_ref = common.run_onnx(path, x_ref, k)
         pred_cur, s_cur = common.run_onnx(path, x_cur, k)
         s_ref, s_cur = s_ref.astype(np.float64), s_cur.astype(np.float64)
-        p = np.column_stack([
-            IsotonicRegression(out_of_bounds="clip", increasing=True).fit(s_ref[:, c], y_ref == c).predict(s_cur[:, c])
-            for c in classes
-        ])
-        sums = p.sum(axis=1, keepdims=True)
-        p = np.where(sums > 0, p / np.where(sums > 0, sums, 1), 1 / k)
+        p, est = multiclass_estimates(s_ref, y_ref, s_cur, pred_cur, classes)
         n = len(y_cur)
-        y_exp, pred_exp, w = np.tile(classes, n), np.repeat(pred_cur, k), p.reshape(-1)
-        macro = dict(average="macro", labels=classes, zero_division=0, sample_weight=w)
-        n2 = np.r_[np.ones(n, int), np.zeros(n, int)]
-        est = {
-            "accuracy": float(M.accuracy_score(y_exp, pred_exp, sample_weight=w)),
-            "precision": float(M.precision_score(y_exp, pred_exp, **macro)),
-            "recall": float(M.recall_score(y_exp, pred_exp, **macro)),
-            "f1": float(M.f1_score(y_exp, pred_exp, **macro)),
-            "roc_auc": float(np.mean([
-                M.roc_auc_score(n2, np.r_[s_cur[:, c], s_cur[:, c]], sample_weight=np.r_[p[:, c], 1 - p[:, c]])
-                for c in classes
-            ])),
-        }
         se = multiclass_standard_errors(y_ref, pred_ref, s_ref, n)
         rm = dict(average="macro", labels=classes, zero_division=0)
         # Realized roc_auc: the mean of the per-class AUCs of the raw probabilities (what the

@@ -114,6 +114,30 @@ def multiclass_case(name, n_ref, n_cur, k=3):
     y_cur, s_cur = sample(n_cur, -0.5)
     pred_ref, pred_cur = s_ref.argmax(axis=1), s_cur.argmax(axis=1)
     classes = list(range(k))
+    p, estimated = multiclass_estimates(s_ref, y_ref, s_cur, pred_cur, classes)
+    realized_macro = dict(average="macro", labels=classes, zero_division=0)
+    realized = {
+        "accuracy": float(M.accuracy_score(y_cur, pred_cur)),
+        "precision": float(M.precision_score(y_cur, pred_cur, **realized_macro)),
+        "recall": float(M.recall_score(y_cur, pred_cur, **realized_macro)),
+        "f1": float(M.f1_score(y_cur, pred_cur, **realized_macro)),
+        "roc_auc": float(M.roc_auc_score(y_cur, s_cur, multi_class="ovr", average="macro", labels=classes)),
+    }
+    return {
+        "name": name,
+        "reference": {"score": s_ref.T.tolist(), "label": y_ref.tolist(), "predicted": pred_ref.tolist()},
+        "current": {"score": s_cur.T.tolist(), "label": y_cur.tolist(), "predicted": pred_cur.tolist()},
+        "calibrated": p.T.tolist(),
+        "estimated": estimated,
+        "realized": realized,
+        "standard_errors": multiclass_standard_errors(y_ref, pred_ref, s_ref, n_cur),
+    }
+
+
+def multiclass_estimates(s_ref, y_ref, s_cur, pred_cur, classes):
+    """Multiclass CBPE: one isotonic calibrator per class (one-vs-rest), rows renormalised
+    (uniform where they sum to 0), and the macro estimates; returns (calibrated p, estimates)."""
+    k, n_cur = len(classes), len(pred_cur)
     p = np.column_stack([
         IsotonicRegression(out_of_bounds="clip", increasing=True).fit(s_ref[:, c], y_ref == c).predict(s_cur[:, c])
         for c in classes
@@ -136,23 +160,7 @@ def multiclass_case(name, n_ref, n_cur, k=3):
             for c in classes
         ])),
     }
-    realized_macro = dict(average="macro", labels=classes, zero_division=0)
-    realized = {
-        "accuracy": float(M.accuracy_score(y_cur, pred_cur)),
-        "precision": float(M.precision_score(y_cur, pred_cur, **realized_macro)),
-        "recall": float(M.recall_score(y_cur, pred_cur, **realized_macro)),
-        "f1": float(M.f1_score(y_cur, pred_cur, **realized_macro)),
-        "roc_auc": float(M.roc_auc_score(y_cur, s_cur, multi_class="ovr", average="macro", labels=classes)),
-    }
-    return {
-        "name": name,
-        "reference": {"score": s_ref.T.tolist(), "label": y_ref.tolist(), "predicted": pred_ref.tolist()},
-        "current": {"score": s_cur.T.tolist(), "label": y_cur.tolist(), "predicted": pred_cur.tolist()},
-        "calibrated": p.T.tolist(),
-        "estimated": estimated,
-        "realized": realized,
-        "standard_errors": multiclass_standard_errors(y_ref, pred_ref, s_ref, n_cur),
-    }
+    return p, estimated
 
 
 def multiclass_standard_errors(y, pred, s, n):
