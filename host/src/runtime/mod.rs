@@ -286,25 +286,22 @@ impl Runtime {
             let info = plugin_info(info, wit_version_of(pre))?;
             // The host checks the config against the schema the plugin publishes before running it.
             check_config(&info, config_json)?;
-            match (&ctx.labels, info.needs_labels) {
-                (Labels::Error(reason), true) => {
-                    outcome.info = Some(info);
-                    anyhow::bail!("{reason}");
-                }
+            let (needs_labels, needs_models) = (info.needs_labels, info.needs_models);
+            outcome.info = Some(info);
+            match (&ctx.labels, needs_labels) {
+                (Labels::Error(reason), true) => anyhow::bail!("{reason}"),
                 (Labels::Skip(reason), true) => {
-                    outcome.info = Some(info);
                     outcome.status = Status::Skipped;
                     outcome.summary = reason.clone();
                     return Ok(());
                 }
                 _ => {}
             }
-            let datasets = match (info.needs_labels, info.needs_models) {
+            let datasets = match (needs_labels, needs_models) {
                 (true, _) if !ctx.label_datasets.is_empty() => &ctx.label_datasets,
                 (false, true) if !ctx.model_datasets.is_empty() => &ctx.model_datasets,
                 _ => &ctx.datasets,
             };
-            outcome.info = Some(info);
             let wctx = host::build_context(&mut store, ctx, datasets)?;
             let r = v
                 .call_validate(&mut store, &wctx, config_json)
