@@ -53,6 +53,16 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Split the production log (`datasets.current`) into the windows `[monitor]` defines, run
+    /// every check of the policy on each, and decide: none (exit 0), alert or retrain (exit 1),
+    /// error (exit 2).
+    Monitor {
+        /// The gate policy (TOML) with a `[monitor]` table.
+        policy: PathBuf,
+        /// Report and notification options.
+        #[command(flatten)]
+        args: MonitorArgs,
+    },
     /// Re-hash every input a JSON report names and say whether the files on disk are exactly the
     /// ones its verdict was given for (exit 0 if they all match, 1 if any differs or is missing).
     Verify {
@@ -147,6 +157,44 @@ pub struct RunArgs {
     pub timings: bool,
 }
 
+/// Options of a monitor run.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Write the decision JSON (schema_version 1, docs/monitor.schema.json) to this path.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML page (decision, windows, metrics over time) to this path.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+    /// Write a Markdown summary to this path (under GitHub Actions also appended to
+    /// $GITHUB_STEP_SUMMARY; `action=…` is appended to $GITHUB_OUTPUT).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write the latest window's metrics and the action in the Prometheus text format (for
+    /// node_exporter's textfile collector) to this path.
+    #[arg(long, value_name = "PATH")]
+    pub prometheus: Option<PathBuf>,
+    /// POST the decision as JSON to this URL when the action is not `none` (repeatable). An
+    /// alert that cannot be delivered makes the exit 2.
+    #[arg(long, value_name = "URL")]
+    pub notify: Vec<String>,
+    /// Show progress on stderr: auto (on a terminal), always, never.
+    #[arg(long, value_enum, default_value_t = crate::progress::When::Auto, value_name = "WHEN")]
+    pub progress: crate::progress::When,
+    /// Print only the action line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Checks run at once (default: number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Path to the ONNX Runtime library (libonnxruntime.so).
+    #[arg(long, value_name = "PATH")]
+    pub onnxruntime: Option<PathBuf>,
+    /// Do not read or write the compiled-plugin cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
 /// Parses arguments, runs, and maps the result to the exit-code contract. Errors are printed with
 /// their cause chain.
 pub fn main() -> ExitCode {
@@ -210,6 +258,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drop(dir);
             verdict.map(ExitCode::from)
         }
+        Command::Monitor { policy, args } => crate::monitor_cli::monitor(&policy, &args),
         Command::Verify { report } => {
             crate::verify::verify(&report).map(|ok| ExitCode::from(if ok { 0 } else { 1 }))
         }
@@ -248,26 +297,9 @@ fn gate_and_report(
     args: &RunArgs,
     (started_at, started): (SystemTime, Instant),
 ) -> anyhow::Result<report::Done> {
-    let opts = GateOptions {
-        jobs: args.jobs.map(usize::from),
-        onnxruntime: args.onnxruntime.clone(),
-        cache_dir: if args.no_cache {
-            None
-        } else {
-            runtime::default_cache_dir()
-        },
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let progress = if args.quiet {
-        Progress::hidden()
-    } else {
-        Progress::new(args.progress)
-    };
-    let run = rt.block_on(gate::run(&policy, &opts, &progress))?;
+    let opts = gate_options(args.jobs, &args.onnxruntime, args.no_cache);
+    let progress = progress(args.quiet, args.progress);
+    let run = async_runtime()?.block_on(gate::run(&policy, &opts, &progress))?;
     let verdict = Verdict::of(&run.checks);
     let total = started.elapsed();
     let targets = report::Targets {
@@ -278,24 +310,11 @@ fn gate_and_report(
     };
     let done = report::write_all(run, verdict, &targets, started_at, total)?;
     let (run, markdown) = (&done.run, &done.markdown);
-    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+    if under_github_actions() {
         for line in report::markdown::annotations(run) {
             println!("{line}");
         }
-        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            use std::io::Write as _;
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&summary)
-                .and_then(|mut f| f.write_all(format!("{markdown}\n").as_bytes()))
-                .with_context(|| {
-                    format!(
-                        "cannot append to GITHUB_STEP_SUMMARY ({})",
-                        Path::new(&summary).display()
-                    )
-                })?;
-        }
+        append_to_github_file("GITHUB_STEP_SUMMARY", &format!("{markdown}\n"))?;
     }
     let color = terminal::use_color();
     if args.quiet {
@@ -307,6 +326,61 @@ fn gate_and_report(
         eprint!("{}", terminal::timings(run, started.elapsed()));
     }
     Ok(done)
+}
+
+/// How a gate runs: checks at once, the ONNX Runtime library, the compiled-plugin cache.
+pub(crate) fn gate_options(
+    jobs: Option<u16>,
+    onnxruntime: &Option<PathBuf>,
+    no_cache: bool,
+) -> GateOptions {
+    GateOptions {
+        jobs: jobs.map(usize::from),
+        onnxruntime: onnxruntime.clone(),
+        cache_dir: if no_cache {
+            None
+        } else {
+            runtime::default_cache_dir()
+        },
+    }
+}
+
+/// The async runtime the gate's checks run on.
+pub(crate) fn async_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Progress on stderr, unless quiet.
+pub(crate) fn progress(quiet: bool, when: crate::progress::When) -> Progress {
+    if quiet {
+        Progress::hidden()
+    } else {
+        Progress::new(when)
+    }
+}
+
+/// Whether this runs as a GitHub Actions step.
+pub(crate) fn under_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
+/// Appends `text` to the file a GitHub Actions variable names (`GITHUB_STEP_SUMMARY`,
+/// `GITHUB_OUTPUT`), if it is set.
+pub(crate) fn append_to_github_file(var: &str, text: &str) -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot append to {var} ({})", Path::new(&path).display()))
 }
 
 /// `plugin new`: writes the project and says what to do next.

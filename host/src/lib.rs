@@ -11,11 +11,14 @@
 
 pub mod cli;
 pub mod data;
+pub mod decision;
 pub mod demo;
 pub mod dvc;
 pub mod files;
 pub mod gate;
 pub mod model;
+pub mod monitor;
+pub mod monitor_cli;
 pub mod outcome;
 pub mod policy;
 pub mod progress;

@@ -72,6 +72,27 @@ impl Dataset {
         Ok(d)
     }
 
+    /// The rows `rows` (ascending row numbers) as a dataset named `name`, with this dataset's file
+    /// and digest, marked as the view `view` (`monitor`: one window of the log). Consecutive rows
+    /// are a slice of the same buffers, not a copy.
+    pub fn rows_view(&self, rows: &[IdxSize], name: &str, view: &str) -> PolarsResult<Dataset> {
+        let contiguous = rows
+            .first()
+            .zip(rows.last())
+            .is_some_and(|(a, b)| (b - a) as usize + 1 == rows.len());
+        let df = if contiguous {
+            self.df.slice(i64::from(rows[0]), rows.len())
+        } else {
+            self.df
+                .take(&IdxCa::from_vec("rows".into(), rows.to_vec()))?
+        };
+        let mut d = Dataset::from_frame(name.to_string(), df);
+        d.path.clone_from(&self.path);
+        d.sha256.clone_from(&self.sha256);
+        d.view = Some(view.to_string());
+        Ok(d)
+    }
+
     /// A key naming this dataset, or this view of it, for caches of what is computed on it.
     pub fn cache_key(&self) -> String {
         match &self.view {
@@ -111,6 +132,10 @@ mod tests {
             (3, "t", "t#complete")
         );
         assert_eq!(d.cache_key(), "t");
+        let w = d.rows_view(&[1, 2], "current", "window 1").unwrap();
+        assert_eq!((w.rows(), w.cache_key().as_str()), (2, "current#window 1"));
+        let w = d.rows_view(&[0, 2], "current", "window 2").unwrap();
+        assert_eq!(w.rows(), 2);
         assert_eq!(
             present(&Series::new("i".into(), [Some(1i64), None])),
             [true, false]

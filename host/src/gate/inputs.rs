@@ -22,6 +22,9 @@ use crate::registry::{self, RegistryModel};
 pub(super) struct Datasets {
     pub datasets: Vec<Arc<Dataset>>,
     pub dvc: Vec<Option<DvcEntry>>,
+    /// `monitor.timestamp` of each dataset that has it, taken out of the data: it places rows in
+    /// windows, and no check sees it (its values move with time by design).
+    pub timestamps: Vec<Option<polars::prelude::Series>>,
 }
 
 /// Loads every dataset in parallel; a DVC-tracked file must be the tracked version first.
@@ -55,9 +58,11 @@ pub(super) async fn load_datasets(
     let mut out = Datasets {
         datasets: Vec::new(),
         dvc: Vec::new(),
+        timestamps: Vec::new(),
     };
+    let timestamp = spec.monitor.as_ref().and_then(|m| m.timestamp.as_deref());
     for l in loads {
-        let (d, dvc, took) = l
+        let (mut d, dvc, took) = l
             .await
             .map_err(|e| anyhow!("dataset loader crashed: {e}"))??;
         timings.push(Timing::item(
@@ -69,6 +74,12 @@ pub(super) async fn load_datasets(
             ),
             took,
         ));
+        let ts = timestamp
+            .filter(|t| d.df.get_column_names().iter().any(|c| c.as_str() == *t))
+            .map(|t| d.df.drop_in_place(t))
+            .transpose()?
+            .map(|c| c.as_materialized_series().clone());
+        out.timestamps.push(ts);
         out.datasets.push(Arc::new(d));
         out.dvc.push(dvc);
     }
@@ -98,7 +109,7 @@ pub(super) struct Models {
 }
 
 /// The first dataset with a missing label, as the reason checks that need labels cannot run.
-fn missing_label(datasets: &[Arc<Dataset>], target: &str) -> Option<String> {
+pub(super) fn missing_label(datasets: &[Arc<Dataset>], target: &str) -> Option<String> {
     datasets.iter().find_map(|d| {
         let (count, row, kind) = incomplete(d.series(target).ok()?)?;
         Some(format!(

@@ -11,6 +11,7 @@ mod checks;
 mod features;
 mod inputs;
 mod plugins;
+mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use anyhow::Context as _;
 pub use crate::runtime::Labels;
 pub use checks::CheckInputs;
 pub use plugins::resolve_plugin;
+pub use views::{RowFlags, WindowInputs};
 
 use crate::data::Dataset;
 use crate::files::sha256_file;

@@ -13,10 +13,12 @@ use serde::Deserialize;
 
 mod datasets;
 mod messages;
+mod monitor;
 
 pub use datasets::{CsvDialect, DataFormat, DatasetSpec};
 pub use messages::levenshtein;
 use messages::{nearest_key_hint, toml_message, value_hint};
+pub use monitor::{MonitorSpec, Period, Thresholds};
 
 /// The only policy format version this host reads.
 pub const POLICY_VERSION: u32 = 1;
@@ -82,6 +84,9 @@ pub struct PolicySpec {
     /// The MLflow registry that `models:/...` references resolve through.
     #[serde(default)]
     pub registry: RegistrySpec,
+    /// How `modelgate monitor` splits the production log into windows and decides.
+    #[serde(default)]
+    pub monitor: Option<MonitorSpec>,
 }
 
 /// `[registry]`.
@@ -416,6 +421,9 @@ impl PolicySpec {
                         `[datasets]\ncurrent = \"data/current.csv\"`"
                     .into(),
             );
+        }
+        if let Some(m) = &self.monitor {
+            m.validate(&self.datasets.keys().collect::<Vec<_>>())?;
         }
         if let Some(task) = &self.task {
             if task.target.is_empty() {

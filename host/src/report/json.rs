@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::outcome::{LogLine, Metric, Status};
 use crate::policy::Severity;
-use crate::record::{DatasetInput, GateRun, InputFile, PluginInput};
+use crate::record::{CheckReport, DatasetInput, GateRun, InputFile, PluginInput};
 use crate::verdict::Verdict;
 
 /// The report's format version.
@@ -43,6 +43,14 @@ pub struct Tool {
     pub name: &'static str,
     /// Its version.
     pub version: &'static str,
+}
+
+impl Tool {
+    /// This modelgate.
+    pub const THIS: Tool = Tool {
+        name: "modelgate",
+        version: env!("CARGO_PKG_VERSION"),
+    };
 }
 
 /// The inputs section.
@@ -109,47 +117,50 @@ pub fn report<'a>(
 ) -> Report<'a> {
     Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "modelgate",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::THIS,
         gate: &run.name,
         verdict,
         policy: &run.policy,
-        inputs: Inputs {
-            datasets: run.datasets.iter().map(|(n, d)| (n.as_str(), d)).collect(),
-            models: run
-                .models
-                .iter()
-                .map(|(n, f)| {
-                    (
-                        n.as_str(),
-                        f.as_ref()
-                            .map_or(ModelJson::Columns { source: "columns" }, ModelJson::File),
-                    )
-                })
-                .collect(),
-            plugins: run.plugins.iter().map(|(n, p)| (n.as_str(), p)).collect(),
-        },
-        checks: run
-            .checks
-            .iter()
-            .map(|c| CheckJson {
-                id: &c.id,
-                plugin: &c.plugin,
-                severity: c.severity,
-                status: c.outcome.status,
-                summary: &c.outcome.summary,
-                metrics: &c.outcome.metrics,
-                error: c.outcome.error.as_deref(),
-                details: c.outcome.details.as_ref(),
-                logs: &c.outcome.logs,
-                output: &c.outcome.output,
-                duration_ms: c.duration.as_millis() as u64,
-            })
-            .collect(),
+        inputs: inputs(run),
+        checks: run.checks.iter().map(|c| check(c, true)).collect(),
         started_at: rfc3339(started),
         duration_ms: duration.as_millis() as u64,
+    }
+}
+
+/// The inputs section of a run.
+pub fn inputs(run: &GateRun) -> Inputs<'_> {
+    Inputs {
+        datasets: run.datasets.iter().map(|(n, d)| (n.as_str(), d)).collect(),
+        models: run
+            .models
+            .iter()
+            .map(|(n, f)| {
+                (
+                    n.as_str(),
+                    f.as_ref()
+                        .map_or(ModelJson::Columns { source: "columns" }, ModelJson::File),
+                )
+            })
+            .collect(),
+        plugins: run.plugins.iter().map(|(n, p)| (n.as_str(), p)).collect(),
+    }
+}
+
+/// One check as reported; its details only when asked for.
+pub fn check(c: &CheckReport, details: bool) -> CheckJson<'_> {
+    CheckJson {
+        id: &c.id,
+        plugin: &c.plugin,
+        severity: c.severity,
+        status: c.outcome.status,
+        summary: &c.outcome.summary,
+        metrics: &c.outcome.metrics,
+        error: c.outcome.error.as_deref(),
+        details: c.outcome.details.as_ref().filter(|_| details),
+        logs: &c.outcome.logs,
+        output: &c.outcome.output,
+        duration_ms: c.duration.as_millis() as u64,
     }
 }
 

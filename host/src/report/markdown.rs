@@ -10,11 +10,13 @@ use crate::record::GateRun;
 use crate::report::metric_line;
 use crate::verdict::Verdict;
 
-fn cell(s: &str) -> String {
+/// Text safe in a Markdown table cell.
+pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn icon(s: Status) -> &'static str {
+/// A status with its icon.
+pub(crate) fn icon(s: Status) -> &'static str {
     match s {
         Status::Pass => "✅ pass",
         Status::Warn => "⚠️ warn",

@@ -4,6 +4,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod monitor;
 pub mod terminal;
 
 use std::fmt::Write as _;

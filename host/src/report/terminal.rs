@@ -14,17 +14,18 @@ pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-struct Paint(bool);
+/// ANSI colour when on (shared with the monitor's output).
+pub(crate) struct Paint(pub(crate) bool);
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    pub(crate) fn wrap(&self, code: &str, s: &str) -> String {
         if self.0 {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
             s.to_string()
         }
     }
-    fn status(&self, s: Status, width: usize) -> String {
+    pub(crate) fn status(&self, s: Status, width: usize) -> String {
         let text = format!("{:<width$}", s.as_str());
         match s {
             Status::Pass => self.wrap("32", &text),
@@ -34,7 +35,7 @@ impl Paint {
             Status::Skipped => self.wrap("2", &text),
         }
     }
-    fn dim(&self, s: &str) -> String {
+    pub(crate) fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
     }
 }

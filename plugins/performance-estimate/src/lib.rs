@@ -112,10 +112,13 @@ impl Check for PerformanceEstimate {
                           and gates the estimates on min / max and on their drop from the \
                           realized metrics on the reference."
                 .to_string(),
+            // The labels it needs are the reference's, which it reads and checks itself: the
+            // data it estimates on needs none (a production window whose labels have not
+            // arrived is what it is for), so the host must not hold it to labelled rows.
             needs: Needs {
                 datasets: vec!["reference".to_string(), "current".to_string()],
                 models: true,
-                labels: true,
+                labels: false,
             },
         }
     }

@@ -9,6 +9,7 @@
 
 mod plots;
 use plots::{drift_plots, latency_plot, performance_plots};
+pub mod monitor;
 mod svg;
 #[cfg(test)]
 mod tests;
