@@ -12,8 +12,8 @@ drift onset and late labels, the labelled training data it was fitted on, and th
 - models/churn.onnx: logistic regression fitted on the reference.
 
 expected.json records what the generator knows: the drift onset, the rows and labelled rows per
-day, and the model's realized ROC AUC per day where labels exist (scikit-learn, float32 inputs as
-the gate feeds them). The e2e test checks the monitor's windows against it.
+day, and the model's realized ROC AUC per day where labels exist (scikit-learn's roc_auc_score on onnxruntime's
+probabilities, float32 inputs as the gate feeds them). The e2e test checks the monitor's windows against it.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def main() -> None:
         entry = {"day": (START + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ"), "rows": PER_DAY,
                  "labelled_rows": int(labelled.sum())}
         if labelled.any():
-            proba = model.predict_proba(x[labelled].astype(np.float32).astype(np.float64))[:, 1]
+            _, proba = common.run_onnx(models / "churn.onnx", x[labelled].astype(np.float32), 2)
+            proba = proba[:, 1].astype(np.float64)
             entry["roc_auc"] = float(roc_auc_score(y[labelled].astype(int), proba))
         days.append(entry)
         for i in range(PER_DAY):
@@ -117,7 +118,7 @@ def main() -> None:
         ),
     )
     common.write_json(HERE / "expected.json", {
-        "packages": common.package_versions(["numpy", "scikit-learn", "skl2onnx", "onnx"]),
+        "packages": common.package_versions(["numpy", "scikit-learn", "skl2onnx", "onnx", "onnxruntime"]),
         "drift_onset": days[DRIFT_ONSET]["day"],
         "days": days,
     })

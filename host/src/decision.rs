@@ -108,6 +108,8 @@ pub struct ReferenceBound {
     pub upper: f64,
     /// How many reference windows had the metric.
     pub windows: usize,
+    /// Its value in each of them.
+    pub values: Vec<f64>,
 }
 
 /// Which metric: name, column, model, slice.
@@ -295,6 +297,7 @@ pub fn reference_bounds(reference_windows: &[Vec<CheckReport>]) -> Vec<Reference
                 lower: mean - 3.0 * std,
                 upper: mean + 3.0 * std,
                 windows: v.len(),
+                values: v,
             }
         })
         .collect()

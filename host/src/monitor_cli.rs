@@ -19,7 +19,7 @@ pub fn monitor(policy: &Path, args: &MonitorArgs) -> anyhow::Result<ExitCode> {
     let progress = progress(args.quiet, args.progress);
     let mut run = async_runtime()?.block_on(crate::monitor::run(&policy, &opts, &progress))?;
     if run.action != Action::None && !args.notify.is_empty() {
-        let body = crate::monitor::notify::payload(&run);
+        let body = monitor::json::notification(&run);
         run.notifications = args
             .notify
             .iter()

@@ -14,6 +14,7 @@ mod dvc;
 mod estimate;
 mod examples;
 mod latency;
+mod monitor;
 mod parallel;
 mod performance;
 mod policy;

@@ -195,29 +195,6 @@ fn assert_valid_junit(file: &Path) {
     );
 }
 
-/// Runs headless Chromium (installed by tests/run.sh from Debian's package) on a local file.
-fn chromium(args: &[&str], page: &Path) -> std::process::Output {
-    let profile = tempfile::tempdir().unwrap();
-    std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-        ])
-        .args([
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium is installed by tests/run.sh (Debian package chromium)")
-}
-
 #[test]
 fn html_report_renders_in_headless_chromium() {
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");

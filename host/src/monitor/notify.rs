@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::decision::{MonitorRun, Notification};
-use crate::monitor::windows::rfc3339_ms;
+use crate::decision::Notification;
 
 /// How many times one URL is tried.
 pub const ATTEMPTS: u32 = 3;
@@ -15,61 +14,6 @@ pub const ATTEMPTS: u32 = 3;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// The wait before the second attempt; it doubles before each further one.
 pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-
-/// The JSON body: `action`, `gate`, `window` (the latest: index, start, end, status), `reasons`
-/// and a Slack-compatible `text`.
-pub fn payload(run: &MonitorRun) -> Value {
-    let latest = run.windows.len().saturating_sub(1);
-    let window = run.windows.last().map(|w| {
-        json!({
-            "index": latest,
-            "start": w.start.map(rfc3339_ms),
-            "end": w.end.map(rfc3339_ms),
-            "rows": w.rows,
-            "status": w.status,
-        })
-    });
-    json!({
-        "action": run.action,
-        "gate": run.gate.name,
-        "window": window,
-        "reasons": run.reasons,
-        "text": text(run),
-    })
-}
-
-/// One line for a chat message: the gate, the action, and which checks failed in the latest
-/// window.
-fn text(run: &MonitorRun) -> String {
-    let latest = run.windows.len().saturating_sub(1);
-    let label = run
-        .windows
-        .last()
-        .and_then(|w| w.start)
-        .map_or_else(|| format!("window {}", latest + 1), rfc3339_ms);
-    let failed: Vec<String> = run
-        .reasons
-        .iter()
-        .filter(|r| r.window == latest)
-        .map(|r| format!("{} ({})", r.check, r.status.as_str()))
-        .collect();
-    let what = match run.action.as_str() {
-        "retrain" => format!("retrain: {} failing windows in a row", run.retrain_after),
-        other => other.to_string(),
-    };
-    if failed.is_empty() {
-        format!(
-            "modelgate monitor `{}`: {what} (latest window {label})",
-            run.gate.name
-        )
-    } else {
-        format!(
-            "modelgate monitor `{}`: {what} — latest window {label}: {}",
-            run.gate.name,
-            failed.join(", ")
-        )
-    }
-}
 
 /// POSTs `body` to `url`: up to [`ATTEMPTS`] tries, retrying on connection failures, 5xx and
 /// 429 with a doubling backoff; a 2xx answer is delivered.

@@ -2,6 +2,7 @@
 //! `docs/monitor.schema.json`).
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::decision::{Action, MonitorRun, Notification, ReferenceBound, Windowing};
 use crate::monitor::windows::rfc3339_ms;
@@ -86,6 +87,30 @@ pub struct ChunkJson<'a> {
     pub checks: Vec<CheckJson<'a>>,
 }
 
+/// A window's start and end in RFC 3339.
+fn times(run: &MonitorRun, i: usize) -> (Option<String>, Option<String>) {
+    let w = &run.windows[i];
+    (w.start.map(rfc3339_ms), w.end.map(rfc3339_ms))
+}
+
+/// The failing or errored blocking checks, with their windows.
+pub fn reasons(run: &MonitorRun) -> Vec<ReasonJson<'_>> {
+    run.reasons
+        .iter()
+        .map(|r| {
+            let (start, end) = times(run, r.window);
+            ReasonJson {
+                window: r.window,
+                start,
+                end,
+                check: &r.check,
+                status: r.status,
+                summary: &r.summary,
+            }
+        })
+        .collect()
+}
+
 /// Builds the decision of a monitor run.
 pub fn decision(
     run: &MonitorRun,
@@ -93,10 +118,6 @@ pub fn decision(
     duration: std::time::Duration,
 ) -> Decision<'_> {
     let last = run.windows.len().saturating_sub(1);
-    let times = |i: usize| {
-        let w = &run.windows[i];
-        (w.start.map(rfc3339_ms), w.end.map(rfc3339_ms))
-    };
     Decision {
         schema_version: SCHEMA_VERSION,
         tool: Tool::THIS,
@@ -109,28 +130,14 @@ pub fn decision(
             Thresholds::Reference => "reference",
         },
         reference_bounds: &run.reference_bounds,
-        reasons: run
-            .reasons
-            .iter()
-            .map(|r| {
-                let (start, end) = times(r.window);
-                ReasonJson {
-                    window: r.window,
-                    start,
-                    end,
-                    check: &r.check,
-                    status: r.status,
-                    summary: &r.summary,
-                }
-            })
-            .collect(),
+        reasons: reasons(run),
         notifications: &run.notifications,
         chunks: run
             .windows
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                let (start, end) = times(i);
+                let (start, end) = times(run, i);
                 ChunkJson {
                     index: i,
                     start,
@@ -146,5 +153,60 @@ pub fn decision(
         inputs: inputs(&run.gate),
         started_at: rfc3339(started),
         duration_ms: duration.as_millis() as u64,
+    }
+}
+
+/// The JSON body: `action`, `gate`, `window` (the latest: index, start, end, status), `reasons`
+/// and a Slack-compatible `text`.
+pub fn notification(run: &MonitorRun) -> Value {
+    let latest = run.windows.len().saturating_sub(1);
+    let window = run.windows.last().map(|w| {
+        serde_json::json!({
+            "index": latest,
+            "start": w.start.map(rfc3339_ms),
+            "end": w.end.map(rfc3339_ms),
+            "rows": w.rows,
+            "status": w.status,
+        })
+    });
+    serde_json::json!({
+        "action": run.action,
+        "gate": run.gate.name,
+        "window": window,
+        "reasons": reasons(run),
+        "text": text(run),
+    })
+}
+
+/// One line for a chat message: the gate, the action, and which checks failed in the latest
+/// window.
+fn text(run: &MonitorRun) -> String {
+    let latest = run.windows.len().saturating_sub(1);
+    let label = run
+        .windows
+        .last()
+        .and_then(|w| w.start)
+        .map_or_else(|| format!("window {}", latest + 1), rfc3339_ms);
+    let failed: Vec<String> = run
+        .reasons
+        .iter()
+        .filter(|r| r.window == latest)
+        .map(|r| format!("{} ({})", r.check, r.status.as_str()))
+        .collect();
+    let what = match run.action.as_str() {
+        "retrain" => format!("retrain: {} failing windows in a row", run.retrain_after),
+        other => other.to_string(),
+    };
+    if failed.is_empty() {
+        format!(
+            "modelgate monitor `{}`: {what} (latest window {label})",
+            run.gate.name
+        )
+    } else {
+        format!(
+            "modelgate monitor `{}`: {what} — latest window {label}: {}",
+            run.gate.name,
+            failed.join(", ")
+        )
     }
 }
