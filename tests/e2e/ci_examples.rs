@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::support::root;
 
 /// The placeholder image the examples name; a user replaces it with their own build.
-const IMAGE_PLACEHOLDER: &str = "ghcr.io/OWNER/modelgate:TAG";
+pub(crate) const IMAGE_PLACEHOLDER: &str = "ghcr.io/OWNER/modelgate:TAG";
 
 fn dir() -> PathBuf {
     root().join("examples/ci")
@@ -23,7 +23,7 @@ fn dir() -> PathBuf {
 /// Parses `examples/ci/NAME` with serde_yaml_ng into a JSON value. YAML 1.2 core schema: `on:` is
 /// the string key GitHub reads, not the boolean YAML 1.1 would make of it; duplicate keys are
 /// errors, as they are for GitHub, GitLab and Kubernetes.
-fn load(name: &str) -> Value {
+pub(crate) fn load(name: &str) -> Value {
     let path = dir().join(name);
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
@@ -35,38 +35,45 @@ fn load(name: &str) -> Value {
 fn check_flags() -> &'static BTreeMap<String, bool> {
     static FLAGS: OnceLock<BTreeMap<String, bool>> = OnceLock::new();
     FLAGS.get_or_init(|| {
-        let out = Command::new(env!("CARGO_BIN_EXE_modelgate"))
-            .args(["check", "--help"])
-            .output()
-            .expect("run modelgate check --help");
-        assert!(
-            out.status.success(),
-            "modelgate check --help failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let help = String::from_utf8_lossy(&out.stdout);
-        let mut flags = BTreeMap::new();
-        for line in help.lines() {
-            let mut words = line.split_whitespace().map(|w| w.trim_end_matches(','));
-            while let Some(w) = words.next() {
-                if w.starts_with('-') && !w.starts_with("--") {
-                    continue; // `-q,` before `--quiet`
-                }
-                if let Some(name) = w.strip_prefix("--").filter(|n| !n.is_empty()) {
-                    let takes_value = words.next().is_some_and(|v| v.starts_with('<'));
-                    flags.insert(name.to_string(), takes_value);
-                }
-                break; // only the option column: descriptions mention other flags
-            }
-        }
+        let flags = subcommand_flags("check");
         for expected in ["json", "junit", "markdown", "quiet"] {
             assert!(
                 flags.contains_key(expected),
-                "`modelgate check --help` does not list --{expected}:\n{help}"
+                "`modelgate check --help` does not list --{expected}"
             );
         }
         flags
     })
+}
+
+/// The long options of `modelgate SUB`, from the binary's own `--help`, with whether each takes a
+/// value.
+pub(crate) fn subcommand_flags(sub: &str) -> BTreeMap<String, bool> {
+    let out = Command::new(env!("CARGO_BIN_EXE_modelgate"))
+        .args([sub, "--help"])
+        .output()
+        .expect("run modelgate SUB --help");
+    assert!(
+        out.status.success(),
+        "modelgate {sub} --help failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let help = String::from_utf8_lossy(&out.stdout);
+    let mut flags = BTreeMap::new();
+    for line in help.lines() {
+        let mut words = line.split_whitespace().map(|w| w.trim_end_matches(','));
+        while let Some(w) = words.next() {
+            if w.starts_with('-') && !w.starts_with("--") {
+                continue; // `-q,` before `--quiet`
+            }
+            if let Some(name) = w.strip_prefix("--").filter(|n| !n.is_empty()) {
+                let takes_value = words.next().is_some_and(|v| v.starts_with('<'));
+                flags.insert(name.to_string(), takes_value);
+            }
+            break; // only the option column: descriptions mention other flags
+        }
+    }
+    flags
 }
 
 /// One `modelgate check` command line found in a script.
@@ -96,7 +103,7 @@ impl GateCall {
 
 /// Shell words of a script, with line continuations joined, quotes removed and the words of each
 /// line kept together; good enough for the plain command lines the examples use.
-fn script_lines(script: &str) -> Vec<Vec<String>> {
+pub(crate) fn script_lines(script: &str) -> Vec<Vec<String>> {
     let joined = script.replace("\\\n", " ");
     joined
         .lines()
@@ -110,7 +117,7 @@ fn script_lines(script: &str) -> Vec<Vec<String>> {
 }
 
 /// The words following `modelgate SUB` on each line that runs it, up to a shell operator.
-fn invocations(words: &[Vec<String>], sub: &str) -> Vec<Vec<String>> {
+pub(crate) fn invocations(words: &[Vec<String>], sub: &str) -> Vec<Vec<String>> {
     let mut found = Vec::new();
     for line in words {
         if line.first().is_some_and(|w| w.starts_with('#')) {
@@ -178,7 +185,7 @@ fn parse_check(args: &[String], context: &str) -> GateCall {
 }
 
 /// The policy must be a file of this repository that modelgate accepts.
-fn assert_policy_exists(policy: &str, context: &str) {
+pub(crate) fn assert_policy_exists(policy: &str, context: &str) {
     let path = root().join(policy);
     assert!(
         path.is_file(),
@@ -231,7 +238,7 @@ fn verify_arg(script: &str) -> Option<String> {
 }
 
 /// The onnxruntime version tests/requirements.txt pins, which the examples must install too.
-fn pinned_onnxruntime() -> String {
+pub(crate) fn pinned_onnxruntime() -> String {
     let req = std::fs::read_to_string(root().join("tests/requirements.txt"))
         .expect("tests/requirements.txt");
     let line = req
@@ -241,12 +248,12 @@ fn pinned_onnxruntime() -> String {
     line.trim().to_string()
 }
 
-fn as_str(v: &Value) -> &str {
+pub(crate) fn as_str(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
 
 /// A string or a list of strings, as a list.
-fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
         Value::Array(a) => a.iter().map(|x| as_str(x).to_string()).collect(),
@@ -255,7 +262,7 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// Whether a path is `dir` itself or inside it (`reports/` covers `reports/report.json`).
-fn covers(dir: &str, path: &str) -> bool {
+pub(crate) fn covers(dir: &str, path: &str) -> bool {
     let dir = dir.trim_end_matches('/');
     path == dir || path.starts_with(&format!("{dir}/"))
 }
@@ -549,7 +556,7 @@ fn gitlab_pipeline_keeps_reports_and_verifies_before_the_manual_deploy() {
 // ---------------------------------------------------------------- Argo Workflows
 
 /// `{{workflow.parameters.NAME}}` replaced by the template's default values.
-fn resolve(s: &str, params: &BTreeMap<String, String>) -> String {
+pub(crate) fn resolve(s: &str, params: &BTreeMap<String, String>) -> String {
     let mut out = s.to_string();
     for (k, v) in params {
         out = out.replace(&format!("{{{{workflow.parameters.{k}}}}}"), v);
@@ -562,7 +569,7 @@ fn resolve(s: &str, params: &BTreeMap<String, String>) -> String {
 }
 
 /// A container's command and args as one shell-ish script.
-fn container_script(c: &Value, params: &BTreeMap<String, String>) -> String {
+pub(crate) fn container_script(c: &Value, params: &BTreeMap<String, String>) -> String {
     let words: Vec<String> = strings(&c["command"])
         .into_iter()
         .chain(strings(&c["args"]))

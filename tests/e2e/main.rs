@@ -6,6 +6,7 @@
 mod adversarial;
 mod bad_inputs;
 mod ci_examples;
+mod ci_monitor;
 mod cli;
 mod data_quality;
 mod defaults;

@@ -419,9 +419,9 @@ pub fn first_difference(a: &str, b: &str) -> String {
 }
 
 /// Runs headless Chromium (installed by tests/run.sh from Debian's package) on a local file.
-pub fn chromium(args: &[&str], page: &Path) -> std::process::Output {
+pub fn chromium(args: &[&str], page: &Path) -> Output {
     let profile = tempfile::tempdir().unwrap();
-    std::process::Command::new("chromium")
+    Command::new("chromium")
         .args([
             "--headless",
             "--no-sandbox",
