@@ -20,8 +20,31 @@ fn expected() -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Reads a decision file and validates it against docs/monitor.schema.json (whose checks,
+/// inputs and files refer to docs/report.schema.json).
 fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("decision written")).unwrap()
+    let d: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("decision written")).unwrap();
+    let schema = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs").join(name)).unwrap())
+            .unwrap()
+    };
+    let report = jsonschema::Resource::from_contents(schema("report.schema.json"))
+        .expect("the report schema is a resource");
+    let validator = jsonschema::options()
+        .with_resource("https://modelgate.dev/schemas/report-1.json", report)
+        .build(&schema("monitor.schema.json"))
+        .expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&d)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the decision does not match docs/monitor.schema.json:\n{}",
+        errors.join("\n")
+    );
+    d
 }
 
 fn chunk_check<'a>(chunk: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
