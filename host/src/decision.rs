@@ -10,6 +10,15 @@ use crate::outcome::{Metric, Status};
 use crate::policy::{Severity, Thresholds};
 use crate::record::{CheckReport, GateRun};
 
+/// A Unix time in milliseconds as RFC 3339 UTC (`2026-11-01T00:00:00Z`; milliseconds only when
+/// there are some).
+pub fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    )
+}
+
 /// What the monitored windows call for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -67,6 +67,7 @@ fn nothing_below_the_cli_imports_it() {
     for m in [
         "data", "dvc", "files", "gate", "model", "outcome", "policy", "progress", "promote",
         "record", "registry", "report", "runtime", "scaffold", "verdict", "verify", "demo",
+        "monitor", "decision",
     ] {
         assert_eq!(
             uses(m, "cli"),
@@ -78,7 +79,12 @@ fn nothing_below_the_cli_imports_it() {
 
 #[test]
 fn reports_and_the_verdict_never_import_the_sandbox_and_the_sandbox_never_imports_reports() {
-    for m in ["report", "verdict", "record", "outcome"] {
+    for m in ["report", "verdict", "record", "outcome", "decision"] {
+        assert_eq!(
+            uses(m, "monitor"),
+            Vec::<String>::new(),
+            "`{m}` imports the monitor's runner"
+        );
         assert_eq!(
             uses(m, "runtime"),
             Vec::<String>::new(),
@@ -95,11 +101,13 @@ fn reports_and_the_verdict_never_import_the_sandbox_and_the_sandbox_never_import
         Vec::<String>::new(),
         "the sandbox imports reports"
     );
-    assert_eq!(
-        uses("gate", "report"),
-        Vec::<String>::new(),
-        "the gate imports reports"
-    );
+    for m in ["gate", "monitor"] {
+        assert_eq!(
+            uses(m, "report"),
+            Vec::<String>::new(),
+            "`{m}` imports reports"
+        );
+    }
     assert_eq!(
         uses("outcome", "record"),
         Vec::<String>::new(),

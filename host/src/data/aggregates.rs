@@ -1,6 +1,8 @@
 //! The table API's aggregates, computed natively by the host: column statistics (cached),
 //! quantiles, histograms, value counts, duplicate rows and the Wasserstein distance.
 
+use std::sync::atomic::Ordering;
+
 use polars::prelude::*;
 
 use super::kernels::{from_order_key, mix, order_key, radix_sort};
@@ -26,7 +28,24 @@ impl Dataset {
 
     /// Finite values of a numeric column, sorted ascending (by radix sort on order-preserving
     /// keys: linear in the rows, where a comparison sort of 10M values is cache-bound).
-    pub(super) fn sorted_finite(&self, column: &str) -> Result<Vec<f64>, CallError> {
+    pub(super) fn sorted_finite(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
+        if !self.shared.on.load(Ordering::Relaxed) {
+            return self.sort_finite(column).map(Arc::new);
+        }
+        self.series(column)?;
+        let cell = self
+            .shared
+            .sorted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(column.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.sort_finite(column).map(Arc::new))
+            .clone()
+    }
+
+    fn sort_finite(&self, column: &str) -> Result<Vec<f64>, CallError> {
         let ca = self.numeric(column)?;
         let mut keys: Vec<u64> = ca
             .iter()
@@ -156,6 +175,23 @@ impl Dataset {
 
     /// Most frequent non-null values (as text), most frequent first, ties by value.
     pub fn value_counts(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
+        if !self.shared.on.load(Ordering::Relaxed) {
+            return self.count_values(column, limit);
+        }
+        self.series(column)?;
+        let cell = self
+            .shared
+            .counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((column.to_string(), limit))
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.count_values(column, limit))
+            .clone()
+    }
+
+    fn count_values(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
         let limit = limit.min(MAX_VALUE_COUNTS) as usize;
         let s = self.series(column)?;
         let s = s.cast(&DataType::String).map_err(CallError::failed)?;
@@ -437,5 +473,27 @@ mod tests {
     fn value_counts_sorted_by_count_then_value() {
         let vc = ds().value_counts("s", 2).unwrap();
         assert_eq!(vc, vec![("a".to_string(), 3), ("b".to_string(), 1)]);
+    }
+
+    #[test]
+    fn a_shared_dataset_keeps_what_it_computed_and_answers_the_same() {
+        let (plain, shared) = (ds(), ds());
+        shared.share();
+        for _ in 0..2 {
+            assert_eq!(
+                shared.value_counts("s", 2).unwrap(),
+                plain.value_counts("s", 2).unwrap()
+            );
+            assert_eq!(
+                shared.quantiles("x", &[0.1, 0.5]).unwrap(),
+                plain.quantiles("x", &[0.1, 0.5]).unwrap()
+            );
+        }
+        assert_eq!(shared.shared.sorted.lock().unwrap().len(), 1);
+        assert_eq!(shared.shared.counts.lock().unwrap().len(), 1);
+        assert!(plain.shared.sorted.lock().unwrap().is_empty());
+        // Made-up columns get no entry.
+        assert!(shared.value_counts("nope", 2).is_err());
+        assert_eq!(shared.shared.counts.lock().unwrap().len(), 1);
     }
 }

@@ -194,6 +194,21 @@ pub struct Dataset {
     /// Column statistics, computed once: every check asks for the same ones, often at the same
     /// time (a second caller waits for the first instead of computing them again).
     stats_cache: std::sync::Mutex<std::collections::HashMap<String, StatsCell>>,
+    /// What is kept of a dataset that many runs of the checks share (see [`Dataset::share`]).
+    shared: Shared,
+}
+
+/// A column's sorted finite values, computed by the first caller.
+type SortedCell = Arc<std::sync::OnceLock<Result<Arc<Vec<f64>>, CallError>>>;
+/// A column's value counts (with their limit), computed by the first caller.
+type CountsCell = Arc<std::sync::OnceLock<Result<Vec<(String, u64)>, CallError>>>;
+
+/// The caches of a shared dataset: off until [`Dataset::share`].
+#[derive(Debug, Default)]
+struct Shared {
+    on: std::sync::atomic::AtomicBool,
+    sorted: std::sync::Mutex<std::collections::HashMap<String, SortedCell>>,
+    counts: std::sync::Mutex<std::collections::HashMap<(String, u32), CountsCell>>,
 }
 
 /// Infers a file's format from its extension.
@@ -280,6 +295,7 @@ impl Dataset {
             df,
             view: None,
             stats_cache: Default::default(),
+            shared: Default::default(),
         })
     }
 
@@ -292,7 +308,18 @@ impl Dataset {
             df,
             view: None,
             stats_cache: Default::default(),
+            shared: Default::default(),
         }
+    }
+
+    /// Marks the dataset as shared by many runs of the checks (`monitor`: the reference, which
+    /// every window is compared with): from now on its sorted values and value counts are kept
+    /// once computed, so each is computed once instead of once per window. It costs a sorted copy
+    /// of each numeric column asked for, which a single gate run does not need to pay.
+    pub fn share(&self) {
+        self.shared
+            .on
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Number of rows.

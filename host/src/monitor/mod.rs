@@ -33,6 +33,12 @@ pub async fn run(
     };
     let prepared = gate::prepare(policy, opts, progress).await?;
     let current = dataset_index(policy, "current").context("no dataset `current`")?;
+    // Every window is compared with the same reference: what is computed on it is kept.
+    for (i, d) in prepared.datasets().iter().enumerate() {
+        if i != current {
+            d.share();
+        }
+    }
     let windows = split(policy, spec, &prepared, current)?;
     let bounds = match spec.thresholds {
         Thresholds::Policy => Vec::new(),

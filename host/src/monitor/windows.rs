@@ -2,9 +2,10 @@
 //! chunks of consecutive rows. Each window is the ascending row numbers it holds.
 
 use anyhow::{bail, Context as _};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
+pub use crate::decision::rfc3339_ms;
 use crate::policy::Period;
 
 /// The most windows one run may have (a longer log needs a longer period).
@@ -34,15 +35,6 @@ impl Window {
             ),
         }
     }
-}
-
-/// A Unix time in milliseconds as RFC 3339 UTC (`2026-11-01T00:00:00Z`; milliseconds only when
-/// there are some).
-pub fn rfc3339_ms(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms).map_or_else(
-        || ms.to_string(),
-        |t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-    )
 }
 
 /// The timestamp column as Unix milliseconds, one per row. A datetime or date column is read as

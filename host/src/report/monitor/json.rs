@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::decision::rfc3339_ms;
 use crate::decision::{Action, MonitorRun, Notification, ReferenceBound, Windowing};
-use crate::monitor::windows::rfc3339_ms;
 use crate::outcome::Status;
 use crate::policy::Thresholds;
 use crate::record::InputFile;

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::decision::rfc3339_ms;
 use crate::decision::{Action, MonitorRun, WindowRecord};
-use crate::monitor::windows::rfc3339_ms;
 use crate::report::markdown::{cell, icon};
 use crate::report::metric_line;
 use crate::report::terminal::Paint;
