@@ -10,6 +10,9 @@ use crate::decision::{Action, MetricKey, MonitorRun};
 use crate::outcome::Metric;
 use crate::report::monitor::text::{action_words, window_name};
 
+/// The realized metric beside an estimate.
+const REALIZED_COLOR: &str = "#e07b39";
+
 /// Most time series drawn (those with a failing window first).
 const MAX_SERIES: usize = 40;
 
@@ -96,6 +99,10 @@ struct Series<'a> {
     check: &'a str,
     key: MetricKey,
     points: Vec<Option<&'a Metric>>,
+    /// For an estimate (`estimated_<m>`): the realized metric where labels were there.
+    realized: Vec<Option<f64>>,
+    /// For an estimate: its band (`estimated_<m>_ci_lower` … `_ci_upper`).
+    band: Vec<Option<(f64, f64)>>,
 }
 
 impl Series<'_> {
@@ -123,6 +130,8 @@ fn collect(run: &MonitorRun) -> Vec<Series<'_>> {
                             check: &c.id,
                             key,
                             points: vec![None; run.windows.len()],
+                            realized: Vec::new(),
+                            band: Vec::new(),
                         });
                         out.len() - 1
                     }
@@ -131,6 +140,7 @@ fn collect(run: &MonitorRun) -> Vec<Series<'_>> {
             }
         }
     }
+    overlay_estimates(&mut out);
     if out.iter().any(Series::bounded) {
         out.retain(Series::bounded);
     }
@@ -138,6 +148,37 @@ fn collect(run: &MonitorRun) -> Vec<Series<'_>> {
     out.sort_by_key(|s| !s.failing());
     out.truncate(MAX_SERIES);
     out
+}
+
+/// Puts each estimate's realized metric and ±3 SE band on the estimate's own series (CBPE:
+/// estimated against realized performance, window by window).
+fn overlay_estimates(all: &mut [Series]) {
+    let values = |all: &[Series], of: &Series, name: &str| -> Option<Vec<Option<f64>>> {
+        all.iter()
+            .find(|s| {
+                s.check == of.check
+                    && s.key.name == name
+                    && (&s.key.column, &s.key.model, &s.key.slice)
+                        == (&of.key.column, &of.key.model, &of.key.slice)
+            })
+            .map(|s| s.points.iter().map(|p| p.map(|m| m.value)).collect())
+    };
+    for i in 0..all.len() {
+        let name = all[i].key.name.clone();
+        let Some(metric) = name.strip_prefix("estimated_") else {
+            continue;
+        };
+        if metric.ends_with("_ci_lower") || metric.ends_with("_ci_upper") {
+            continue;
+        }
+        let realized = values(all, &all[i], &format!("realized_{metric}"));
+        let lower = values(all, &all[i], &format!("{name}_ci_lower"));
+        let upper = values(all, &all[i], &format!("{name}_ci_upper"));
+        all[i].realized = realized.unwrap_or_default();
+        if let (Some(lo), Some(hi)) = (lower, upper) {
+            all[i].band = lo.iter().zip(&hi).map(|(l, h)| l.zip(*h)).collect();
+        }
+    }
 }
 
 fn series(s: &mut String, run: &MonitorRun) {
@@ -197,6 +238,8 @@ fn plot(run: &MonitorRun, one: &Series, title: &str) -> String {
     for m in one.points.iter().flatten() {
         values.extend(["min", "max"].iter().filter_map(|k| bound(m, k)));
     }
+    values.extend(one.realized.iter().flatten());
+    values.extend(one.band.iter().flatten().flat_map(|(l, h)| [*l, *h]));
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if (hi - lo).abs() < 1e-12 {
@@ -258,6 +301,45 @@ fn plot(run: &MonitorRun, one: &Series, title: &str) -> String {
         }
     }
     let color = MODEL_COLORS[0];
+    // An estimate's ±3 SE band, one slot per window, under its line.
+    for (i, b) in one.band.iter().enumerate() {
+        if let Some((l, h)) = b {
+            g.rect(
+                x(i) - half * 0.6,
+                y(*h),
+                half * 1.2,
+                y(*l) - y(*h),
+                "#dbeafe",
+                Some(&format!("±3 SE: {} – {}", fmt_short(*l), fmt_short(*h))),
+            );
+        }
+    }
+    // The realized metric, where labels were there.
+    let mut realized = String::new();
+    for (i, v) in one.realized.iter().enumerate() {
+        if let Some(v) = v {
+            let cmd = if i > 0 && one.realized[i - 1].is_some() {
+                'L'
+            } else {
+                'M'
+            };
+            let _ = write!(realized, "{cmd}{} {} ", n(x(i)), n(y(*v)));
+        }
+    }
+    if !realized.is_empty() {
+        let _ = write!(
+            g.body,
+            "<path d=\"{}\" fill=\"none\" stroke=\"{REALIZED_COLOR}\" stroke-width=\"1.6\" stroke-dasharray=\"5 3\" class=\"realized\"/>",
+            realized.trim_end()
+        );
+        g.text(
+            w - right,
+            top + 10.0,
+            "end",
+            "ax",
+            "estimated (solid, ±3 SE band) · realized (dashed)",
+        );
+    }
     let mut path = String::new();
     for (i, p) in one.points.iter().enumerate() {
         if let Some(m) = p {
