@@ -17,7 +17,8 @@
 //!   confusion matrices, findings);
 //! * [`log`] and its shorthands [`info`], [`warn`], ...;
 //! * [`numeric`]: numpy's pairwise summation, mean and linear percentiles, for metrics that must
-//!   agree with numpy, scipy or scikit-learn to the last bit.
+//!   agree with numpy, scipy or scikit-learn to the last bit;
+//! * [`stats`]: distributions as scipy computes them (chi-square, Student's t).
 //!
 //! # A minimal plugin
 //!
@@ -122,6 +123,7 @@ mod log;
 pub mod numeric;
 mod result;
 pub mod schema;
+pub mod stats;
 pub mod table;
 
 pub use bindings::exports::modelgate::plugin::validator::{
