@@ -159,7 +159,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let mut units: Option<[u64; 2]> = None;
     let mut pairs = Vec::new();
     for (name, metric, kind) in &kinds {
-        let groups = moments(table, config, &control, &treatment, name, kind)?;
+        let groups = moments(table, config, &control, &treatment, kind)?;
         let arm_units = [groups.0.rows, groups.1.rows];
         if units.is_none() {
             units = Some(arm_units);
@@ -229,7 +229,6 @@ fn moments(
     config: &Config,
     control: &str,
     treatment: &str,
-    name: &str,
     kind: &Kind,
 ) -> Result<(GroupMoments, GroupMoments), String> {
     let columns: Vec<String> = kind.columns().iter().map(|(_, c)| c.to_string()).collect();
@@ -239,7 +238,6 @@ fn moments(
             config.dataset, config.arm, e.message
         )
     })?;
-    let _ = name;
     let mut c = None;
     let mut t = None;
     for g in groups {
@@ -397,6 +395,16 @@ fn pct(v: f64) -> String {
     format!("{:+.2}%", 100.0 * v)
 }
 
+/// How an interval misses its bound, in words.
+fn miss(kind: &str, bound: f64) -> String {
+    match kind {
+        "above" => format!("lower end not above {}", pct(bound)),
+        "below" => format!("upper end not below {}", pct(bound)),
+        "min" => format!("lower end below the margin {}", pct(bound)),
+        _ => format!("upper end above the margin {}", pct(bound)),
+    }
+}
+
 fn result(
     config: &Config,
     control: &str,
@@ -475,13 +483,12 @@ fn result(
             .iter()
             .map(|d| {
                 format!(
-                    "{} {} [{}, {}] not {} {}",
+                    "{} {} [{}, {}]: {}",
                     d.name,
                     pct(d.comparison.lift),
                     pct(d.comparison.lift_ci.0),
                     pct(d.comparison.lift_ci.1),
-                    d.bound.1,
-                    pct(d.bound.2)
+                    miss(d.bound.1, d.bound.2)
                 )
             })
             .collect();
