@@ -473,7 +473,7 @@ fn result(
             (Role::Success, false) => {}
             (Role::Guardrail, true) => {}
             (Role::Guardrail, false) => {
-                failures.push(format!("guardrail {interval} is not {kind} {}", pct(bound)))
+                failures.push(format!("guardrail {interval}: {}", miss(kind, bound)))
             }
         }
     }
