@@ -16,6 +16,10 @@ For each size (rows per dataset; both datasets have that many rows, 20 columns):
 
 Also: peak RSS against the frames' in-memory size, the 10M/1M time ratio, and the warm-start
 overhead (a gate on 228 rows with one check, where nearly all the time is start-up).
+
+And the ab-test check (benches/ab_bench.py): --ab-units units x 3 metrics (a mean, a ratio, a
+CUPED-adjusted mean) through the release binary, against numpy + scipy computing the same
+numbers. `--only-ab` runs just that and rewrites only its section of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -118,8 +122,21 @@ def main() -> int:
     ap.add_argument("--evidently-max-rows", type=int, default=1_000_000, help="largest size Evidently runs on")
     ap.add_argument("--evidently-timeout", type=float, default=1800)
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--ab-units", type=int, default=10_000_000, help="units of the ab-test benchmark")
+    ap.add_argument("--only-ab", action="store_true", help="run only the ab-test benchmark; rewrite only its section")
     args = ap.parse_args()
     sizes = [int(r) for r in args.rows.split(",")]
+    print(f"ab-test: {args.ab_units} units ...", file=sys.stderr)
+    ab = ab_bench(args.ab_units, args.repeat)
+    if args.only_ab:
+        text = args.out.read_text()
+        if AB_HEADING not in text:  # first time: before the notes
+            text = text.replace("## Notes", AB_HEADING + "\n\n## Notes", 1)
+        start = text.index(AB_HEADING)
+        end = text.find("\n## ", start + 1)
+        args.out.write_text(text[:start] + ab_section(ab) + (text[end + 1 :] if end >= 0 else ""))
+        print(f"rewrote the ab-test section of {args.out}", file=sys.stderr)
+        return 0
 
     results = {}
     for rows in sizes:
@@ -158,12 +175,49 @@ def main() -> int:
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
-    write(args.out, results, start_cold, start_warm, args)
+    write(args.out, results, start_cold, start_warm, args, ab)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
-def write(out: Path, results: dict, start_cold: float, start_warm: float, args) -> None:
+AB_HEADING = "## The ab-test check"
+
+
+def ab_bench(units: int, repeat: int) -> dict:
+    out = run([str(ROOT / ".venv/bin/python"), "benches/ab_bench.py", "--units", str(units), "--repeat", str(repeat)])
+    if out.returncode != 0:
+        raise SystemExit(f"ab_bench failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ab_section(ab: dict) -> str:
+    numpy_s = ab["numpy_read_s"] + ab["numpy_compute_s"]
+    lines = [
+        AB_HEADING,
+        "",
+        f"`benches/ab_bench.py` (run on {datetime.date.today()}, same machine): a staging experiment of {ab['units']:,} units",
+        f"({ab['file_bytes'] / 2**20:,.0f} MiB Parquet) × {ab['metrics']} metrics — a mean (conversion), a ratio of means",
+        "(revenue per session) and a CUPED-adjusted mean (latency) — gated by the release binary (whole process), against",
+        "numpy + scipy computing the same numbers from the same file.",
+        "",
+        "| units × metrics | modelgate cold | modelgate warm | numpy + scipy (read + compute) | vs numpy + scipy | target < 2 s | largest difference |",
+        "|---:|---:|---:|---:|---:|---|---:|",
+        f"| {ab['units']:,} × {ab['metrics']} | {fmt_s(ab['cold_s'])} | {fmt_s(ab['warm_s'])} | {fmt_s(numpy_s)} "
+        f"({ab['numpy_read_s']:.3f} + {ab['numpy_compute_s']:.3f} s) | {numpy_s / ab['warm_s']:.2f}× | "
+        f"{'met' if ab['warm_s'] < 2 else 'missed'} | {ab['max_rel_diff']:.1e} |",
+        "",
+        f"Verdict: {ab['verdict']}. The rows never enter the sandbox: the host computes per-arm moments",
+        "(`table.grouped-moments`), one pass pair per metric. `--timings`, warm:",
+        "",
+        "```",
+        ab["timings"],
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(out: Path, results: dict, start_cold: float, start_warm: float, args, ab: dict) -> None:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor())
     lines = [
         "# Benchmarks",
@@ -234,6 +288,7 @@ def write(out: Path, results: dict, start_cold: float, start_warm: float, args) 
                          f"{ev.get('drifted_columns', '?')} of {ev.get('columns', {}).get('drift', '?')} columns drifted "
                          f"({', '.join(ev.get('drifted', []))}).")
         lines.append("")
+    lines += ab_section(ab).split("\n")
     lines += [
         "## Notes",
         "",

@@ -4,7 +4,8 @@
 # benches/data (kept between runs; ~1.2 GB per 10M-row dataset), run everything side by side.
 #
 # usage: benches/run.sh [--rows 1000000,10000000] [--repeat 3] [--evidently-max-rows 1000000]
-#                       [--evidently-timeout 1800] [--out BENCHMARKS.md]
+#                       [--evidently-timeout 1800] [--out BENCHMARKS.md] [--ab-units 10000000]
+#       benches/run.sh --only-ab   # only the ab-test benchmark (10M units x 3 metrics), its section
 # Takes ~10 minutes on 2 cores at the default sizes (Evidently alone ~2 min at 1M rows).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -43,7 +43,8 @@ pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 /// The guest SDK's sources, vendored into Rust projects under `vendor/modelgate-sdk`.
 pub const SDK_FILES: &[(&str, &str)] = embed!("../plugins/sdk":
     "Cargo.toml", "src/lib.rs", "src/bounds.rs", "src/config.rs", "src/context.rs", "src/details.rs", "src/log.rs",
-    "src/numeric.rs", "src/result.rs", "src/schema.rs", "src/table.rs",
+    "src/numeric.rs", "src/result.rs", "src/schema.rs", "src/table.rs", "src/stats/mod.rs",
+    "src/stats/gamma.rs", "src/stats/student_t.rs",
 );
 
 const WIT: &str = include_str!("../../wit/plugin.wit");
@@ -243,10 +244,20 @@ mod tests {
     #[test]
     fn every_sdk_source_is_vendored() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/src");
-        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| format!("src/{}", e.unwrap().file_name().to_string_lossy()))
-            .collect();
+        // Files of src/ and of its module folders (one level down).
+        let mut on_disk: Vec<String> = Vec::new();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                for f in std::fs::read_dir(e.path()).unwrap() {
+                    let f = f.unwrap().file_name().to_string_lossy().into_owned();
+                    on_disk.push(format!("src/{name}/{f}"));
+                }
+            } else {
+                on_disk.push(format!("src/{name}"));
+            }
+        }
         on_disk.sort();
         let mut embedded: Vec<String> = SDK_FILES
             .iter()

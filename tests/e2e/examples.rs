@@ -138,3 +138,16 @@ fn production_window_drift_and_data_problems_are_flagged() {
     );
     assert_eq!(dup["passed"], false);
 }
+
+#[test]
+fn staging_ab_examples_promote_and_reject() {
+    // The numbers are compared with scipy in ab_test.rs; here the runs a user sees.
+    let report = run_example("staging-ab", 0);
+    assert_eq!(report["verdict"], "promote");
+    let exp = expected_of("staging-ab");
+    assert_eq!(exp["verdicts"]["gate.toml"], "promote");
+    let policy = root().join("examples/staging-ab/gate-guardrail.toml");
+    let out = modelgate(&["check", policy.to_str().unwrap()]).expect_code(1);
+    snapshot!("check_staging-ab_guardrail", out.transcript());
+    assert_eq!(exp["verdicts"]["gate-guardrail.toml"], "reject");
+}

@@ -3,6 +3,7 @@
 //! One module per topic; `support` is the harness (running the binary, writing policies, building
 //! the fixture plugins, snapshot filters). Snapshots of output live in `snapshots/`.
 
+mod ab_test;
 mod adversarial;
 mod bad_inputs;
 mod ci_examples;

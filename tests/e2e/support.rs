@@ -110,13 +110,28 @@ pub fn fixture_plugins() -> &'static Path {
             std::fs::create_dir_all(&dir).expect("create a WIT fixture directory");
             let mut text = wit.replace(package, &format!("package modelgate:plugin@{version};"));
             if version == "0.1.0" {
-                // The contract as 0.1.0 was: without what later releases added.
-                let added = text
-                    .find("        /// The first Wasserstein distance")
-                    .expect("wasserstein in wit/plugin.wit");
-                let end = added + text[added..].find("wasserstein: func").unwrap();
-                let end = end + text[end..].find('\n').unwrap() + 1;
-                text.replace_range(added..end, "");
+                // The contract as 0.1.0 was: without what later releases added (0.1.1:
+                // `table.wasserstein`; 0.1.2: `table.grouped-moments` and its record).
+                for (start, last) in [
+                    (
+                        "        /// The first Wasserstein distance",
+                        "wasserstein: func",
+                    ),
+                    (
+                        "        /// Per distinct value of `group-column`",
+                        "grouped-moments: func",
+                    ),
+                    (
+                        "    /// Moments of numeric columns over the rows",
+                        "\n    }\n",
+                    ),
+                ] {
+                    let added = text.find(start).expect("an addition in wit/plugin.wit");
+                    let end = added + text[added..].find(last).unwrap() + last.len();
+                    let end = end + text[end..].find('\n').unwrap() + 1;
+                    text.replace_range(added..end, "");
+                }
+                text = text.replace(", log-level, group-moments}", ", log-level}");
             }
             // Rewritten only when it changes, so cargo does not rebuild the fixtures every run.
             if std::fs::read_to_string(dir.join("plugin.wit"))

@@ -5,15 +5,18 @@
 //! allocate (chunk length, bytes, number of edges or quantiles).
 //!
 //! One job per file: this one loads; `aggregates` and `reads` implement the table API,
-//! `csv` checks a CSV file's shape before polars reads it, `kernels` sorts and hashes.
+//! `moments` the grouped moments, `csv` checks a CSV file's shape before polars reads it,
+//! `kernels` sorts and hashes.
 
 mod aggregates;
 mod csv;
 mod kernels;
 mod missing;
+mod moments;
 mod reads;
 
 pub use missing::{incomplete, present};
+pub use moments::{GroupMoments, MAX_GROUPS, MAX_MOMENT_COLUMNS};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -214,6 +214,46 @@ impl host::HostTable for HostState {
         Ok(d.wasserstein(&column, &o, &other_column)
             .map_err(host_error))
     }
+    fn grouped_moments(
+        &mut self,
+        r: Resource<TableRes>,
+        group_column: String,
+        columns: Vec<String>,
+    ) -> HostResult<Vec<types::GroupMoments>> {
+        let d = self.dataset(&r)?;
+        if columns.len() > crate::data::MAX_MOMENT_COLUMNS {
+            return Ok(Err(host_error(CallError::new(
+                CallErrorKind::InvalidArgument,
+                format!(
+                    "grouped-moments takes at most {} columns, got {}",
+                    crate::data::MAX_MOMENT_COLUMNS,
+                    columns.len()
+                ),
+            ))));
+        }
+        for c in std::iter::once(&group_column).chain(&columns) {
+            if let Err(e) = check_name(c) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(d.grouped_moments(&group_column, &columns)
+            .map(|groups| {
+                groups
+                    .into_iter()
+                    .map(|g| types::GroupMoments {
+                        key: g.key,
+                        rows: g.rows,
+                        nulls: g.nulls,
+                        non_finite: g.non_finite,
+                        n: g.n,
+                        means: g.means,
+                        comoments: g.comoments,
+                    })
+                    .collect()
+            })
+            .map_err(host_error))
+    }
+
     fn read_f64(
         &mut self,
         r: Resource<TableRes>,

@@ -8,6 +8,8 @@
 //! | `findings` | list of [`Finding`] | a list of findings with their levels (data-quality) |
 //! | `columns`, `predictions` | lists of [`ColumnHistogram`] | reference vs current distribution per column, drifted columns first (drift) |
 //! | `models` | map model name → [`ModelPlots`] | a confusion matrix per model (performance) |
+//! | `lifts` | list of [`LiftInterval`] | a forest plot: each metric's relative lift with its interval, against 0 and the bound that decided (ab-test) |
+//! | `arms` | [`ArmSizes`] | units per arm against the planned split, with the sample-ratio test (ab-test) |
 //!
 //! Any other key is kept in the JSON report and ignored by the plots. Build the document from
 //! these types (and your own) and serialize it with [`details_json`]:
@@ -146,6 +148,55 @@ pub struct ConfusionMatrix {
     pub labels: Vec<String>,
     /// Counts, `labels.len()` rows of `labels.len()` columns.
     pub matrix: Vec<Vec<u64>>,
+}
+
+/// One entry of `details.lifts`: a metric's relative lift (`0.03` = +3%) with its interval,
+/// and the bound on the interval that decided whether it passed. Drawn as one row of a forest
+/// plot: the interval as a bar, the lift as a dot, a line at 0 and a mark at `bound`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiftInterval {
+    /// The metric's name.
+    pub metric: String,
+    /// What it decides, e.g. `success` or `guardrail`.
+    pub role: String,
+    /// The relative lift.
+    pub lift: f64,
+    /// The interval's lower end.
+    pub lower: f64,
+    /// The interval's upper end.
+    pub upper: f64,
+    /// Which end is compared with `bound`, and how: `above` / `min` (the lower end must be
+    /// above / at least `bound`), `below` / `max` (the upper end must be below / at most it).
+    pub bound_kind: String,
+    /// The bound.
+    pub bound: f64,
+    /// Whether the interval met it.
+    pub passed: bool,
+}
+
+/// `details.arms`: the units per arm against the planned split, and the sample-ratio-mismatch
+/// test of the counts. Drawn as bars of the observed and expected shares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArmSizes {
+    /// The arms, control first.
+    pub arms: Vec<ArmSize>,
+    /// The chi-square test's p-value.
+    pub srm_p_value: f64,
+    /// The level below which the counts are a mismatch.
+    pub srm_alpha: f64,
+}
+
+/// One arm of [`ArmSizes`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArmSize {
+    /// The arm's value in the data.
+    pub arm: String,
+    /// Its role, e.g. `control` or `treatment`.
+    pub role: String,
+    /// Units observed.
+    pub units: u64,
+    /// The planned share of units (0 to 1).
+    pub expected_share: f64,
 }
 
 impl CheckResult {

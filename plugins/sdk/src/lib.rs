@@ -1,7 +1,7 @@
 //! The guest SDK for modelgate validator plugins.
 //!
 //! A modelgate check is a WebAssembly component that targets the `plugin` world of the
-//! `modelgate:plugin@0.1.1` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
+//! `modelgate:plugin@0.1.2` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
 //! generates the bindings for that world and hides them behind a small, stable surface:
 //!
 //! * the [`Check`] trait (a typed config, parsed by the SDK, whose JSON Schema is derived from
@@ -17,7 +17,8 @@
 //!   confusion matrices, findings);
 //! * [`log`] and its shorthands [`info`], [`warn`], ...;
 //! * [`numeric`]: numpy's pairwise summation, mean and linear percentiles, for metrics that must
-//!   agree with numpy, scipy or scikit-learn to the last bit.
+//!   agree with numpy, scipy or scikit-learn to the last bit;
+//! * [`stats`]: distributions as scipy computes them (chi-square, Student's t).
 //!
 //! # A minimal plugin
 //!
@@ -122,6 +123,7 @@ mod log;
 pub mod numeric;
 mod result;
 pub mod schema;
+pub mod stats;
 pub mod table;
 
 pub use bindings::exports::modelgate::plugin::validator::{
@@ -129,8 +131,9 @@ pub use bindings::exports::modelgate::plugin::validator::{
 };
 pub use bindings::modelgate::plugin::host::{Model, Table};
 pub use bindings::modelgate::plugin::types::{
-    CheckResult, ColumnInfo, ColumnStats, ColumnType, ErrorKind, F64Chunk, HostError, I64Chunk,
-    LogLevel, Metric, Needs, PluginInfo, Status, TaskKind, Threshold, Utf8Chunk, ValueCount,
+    CheckResult, ColumnInfo, ColumnStats, ColumnType, ErrorKind, F64Chunk, GroupMoments, HostError,
+    I64Chunk, LogLevel, Metric, Needs, PluginInfo, Status, TaskKind, Threshold, Utf8Chunk,
+    ValueCount,
 };
 pub use bounds::{BoundKind, BoundOutcome, Bounds, Direction, Evaluation};
 pub use config::config;

@@ -2,12 +2,15 @@
 //! checks, and a section per check with its thresholded metrics, errors, logs and plots.
 //!
 //! The page loads nothing: the CSS is inline, there is no script, and the plots are inline SVG
-//! drawn here from the checks' metrics and details (drift histograms, performance of the
-//! candidate against the baseline with its bounds, latency percentiles per batch size).
+//! drawn here from the checks' metrics and details (drift histograms, A/B lift forest plots,
+//! performance of the candidate against the baseline with its bounds, latency percentiles per
+//! batch size).
 //! Plugins are untrusted, so every piece of text from a plugin or the policy is escaped, in
 //! the SVG too. The output depends only on the run: no clock, stable ordering.
 
+mod forest;
 mod plots;
+use forest::ab_test_plots;
 use plots::{drift_plots, latency_plot, performance_plots};
 pub mod monitor;
 mod svg;
@@ -260,6 +263,7 @@ fn check_section(s: &mut String, i: usize, c: &CheckReport) {
     let details = o.details.as_ref();
     if let Some(d) = details {
         drift_plots(s, d);
+        ab_test_plots(s, d);
     }
     performance_plots(s, &o.metrics, details);
     latency_plot(s, &o.metrics);

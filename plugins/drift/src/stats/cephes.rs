@@ -38,5 +38,3 @@ pub(super) fn p1evl(x: f64, coef: &[f64]) -> f64 {
 pub(super) const MAXLOG: f64 = 7.09782712893383996843E2;
 /// Cephes' `MINLOG`: `ln(2^-1022)`.
 pub(super) const MINLOG: f64 = -7.08396418532264106224E2;
-/// Cephes' `MACHEP`: 2^-53.
-pub(super) const MACHEP: f64 = 1.11022302462515654042E-16;

@@ -30,7 +30,7 @@
 //! | `descriptive` | [`std_pop`] |
 //! | `cephes` | [`ldexp`] and the polynomial helpers and constants of the Cephes ports |
 //! | `normal` | [`erf`], [`erfc`], [`ndtr`] |
-//! | `gamma` | [`ln_gamma`], [`igamc`], [`chi2_sf`] |
+//! | `modelgate_sdk::stats` | [`ln_gamma`], [`igamc`], [`chi2_sf`] (shared with the `ab-test` check) |
 //! | `ks` | [`ks_2samp`] ([`Ks`]), [`prob_outside_square`], [`outer_prob_inside`] |
 //! | `kolmogorov` | [`kolmogn_sf`] (Durbin, Pomeranz, Pelz–Good) |
 //! | `smirnov` | [`smirnov_sf`] (Loader's binomial terms) |
@@ -40,7 +40,6 @@
 
 mod cephes;
 mod descriptive;
-mod gamma;
 mod kolmogorov;
 mod ks;
 mod normal;
@@ -48,9 +47,9 @@ mod smirnov;
 
 pub use cephes::ldexp;
 pub use descriptive::std_pop;
-pub use gamma::{chi2_sf, igamc, ln_gamma};
 pub use kolmogorov::kolmogn_sf;
 pub use ks::{ks_2samp, outer_prob_inside, prob_outside_square, Ks, KS_MAX_AUTO_N};
+pub use modelgate_sdk::stats::{chi2_sf, igamc, ln_gamma};
 pub use normal::{erf, erfc, ndtr};
 pub use smirnov::smirnov_sf;
 

@@ -1,11 +1,20 @@
 //! The gamma family: `ln Γ`, the regularized incomplete gamma function and the chi-square
 //! survival function it gives.
 
-use super::cephes::{polevl, MACHEP, MAXLOG};
+/// Cephes' `MAXLOG`: `ln(2^1024)`.
+const MAXLOG: f64 = 7.09782712893383996843E2;
+/// Cephes' `MACHEP`: 2^-53.
+pub(super) const MACHEP: f64 = 1.11022302462515654042E-16;
+
+/// `c[0] x^N + c[1] x^(N-1) + ... + c[N]`, a polynomial with coefficients from the highest
+/// power down, by Horner's rule (Cephes `polevl`, Moshier 1989).
+fn polevl(x: f64, coef: &[f64]) -> f64 {
+    coef.iter().fold(0.0, |acc, &c| acc * x + c)
+}
 
 // Lanczos approximation N = 13, g = 6.024680040776729583740234375 (Boost.Math, Maddock 2006;
 // the coefficients scipy's xsf/cephes/lanczos.h uses), highest power first.
-const LANCZOS_G: f64 = 6.024680040776729583740234375;
+pub(super) const LANCZOS_G: f64 = 6.024680040776729583740234375;
 const LANCZOS_EXPG_SCALED_NUM: [f64; 13] = [
     0.006061842346248906525783753964555936883222,
     0.5098416655656676188125178644804694509993,
@@ -51,7 +60,7 @@ fn ratevl(x: f64, num: &[f64], den: &[f64]) -> f64 {
 }
 
 /// `Γ(x) · exp(x + g − 0.5) / (x + g − 0.5)^(x − 0.5)` for `x > 0`.
-fn lanczos_sum_expg_scaled(x: f64) -> f64 {
+pub(super) fn lanczos_sum_expg_scaled(x: f64) -> f64 {
     ratevl(x, &LANCZOS_EXPG_SCALED_NUM, &LANCZOS_DENOM)
 }
 
