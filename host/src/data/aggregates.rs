@@ -214,6 +214,24 @@ impl Dataset {
     /// values, built column by column (native values, no text rendering); a false match needs a
     /// 128-bit collision.
     pub fn duplicate_rows(&self, columns: &[String]) -> Result<u64, CallError> {
+        if !self.shared.on.load(Ordering::Relaxed) {
+            return self.count_duplicates(columns);
+        }
+        for c in columns {
+            self.series(c)?;
+        }
+        let cell = self
+            .shared
+            .duplicates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(columns.to_vec())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.count_duplicates(columns)).clone()
+    }
+
+    fn count_duplicates(&self, columns: &[String]) -> Result<u64, CallError> {
         let names: Vec<String> = if columns.is_empty() {
             self.column_names()
         } else {
@@ -489,6 +507,13 @@ mod tests {
                 plain.quantiles("x", &[0.1, 0.5]).unwrap()
             );
         }
+        for _ in 0..2 {
+            assert_eq!(
+                shared.duplicate_rows(&[]).unwrap(),
+                plain.duplicate_rows(&[]).unwrap()
+            );
+        }
+        assert_eq!(shared.shared.duplicates.lock().unwrap().len(), 1);
         assert_eq!(shared.shared.sorted.lock().unwrap().len(), 1);
         assert_eq!(shared.shared.counts.lock().unwrap().len(), 1);
         assert!(plain.shared.sorted.lock().unwrap().is_empty());

@@ -206,12 +206,16 @@ type SortedCell = Arc<std::sync::OnceLock<Result<Arc<Vec<f64>>, CallError>>>;
 /// A column's value counts (with their limit), computed by the first caller.
 type CountsCell = Arc<std::sync::OnceLock<Result<Vec<(String, u64)>, CallError>>>;
 
+/// A count of duplicate rows over some columns, computed by the first caller.
+type DuplicatesCell = Arc<std::sync::OnceLock<Result<u64, CallError>>>;
+
 /// The caches of a shared dataset: off until [`Dataset::share`].
 #[derive(Debug, Default)]
 struct Shared {
     on: std::sync::atomic::AtomicBool,
     sorted: std::sync::Mutex<std::collections::HashMap<String, SortedCell>>,
     counts: std::sync::Mutex<std::collections::HashMap<(String, u32), CountsCell>>,
+    duplicates: std::sync::Mutex<std::collections::HashMap<Vec<String>, DuplicatesCell>>,
 }
 
 /// Infers a file's format from its extension.
@@ -316,8 +320,8 @@ impl Dataset {
     }
 
     /// Marks the dataset as shared by many runs of the checks (`monitor`: the reference, which
-    /// every window is compared with): from now on its sorted values and value counts are kept
-    /// once computed, so each is computed once instead of once per window. It costs a sorted copy
+    /// every window is compared with): from now on its sorted values, value counts and duplicate
+    /// counts are kept once computed, so each is computed once instead of once per window. It costs a sorted copy
     /// of each numeric column asked for, which a single gate run does not need to pay.
     pub fn share(&self) {
         self.shared

@@ -13,7 +13,7 @@ use crate::report::monitor::text::{action_words, window_name};
 /// The realized metric beside an estimate.
 const REALIZED_COLOR: &str = "#e07b39";
 
-/// Most time series drawn (those with a failing window first).
+/// Most time series drawn (those with a failing window first, then blocking checks').
 const MAX_SERIES: usize = 40;
 
 /// Renders the page.
@@ -97,6 +97,7 @@ fn windows_table(s: &mut String, run: &MonitorRun) {
 /// One series: a check's metric across the windows.
 struct Series<'a> {
     check: &'a str,
+    blocking: bool,
     key: MetricKey,
     points: Vec<Option<&'a Metric>>,
     /// For an estimate (`estimated_<m>`): the realized metric where labels were there.
@@ -128,6 +129,7 @@ fn collect(run: &MonitorRun) -> Vec<Series<'_>> {
                     None => {
                         out.push(Series {
                             check: &c.id,
+                            blocking: c.severity == crate::policy::Severity::Blocking,
                             key,
                             points: vec![None; run.windows.len()],
                             realized: Vec::new(),
@@ -144,8 +146,8 @@ fn collect(run: &MonitorRun) -> Vec<Series<'_>> {
     if out.iter().any(Series::bounded) {
         out.retain(Series::bounded);
     }
-    // Failing series first; otherwise policy order.
-    out.sort_by_key(|s| !s.failing());
+    // Failing series first, then those of blocking checks; otherwise policy order.
+    out.sort_by_key(|s| (!s.failing(), !s.blocking));
     out.truncate(MAX_SERIES);
     out
 }
