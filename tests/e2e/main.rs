@@ -6,6 +6,7 @@
 mod adversarial;
 mod bad_inputs;
 mod ci_examples;
+mod ci_images;
 mod ci_monitor;
 mod cli;
 mod data_quality;
@@ -16,6 +17,7 @@ mod estimate;
 mod examples;
 mod latency;
 mod monitor;
+mod packaging;
 mod parallel;
 mod performance;
 mod policy;

@@ -189,9 +189,14 @@ fn example_windows_match_the_generator_and_the_decision_is_retrain() {
         after_onset.len()
     );
     // The estimate is drawn with its ±3 SE band and the realized metric where labels came in.
-    let est = &page[page.find("estimated-performance · estimated_roc_auc").unwrap()..];
+    let est = &page[page
+        .find("estimated-performance · estimated_roc_auc")
+        .unwrap()..];
     let est = &est[..est.find("</figure>").unwrap()];
-    assert!(est.contains("class=\"realized\"") && est.contains("±3 SE: "), "{est}");
+    assert!(
+        est.contains("class=\"realized\"") && est.contains("±3 SE: "),
+        "{est}"
+    );
     let out = chromium(&["--dump-dom"], &html);
     assert!(
         out.status.success(),
