@@ -1,4 +1,5 @@
-//! Builds the built-in plugins (`plugins/`, a separate workspace) for wasm32-wasip2 and embeds them.
+//! Builds the built-in plugins (`plugins/`, a separate workspace) for wasm32-wasip2 and embeds them,
+//! and records the git commit the binary is built from (`MODELGATE_GIT_COMMIT`).
 //!
 //! The plugins are built in their own target directory under OUT_DIR: cargo locks a target
 //! directory, so building into the host's own would deadlock.
@@ -15,6 +16,8 @@ fn main() {
     let plugins = root.join("plugins");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     let target_dir = out_dir.join("plugins-target");
+
+    git_commit(&root);
 
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     println!(
@@ -121,6 +124,65 @@ fn main() {
     }
     src.push_str("];\n");
     std::fs::write(out_dir.join("builtins.rs"), src).expect("write builtins.rs");
+}
+
+/// Sets `MODELGATE_GIT_COMMIT` for the crate: the environment variable of the same name when set
+/// (a build from a source tarball, a container build without `.git`), else `git rev-parse HEAD` in a
+/// git checkout, else "unknown".
+///
+/// Cargo reruns this script when the commit can change, and only then: when the checkout's `HEAD`
+/// (a branch switch), the branch's loose ref file (a commit) or `packed-refs` changes. Not on the
+/// index or the working tree, which change on every `git add` and would rebuild the crate for
+/// nothing.
+fn git_commit(root: &Path) {
+    println!("cargo:rerun-if-env-changed=MODELGATE_GIT_COMMIT");
+    if let Some(c) = std::env::var("MODELGATE_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+    {
+        println!("cargo:rustc-env=MODELGATE_GIT_COMMIT={}", c.trim());
+        return;
+    }
+    let git = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git")
+            .current_dir(root)
+            .args(args)
+            .output()
+            .ok()?;
+        let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+        (out.status.success() && !s.is_empty()).then_some(s)
+    };
+    let commit = git(&["rev-parse", "HEAD"]);
+    if commit.is_some() {
+        // In a worktree, HEAD lives in the worktree's git dir, the refs in the common one.
+        let abs = |p: String| {
+            let p = PathBuf::from(p);
+            if p.is_absolute() {
+                p
+            } else {
+                root.join(p)
+            }
+        };
+        // A path that does not exist would rerun the script on every build: name existing ones.
+        let watch = |p: PathBuf| {
+            if p.is_file() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+        };
+        if let Some(git_dir) = git(&["rev-parse", "--git-dir"]).map(abs) {
+            watch(git_dir.join("HEAD"));
+        }
+        if let Some(common) = git(&["rev-parse", "--git-common-dir"]).map(abs) {
+            watch(common.join("packed-refs"));
+            if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
+                watch(common.join(head_ref));
+            }
+        }
+    }
+    println!(
+        "cargo:rustc-env=MODELGATE_GIT_COMMIT={}",
+        commit.as_deref().unwrap_or("unknown")
+    );
 }
 
 /// The package name of a plugin crate (a cdylib), or None for the SDK and non-crates.

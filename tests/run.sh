@@ -6,6 +6,9 @@
 #                        rustfmt --check, clippy -D warnings and rustdoc -D warnings on every
 #                        workspace
 #   tests/run.sh lint    only the formatting, lint and doc checks
+#   tests/run.sh wheel   build the release wheel (the binary + an onnxruntime dependency) into
+#                        target/wheels/ with maturin from a pinned venv (.venv-maturin); extra
+#                        arguments go to `maturin build`
 #   tests/run.sh setup   only install: the wasm32-wasip2 target, the pinned Python venvs
 #                        (.venv: onnxruntime, scikit-learn, ...; .venv-componentize), xmllint and
 #                        chromium (apt-get)
@@ -97,6 +100,12 @@ case "${1:-}" in
         lint clippy
         lint doc
         ;;
+    wheel)
+        setup
+        shift
+        tests/venv.sh .venv-maturin packaging/requirements.txt
+        (cd packaging && ../.venv-maturin/bin/maturin build --release --locked --out ../target/wheels "$@")
+        ;;
     lint)
         setup
         lint fmt
@@ -104,7 +113,7 @@ case "${1:-}" in
         lint doc
         ;;
     *)
-        echo "usage: tests/run.sh demo|test|lint|setup" >&2
+        echo "usage: tests/run.sh demo|test|lint|setup|wheel" >&2
         exit 2
         ;;
 esac

@@ -15,10 +15,18 @@ use crate::report::{self, terminal};
 use crate::runtime::{self, Limits, Runtime};
 use crate::verdict::Verdict;
 
+/// What `modelgate --version` prints after the name: the version and the git commit built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MODELGATE_GIT_COMMIT"),
+    ")"
+);
+
 /// modelgate: may this model be promoted? Reads a gate policy, runs sandboxed validator plugins on
 /// the candidate model and its data, and answers promote (exit 0), reject (1) or error (2).
 #[derive(Debug, Parser)]
-#[command(name = "modelgate", version, about, long_about = None)]
+#[command(name = "modelgate", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -78,14 +78,14 @@ pub(crate) fn subcommand_flags(sub: &str) -> BTreeMap<String, bool> {
 
 /// One `modelgate check` command line found in a script.
 #[derive(Debug)]
-struct GateCall {
-    policy: String,
+pub(crate) struct GateCall {
+    pub(crate) policy: String,
     /// Flag name -> value ("" for a switch).
     flags: BTreeMap<String, String>,
 }
 
 impl GateCall {
-    fn report(&self, flag: &str) -> &str {
+    pub(crate) fn report(&self, flag: &str) -> &str {
         self.flags
             .get(flag)
             .map(String::as_str)
@@ -93,7 +93,7 @@ impl GateCall {
     }
 
     /// Every report file the gate writes.
-    fn outputs(&self) -> Vec<&str> {
+    pub(crate) fn outputs(&self) -> Vec<&str> {
         ["json", "junit", "markdown", "html"]
             .iter()
             .filter_map(|f| self.flags.get(*f).map(String::as_str))
@@ -197,7 +197,7 @@ pub(crate) fn assert_policy_exists(policy: &str, context: &str) {
 }
 
 /// The single `modelgate check` of a script, parsed and checked.
-fn gate_call(script: &str, context: &str) -> GateCall {
+pub(crate) fn gate_call(script: &str, context: &str) -> GateCall {
     let calls = invocations(&script_lines(script), "check");
     assert_eq!(
         calls.len(),
@@ -324,52 +324,55 @@ fn github_actions_workflow_gates_publishes_and_verifies_before_deploying() {
     let checkout = step_index(gate, "checks out the repository", |s| {
         uses_of(s).starts_with("actions/checkout@")
     });
-    let cache = step_index(gate, "restores ~/.cargo and target from a cache", |s| {
-        uses_of(s).starts_with("actions/cache")
-            && as_str(&s["with"]["path"]).contains("~/.cargo")
-            && as_str(&s["with"]["path"]).contains("target")
-    });
-    let build = step_index(gate, "runs cargo install --path host --locked", |s| {
-        run_of(s).contains("cargo install --path host --locked")
-    });
-    let ort = step_index(gate, "sets ORT_DYLIB_PATH", |s| {
-        run_of(s).contains("ORT_DYLIB_PATH") && run_of(s).contains("$GITHUB_ENV")
-    });
+    // The gate runs through modelgate's own action (action.yml at the repo root): no build.
     assert!(
-        run_of(&gate[ort]).contains(&pinned_onnxruntime()),
-        "the workflow installs the onnxruntime tests/requirements.txt pins ({})",
-        pinned_onnxruntime()
+        !gate.iter().any(|s| run_of(s).contains("cargo ")),
+        "the gate job builds nothing: it installs the wheel through the action"
     );
-    let run = step_index(gate, "runs modelgate check", |s| {
-        run_of(s).contains("modelgate check")
+    let run = step_index(gate, "uses the modelgate action", |s| {
+        uses_of(s).contains("/modelgate@")
     });
-    assert!(
-        checkout < cache && cache < build && build < run && ort < run,
-        "checkout, cache, build and ONNX Runtime come before the gate"
-    );
-
+    assert!(checkout < run, "the checkout comes before the gate");
     let gate_step = &gate[run];
     assert_eq!(
         gate_step["id"], "gate",
         "the gate step has id `gate` (the verdict step reads its outputs)"
     );
-    let script = run_of(gate_step);
-    assert!(
-        script.contains("set +e")
-            && script.contains("code=$?")
-            && script.contains("$GITHUB_OUTPUT"),
-        "the gate step keeps the exit code:\n{script}"
-    );
-    let call = gate_call(script, "github-actions.yml gate step");
-    for out in call.outputs() {
-        assert!(
-            script.contains(&format!(
-                "mkdir -p {}",
-                out.rsplit_once('/').map_or(".", |(d, _)| d)
-            )),
-            "the gate step creates the directory of {out}"
-        );
+    let with = gate_step["with"].as_object().expect("the action's inputs");
+    let action: Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(root().join("action.yml")).expect("action.yml"),
+    )
+    .expect("action.yml is YAML");
+    let inputs = action["inputs"].as_object().expect("action inputs");
+    for (k, _) in with {
+        assert!(inputs.contains_key(k), "the action has no input {k}");
     }
+    for (k, v) in inputs {
+        if v["required"] == true {
+            assert!(with.contains_key(k), "the required input {k} is missing");
+        }
+    }
+    assert_eq!(
+        with["only-report"], "true",
+        "the action only reports: the last step fails the job after publishing"
+    );
+    assert_eq!(
+        with["version"], "${{ env.MODELGATE_VERSION }}",
+        "the gate installs the release the deploy job verifies with"
+    );
+    assert_eq!(
+        as_str(&wf["env"]["MODELGATE_VERSION"]),
+        env!("CARGO_PKG_VERSION"),
+        "the workflow pins this modelgate version"
+    );
+    // The action's inputs as the `modelgate check` command line its script builds.
+    let mut line = format!("modelgate check {}", as_str(&with["policy"]));
+    for flag in ["json", "junit", "markdown", "html"] {
+        if let Some(v) = with.get(flag) {
+            line.push_str(&format!(" --{flag} {}", as_str(v)));
+        }
+    }
+    let call = gate_call(&line, "github-actions.yml gate step");
 
     let upload = step_index(gate, "uploads the reports", |s| {
         uses_of(s).starts_with("actions/upload-artifact@")
@@ -420,6 +423,9 @@ fn github_actions_workflow_gates_publishes_and_verifies_before_deploying() {
         uses_of(s).starts_with("actions/download-artifact@")
             && s["with"]["name"] == gate[upload]["with"]["name"]
     });
+    let install = step_index(steps, "installs the gate's modelgate release", |s| {
+        run_of(s).contains("pip install") && run_of(s).contains("modelgate==$MODELGATE_VERSION")
+    });
     let verify = step_index(steps, "runs modelgate verify", |s| {
         verify_arg(run_of(s)).is_some()
     });
@@ -432,7 +438,7 @@ fn github_actions_workflow_gates_publishes_and_verifies_before_deploying() {
         as_str(&s["name"]).to_lowercase().starts_with("deploy")
     });
     assert!(
-        download < verify && verify < ship && ship == steps.len() - 1,
+        download < verify && install < verify && verify < ship && ship == steps.len() - 1,
         "verify runs before the deploy step"
     );
 }

@@ -43,6 +43,9 @@ pub struct Tool {
     pub name: &'static str,
     /// Its version.
     pub version: &'static str,
+    /// The git commit it was built from ("unknown" for a build outside a git checkout without
+    /// `MODELGATE_GIT_COMMIT`).
+    pub commit: &'static str,
 }
 
 impl Tool {
@@ -50,6 +53,7 @@ impl Tool {
     pub const THIS: Tool = Tool {
         name: "modelgate",
         version: env!("CARGO_PKG_VERSION"),
+        commit: env!("MODELGATE_GIT_COMMIT"),
     };
 }
 
