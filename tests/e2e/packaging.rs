@@ -28,6 +28,7 @@ fn clean(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
             || matches!(
                 k.as_str(),
                 "RUSTFLAGS"
+                    | "OUT_DIR"
                     | "VIRTUAL_ENV"
                     | "ORT_DYLIB_PATH"
                     | "LD_LIBRARY_PATH"
