@@ -153,7 +153,7 @@ pub fn render(run: &MonitorRun, color: bool) -> String {
     s
 }
 
-/// The Markdown summary: the action, the windows table (the latest [`MAX_LISTED`]), and the
+/// The Markdown summary: the action, the windows table (the latest `MAX_LISTED`), and the
 /// latest window's checks.
 pub fn markdown(run: &MonitorRun) -> String {
     let mut s = String::new();
