@@ -49,6 +49,7 @@ fn check_flags() -> &'static BTreeMap<String, bool> {
 /// The long options of `modelgate SUB`, from the binary's own `--help`, with whether each takes a
 /// value.
 pub(crate) fn subcommand_flags(sub: &str) -> BTreeMap<String, bool> {
+    let _binary = crate::support::binary_in_use();
     let out = Command::new(env!("CARGO_BIN_EXE_modelgate"))
         .args([sub, "--help"])
         .output()

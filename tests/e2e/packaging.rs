@@ -186,6 +186,8 @@ fn build_wheel(out: &Path) -> PathBuf {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
     .unwrap();
+    // maturin's cargo relinks the debug binary the other tests run: none may start meanwhile.
+    let _rebuilding = crate::support::binary_rebuilt();
     run(
         {
             let mut c = clean(r.join(".venv-maturin/bin/maturin"), &r.join("packaging"));
@@ -417,6 +419,7 @@ fn the_container_staging_root_runs_a_gate() {
         .tempdir()
         .unwrap();
     let stage = tmp.path().join("stage");
+    let _binary = crate::support::binary_in_use();
     let out = run(
         {
             let mut c = clean(root().join("packaging/stage.sh"), &root());

@@ -60,8 +60,24 @@ pub fn modelgate_with_cache(args: &[&str], cache: &Path) -> Run {
     modelgate_env(args, cache, &[])
 }
 
+/// The debug binary the tests run is relinked in place while `tests/e2e/packaging.rs` packs the
+/// test wheel (maturin's cargo run): that takes this lock for writing; every run of the binary
+/// holds it for reading, so none starts while the file is being replaced.
+static BINARY: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Held while running the binary.
+pub fn binary_in_use() -> std::sync::RwLockReadGuard<'static, ()> {
+    BINARY.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Held while the binary is being rebuilt.
+pub fn binary_rebuilt() -> std::sync::RwLockWriteGuard<'static, ()> {
+    BINARY.write().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Runs `modelgate ARGS` with the given compile-cache directory and extra environment.
 pub fn modelgate_env(args: &[&str], cache: &Path, env: &[(&str, &str)]) -> Run {
+    let _binary = binary_in_use();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_modelgate"));
     cmd.args(args)
         .current_dir(root())

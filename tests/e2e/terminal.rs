@@ -84,6 +84,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     // The example's checks without its latency check, whose outcome follows the machine's load.
     let gate = Gate::example(PERF);
     let policy = std::path::PathBuf::from(gate.policy());
+    let _binary = binary_in_use();
     let cmd = format!(
         "{} check {} --quiet",
         env!("CARGO_BIN_EXE_modelgate"),
