@@ -41,6 +41,9 @@ pub enum Thresholds {
     Reference,
 }
 
+/// The longest period: ten years of days.
+const MAX_PERIOD_S: i64 = 3_653 * 86_400;
+
 /// A calendar period: a whole number of seconds, aligned to UTC midnight (minutes, hours, days)
 /// or to Monday 00:00 UTC (weeks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +86,13 @@ impl Period {
                 ));
             }
         }
+        // At most ten years: longer is no monitoring window (and keeps the arithmetic in range).
+        let seconds = n
+            .checked_mul(unit_s)
+            .filter(|s| *s <= MAX_PERIOD_S)
+            .ok_or_else(|| format!("`{text}` is longer than ten years; {hint}"))?;
         Ok(Period {
-            seconds: n * unit_s,
+            seconds,
             origin: if unit == 'w' { 4 * 86_400 } else { 0 },
         })
     }
@@ -174,7 +182,18 @@ mod tests {
         assert_eq!(w.floor(1_796_216_400), 1_795_996_800);
         assert_eq!(w.floor(1_795_996_800), 1_795_996_800);
         assert_eq!(Period::parse("15m").unwrap().seconds, 900);
-        for bad in ["", "d", "0d", "-1h", "5h", "7m", "1y", "1.5h"] {
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "-1h",
+            "5h",
+            "7m",
+            "1y",
+            "1.5h",
+            "99999999999999999w",
+            "600w",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
         assert!(Period::parse("5h").unwrap_err().contains("a day"));
