@@ -198,6 +198,15 @@ impl MonitorRun {
     }
 }
 
+/// The latest window that has checks (a window with rows), with its index.
+pub fn latest_with_checks(windows: &[WindowRecord]) -> Option<(usize, &WindowRecord)> {
+    windows
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, w)| !w.checks.is_empty())
+}
+
 /// A window's status from its checks: error if a blocking check errored, else fail if one
 /// failed, else warn if anything warned or an advisory check failed or errored, else pass;
 /// skipped when it has no checks or every check was skipped.

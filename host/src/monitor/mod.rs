@@ -9,8 +9,8 @@ pub mod windows;
 use anyhow::{bail, Context as _};
 
 use crate::decision::{
-    apply_reference_bounds, decide, reference_bounds, window_status, MonitorRun, ReferenceBound,
-    WindowRecord, Windowing,
+    apply_reference_bounds, decide, latest_with_checks, reference_bounds, window_status,
+    MonitorRun, ReferenceBound, WindowRecord, Windowing,
 };
 use crate::gate::{self, GateOptions, Prepared};
 use crate::policy::{MonitorSpec, Policy, Thresholds};
@@ -77,11 +77,8 @@ pub async fn run(
     }
     progress.finish();
     let (action, reasons) = decide(&records, spec.retrain_after);
-    let latest = records
-        .iter()
-        .rev()
-        .find(|w| !w.checks.is_empty())
-        .map(|w| w.checks.clone())
+    let latest = latest_with_checks(&records)
+        .map(|(_, w)| w.checks.clone())
         .unwrap_or_default();
     let timings = prepared.timings.clone();
     Ok(MonitorRun {

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::decision::MonitorRun;
+use crate::decision::{latest_with_checks, MonitorRun};
 use crate::outcome::Status;
 
 /// Escapes a label value: backslash, double quote and line feed.
@@ -96,7 +96,7 @@ pub fn render(run: &MonitorRun, now: SystemTime) -> String {
         "Failing windows in a row, ending at the latest.",
         &[(labels(&g), streak as f64)],
     );
-    let Some(latest) = run.windows.iter().rev().find(|w| !w.checks.is_empty()) else {
+    let Some((_, latest)) = latest_with_checks(&run.windows) else {
         return out;
     };
     if let Some(start) = latest.start {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::decision::rfc3339_ms;
+use crate::decision::{latest_with_checks, rfc3339_ms};
 use crate::decision::{Action, MonitorRun, WindowRecord};
 use crate::report::markdown::{cell, icon};
 use crate::report::metric_line;
@@ -107,13 +107,7 @@ pub fn render(run: &MonitorRun, color: bool) -> String {
             }
         );
     }
-    if let Some((i, w)) = run
-        .windows
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, w)| !w.checks.is_empty())
-    {
+    if let Some((i, w)) = latest_with_checks(&run.windows) {
         let _ = writeln!(s, "latest window ({}):", window_name(w, i));
         for c in &w.checks {
             let _ = writeln!(
@@ -191,13 +185,7 @@ pub fn markdown(run: &MonitorRun) -> String {
     if skip > 0 {
         let _ = writeln!(s, "\n{skip} earlier windows are in the JSON decision.");
     }
-    if let Some((i, w)) = run
-        .windows
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, w)| !w.checks.is_empty())
-    {
+    if let Some((i, w)) = latest_with_checks(&run.windows) {
         let _ = writeln!(s, "\n### Latest window ({})\n", window_name(w, i));
         for c in &w.checks {
             let _ = writeln!(
