@@ -265,7 +265,8 @@ fn main() {
         times.insert("performance_s", ps);
     });
     let stats_s = t.elapsed().as_secs_f64();
-    let bytes = reference.df.estimated_size() + current.df.estimated_size();
+    let bytes = reference.frame().expect("loaded").estimated_size()
+        + current.frame().expect("loaded").estimated_size();
     println!(
         "{{\"rows\": {}, \"load_s\": {load_s:.4}, \"quality_s\": {:.4}, \"drift_s\": {:.4}, \"performance_s\": {:.4}, \
          \"stats_s\": {stats_s:.4}, \"total_s\": {:.4}, \"frame_bytes\": {bytes}, \"checksum\": {sink}}}",

@@ -28,6 +28,8 @@ pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod scaffold;
+#[cfg(feature = "spark")]
+pub mod spark;
 pub mod verdict;
 pub mod verify;
 

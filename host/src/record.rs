@@ -24,10 +24,16 @@ pub struct InputFile {
 /// A loaded dataset as reported.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DatasetInput {
-    /// Path.
+    /// Path; for a dataset on an engine, its source there (a path as the cluster reads it,
+    /// `table NAME` or `sql QUERY`).
     pub path: String,
-    /// sha256.
+    /// sha256 of the file; for a dataset on an engine, of its content fingerprint (see
+    /// docs/scale.md).
     pub sha256: String,
+    /// The engine the dataset was read and aggregated on, when not embedded
+    /// (`spark sc://host:port`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
     /// Rows.
     pub rows: usize,
     /// Columns.

@@ -6,22 +6,34 @@ use std::sync::atomic::Ordering;
 use polars::prelude::*;
 
 use super::kernels::{from_order_key, mix, order_key, radix_sort};
-use super::{CallError, CallErrorKind, ColumnStats, ColumnType, Dataset};
+use super::{Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset};
 use super::{MAX_EDGES, MAX_QUANTILES, MAX_VALUE_COUNTS};
 
 impl Dataset {
-    pub(super) fn numeric(&self, column: &str) -> Result<Float64Chunked, CallError> {
-        let s = self.series(column)?;
-        if !ColumnType::of(s.dtype()).is_numeric() {
+    /// The engine that computes aggregates of a numeric column, when the rows live on one; an
+    /// error when the column is missing or not numeric.
+    fn numeric_backend(&self, column: &str) -> Result<Option<&Arc<dyn Backend>>, CallError> {
+        if !self.column_type(column)?.is_numeric() {
+            let dtype = self
+                .schema()
+                .into_iter()
+                .find(|c| c.name == column)
+                .map(|c| c.dtype)
+                .unwrap_or_default();
             return Err(CallError::new(
                 CallErrorKind::UnsupportedType,
                 format!(
-                    "column `{column}` of dataset `{}` is {}, not numeric",
-                    self.name,
-                    s.dtype()
+                    "column `{column}` of dataset `{}` is {dtype}, not numeric",
+                    self.name
                 ),
             ));
         }
+        Ok(self.backend())
+    }
+
+    pub(super) fn numeric(&self, column: &str) -> Result<Float64Chunked, CallError> {
+        self.numeric_backend(column)?;
+        let s = self.series(column)?;
         let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
         Ok(s.f64().map_err(CallError::failed)?.clone())
     }
@@ -60,7 +72,7 @@ impl Dataset {
     /// Summary statistics of a column (computed once per column, then cached).
     pub fn stats(&self, column: &str) -> Result<ColumnStats, CallError> {
         // Only real columns get a cache entry: a plugin asking for made-up names grows nothing.
-        self.series(column)?;
+        self.column_type(column)?;
         let cell = self
             .stats_cache
             .lock()
@@ -68,7 +80,11 @@ impl Dataset {
             .entry(column.to_string())
             .or_default()
             .clone();
-        cell.get_or_init(|| self.compute_stats(column)).clone()
+        cell.get_or_init(|| match self.backend() {
+            Some(b) => b.stats(column),
+            None => self.compute_stats(column),
+        })
+        .clone()
     }
 
     fn compute_stats(&self, column: &str) -> Result<ColumnStats, CallError> {
@@ -141,6 +157,9 @@ impl Dataset {
                 "quantile probability {p} is outside [0, 1]"
             )));
         }
+        if let Some(b) = self.numeric_backend(column)? {
+            return b.quantiles(column, probs);
+        }
         let v = self.sorted_finite(column)?;
         Ok(probs.iter().map(|&p| quantile_sorted(&v, p)).collect())
     }
@@ -157,6 +176,9 @@ impl Dataset {
             return Err(CallError::invalid(
                 "histogram edges must be finite and strictly increasing",
             ));
+        }
+        if let Some(b) = self.numeric_backend(column)? {
+            return b.histogram(column, edges);
         }
         let ca = self.numeric(column)?;
         let bins = edges.len() - 1;
@@ -175,10 +197,10 @@ impl Dataset {
 
     /// Most frequent non-null values (as text), most frequent first, ties by value.
     pub fn value_counts(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
+        self.column_type(column)?;
         if !self.shared.on.load(Ordering::Relaxed) {
             return self.count_values(column, limit);
         }
-        self.series(column)?;
         let cell = self
             .shared
             .counts
@@ -192,6 +214,9 @@ impl Dataset {
     }
 
     fn count_values(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
+        if let Some(b) = self.backend() {
+            return b.value_counts(column, limit.min(MAX_VALUE_COUNTS));
+        }
         let limit = limit.min(MAX_VALUE_COUNTS) as usize;
         let s = self.series(column)?;
         let s = s.cast(&DataType::String).map_err(CallError::failed)?;
@@ -214,11 +239,11 @@ impl Dataset {
     /// values, built column by column (native values, no text rendering); a false match needs a
     /// 128-bit collision.
     pub fn duplicate_rows(&self, columns: &[String]) -> Result<u64, CallError> {
+        for c in columns {
+            self.column_type(c)?;
+        }
         if !self.shared.on.load(Ordering::Relaxed) {
             return self.count_duplicates(columns);
-        }
-        for c in columns {
-            self.series(c)?;
         }
         let cell = self
             .shared
@@ -237,6 +262,9 @@ impl Dataset {
         } else {
             columns.to_vec()
         };
+        if let Some(b) = self.backend() {
+            return b.duplicate_rows(&names);
+        }
         let rows = self.rows();
         let (mut h1, mut h2) = (
             vec![0x243f_6a88_85a3_08d3u64; rows],
@@ -305,6 +333,14 @@ impl Dataset {
         other: &Dataset,
         other_column: &str,
     ) -> Result<f64, CallError> {
+        if let (Some(a), Some(b)) = (
+            self.numeric_backend(column)?,
+            other.numeric_backend(other_column)?,
+        ) {
+            if let Some(distance) = a.wasserstein(column, b.as_ref(), other_column) {
+                return distance;
+            }
+        }
         let (u, v) = std::thread::scope(|s| {
             let u = s.spawn(|| self.sorted_finite(column));
             let v = other.sorted_finite(other_column);

@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use super::Dataset;
+use super::{CallError, Dataset};
 
 /// The first kind of missing or non-finite value in a numeric column: (count, 1-based data row of
 /// the first, "null" | "NaN" | "infinite").
@@ -63,9 +63,10 @@ impl Dataset {
 
     /// The rows where `keep` is true, as a dataset of the same name, file and digest, marked as
     /// the view `view` (so that what is computed on it is never mistaken for the whole dataset's).
-    pub fn view(&self, keep: &[bool], view: &str) -> PolarsResult<Dataset> {
+    pub fn view(&self, keep: &[bool], view: &str) -> Result<Dataset, CallError> {
         let mask = BooleanChunked::from_slice("keep".into(), keep);
-        let mut d = Dataset::from_frame(self.name.clone(), self.df.filter(&mask)?);
+        let df = self.frame()?.filter(&mask).map_err(CallError::failed)?;
+        let mut d = Dataset::from_frame(self.name.clone(), df);
         d.path.clone_from(&self.path);
         d.sha256.clone_from(&self.sha256);
         d.view = Some(view.to_string());
@@ -75,16 +76,23 @@ impl Dataset {
     /// The rows `rows` (ascending row numbers) as a dataset named `name`, with this dataset's file
     /// and digest, marked as the view `view` (`monitor`: one window of the log). Consecutive rows
     /// are a slice of the same buffers, not a copy.
-    pub fn rows_view(&self, rows: &[IdxSize], name: &str, view: &str) -> PolarsResult<Dataset> {
+    pub fn rows_view(
+        &self,
+        rows: &[IdxSize],
+        name: &str,
+        view: &str,
+    ) -> Result<Dataset, CallError> {
+        let frame = self.frame()?;
         let contiguous = rows
             .first()
             .zip(rows.last())
             .is_some_and(|(a, b)| (b - a) as usize + 1 == rows.len());
         let df = if contiguous {
-            self.df.slice(i64::from(rows[0]), rows.len())
+            frame.slice(i64::from(rows[0]), rows.len())
         } else {
-            self.df
-                .take(&IdxCa::from_vec("rows".into(), rows.to_vec()))?
+            frame
+                .take(&IdxCa::from_vec("rows".into(), rows.to_vec()))
+                .map_err(CallError::failed)?
         };
         let mut d = Dataset::from_frame(name.to_string(), df);
         d.path.clone_from(&self.path);

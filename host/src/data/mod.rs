@@ -9,12 +9,14 @@
 //! `kernels` sorts and hashes.
 
 mod aggregates;
+mod backend;
 mod csv;
 mod kernels;
 mod missing;
 mod moments;
 mod reads;
 
+pub use backend::Backend;
 pub use missing::{incomplete, present};
 pub use moments::{GroupMoments, MAX_GROUPS, MAX_MOMENT_COLUMNS};
 
@@ -73,7 +75,8 @@ impl CallError {
     fn invalid(message: impl Into<String>) -> Self {
         Self::new(CallErrorKind::InvalidArgument, message)
     }
-    fn failed(e: impl std::fmt::Display) -> Self {
+    /// A failure of the host (or the engine) computing a result.
+    pub fn failed(e: impl std::fmt::Display) -> Self {
         Self::new(CallErrorKind::Failed, e.to_string())
     }
 }
@@ -190,8 +193,10 @@ pub struct Dataset {
     pub path: Option<PathBuf>,
     /// sha256 of the file, hex.
     pub sha256: Option<String>,
-    /// The data.
-    pub df: DataFrame,
+    /// The rows in memory: loaded, or (with a backend) fetched from the engine when first needed.
+    frame: std::sync::OnceLock<Result<DataFrame, CallError>>,
+    /// Set when the rows live on an engine: the aggregates are computed there.
+    backend: Option<Arc<dyn Backend>>,
     /// Set on a view of a dataset (e.g. its rows with complete model inputs): what the view is.
     pub view: Option<String>,
     /// Column statistics, computed once: every check asks for the same ones, often at the same
@@ -295,15 +300,10 @@ impl Dataset {
         if df.height() == 0 {
             bail!("{} has a header but no rows; the gate needs data to decide: check `datasets.{name}`", what());
         }
-        Ok(Dataset {
-            name: name.to_string(),
-            path: Some(path.to_path_buf()),
-            sha256: Some(sha256),
-            df,
-            view: None,
-            stats_cache: Default::default(),
-            shared: Default::default(),
-        })
+        let mut d = Dataset::from_frame(name, df);
+        d.path = Some(path.to_path_buf());
+        d.sha256 = Some(sha256);
+        Ok(d)
     }
 
     /// Wraps a frame computed by the host (e.g. predictions).
@@ -312,10 +312,51 @@ impl Dataset {
             name: name.into(),
             path: None,
             sha256: None,
-            df,
+            frame: Ok(df).into(),
+            backend: None,
             view: None,
             stats_cache: Default::default(),
             shared: Default::default(),
+        }
+    }
+
+    /// A dataset whose rows live on an engine (see [`Backend`]).
+    pub fn on_backend(name: impl Into<String>, backend: Arc<dyn Backend>) -> Dataset {
+        Dataset {
+            name: name.into(),
+            path: None,
+            sha256: None,
+            frame: Default::default(),
+            backend: Some(backend),
+            view: None,
+            stats_cache: Default::default(),
+            shared: Default::default(),
+        }
+    }
+
+    /// The engine the rows live on, if not here.
+    pub fn backend(&self) -> Option<&Arc<dyn Backend>> {
+        self.backend.as_ref()
+    }
+
+    /// The rows as a polars frame: fetched from the engine on first use for a dataset with a
+    /// backend (an error when the engine does not give them).
+    pub fn frame(&self) -> Result<&DataFrame, CallError> {
+        self.frame
+            .get_or_init(|| match &self.backend {
+                Some(b) => b.fetch(),
+                None => Err(CallError::failed("an embedded dataset without rows")),
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The rows, to change in place (the loader takes the monitor's timestamp out).
+    pub fn frame_mut(&mut self) -> Result<&mut DataFrame, CallError> {
+        self.frame()?;
+        match self.frame.get_mut() {
+            Some(Ok(df)) => Ok(df),
+            _ => Err(CallError::failed("the dataset's rows are not in memory")),
         }
     }
 
@@ -331,34 +372,71 @@ impl Dataset {
 
     /// Number of rows.
     pub fn rows(&self) -> usize {
-        self.df.height()
+        match (&self.backend, self.frame.get()) {
+            (_, Some(Ok(df))) => df.height(),
+            (Some(b), _) => b.rows() as usize,
+            (None, _) => 0,
+        }
+    }
+
+    /// Number of columns.
+    pub fn width(&self) -> usize {
+        match (&self.backend, self.frame.get()) {
+            (_, Some(Ok(df))) => df.width(),
+            (Some(b), _) => b.schema().len(),
+            (None, _) => 0,
+        }
     }
 
     /// Column names in file order.
     pub fn column_names(&self) -> Vec<String> {
-        self.df
-            .get_column_names()
-            .into_iter()
-            .map(|s| s.to_string())
-            .collect()
+        self.schema().into_iter().map(|c| c.name).collect()
     }
 
     /// The schema in file order.
     pub fn schema(&self) -> Vec<ColumnInfo> {
-        self.df
-            .columns()
-            .iter()
-            .map(|c| ColumnInfo {
-                name: c.name().to_string(),
-                column_type: ColumnType::of(c.dtype()),
-                dtype: c.dtype().to_string(),
-            })
-            .collect()
+        match (&self.backend, self.frame.get()) {
+            (_, Some(Ok(df))) => df
+                .columns()
+                .iter()
+                .map(|c| ColumnInfo {
+                    name: c.name().to_string(),
+                    column_type: ColumnType::of(c.dtype()),
+                    dtype: c.dtype().to_string(),
+                })
+                .collect(),
+            (Some(b), _) => b.schema().to_vec(),
+            (None, _) => Vec::new(),
+        }
     }
 
-    /// A column by name; the error lists the columns there are.
+    /// A column's type; the error lists the columns there are.
+    pub fn column_type(&self, column: &str) -> Result<ColumnType, CallError> {
+        let found = match (&self.backend, self.frame.get()) {
+            (_, Some(Ok(df))) => df.column(column).ok().map(|c| ColumnType::of(c.dtype())),
+            (Some(b), _) => b
+                .schema()
+                .iter()
+                .find(|c| c.name == column)
+                .map(|c| c.column_type),
+            (None, _) => None,
+        };
+        found.ok_or_else(|| {
+            CallError::new(
+                CallErrorKind::NoSuchColumn,
+                self.missing_column_message(column),
+            )
+        })
+    }
+
+    /// A column by name; the error lists the columns there are. Needs the rows: on an engine,
+    /// they are fetched (once) or the error says why they cannot be.
     pub fn series(&self, column: &str) -> Result<&Series, CallError> {
-        match self.df.column(column) {
+        if self.frame.get().is_none() {
+            // Name a missing column before fetching any rows.
+            self.column_type(column)?;
+        }
+        match self.frame()?.column(column) {
             Ok(c) => Ok(c.as_materialized_series()),
             Err(_) => Err(CallError::new(
                 CallErrorKind::NoSuchColumn,
@@ -402,7 +480,7 @@ fn format_name(format: DataFormat) -> &'static str {
 }
 
 /// Shortens text shown in a message to about `max` characters.
-pub(super) fn shorten(s: &str, max: usize) -> String {
+pub(crate) fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {

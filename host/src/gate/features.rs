@@ -26,36 +26,37 @@ pub(super) fn check_features(
     for d in datasets {
         let file = file_of(d);
         for f in features {
-            let s = d.series(f).map_err(|e| match datasets.iter().find(|o| o.series(f).is_ok()) {
-                Some(o) => anyhow!(
-                    "feature `{f}` of dataset `{}` ({}) is missing from dataset `{}` ({file}); every dataset must have \
-                     every feature — add it there, or list the model's inputs in `task.features`",
-                    o.name,
-                    file_of(o),
-                    d.name
-                ),
-                None => anyhow!("{} ({file}); list the model's inputs in `task.features`", e.message),
+            let kind = d.column_type(f).map_err(|e| {
+                match datasets.iter().find(|o| o.column_type(f).is_ok()) {
+                    Some(o) => anyhow!(
+                        "feature `{f}` of dataset `{}` ({}) is missing from dataset `{}` ({file}); every dataset must have \
+                         every feature — add it there, or list the model's inputs in `task.features`",
+                        o.name,
+                        file_of(o),
+                        d.name
+                    ),
+                    None => anyhow!("{} ({file}); list the model's inputs in `task.features`", e.message),
+                }
             })?;
             if !numeric {
                 continue;
             }
             // A column with no values has no telling type (a CSV reader calls it text): the model's
             // checks report it when they ask for predictions (task.missing_features).
-            if s.null_count() == s.len() {
+            if all_null(d, f) {
                 continue;
             }
-            if !ColumnType::of(s.dtype()).is_numeric() {
+            if !kind.is_numeric() {
                 let elsewhere = datasets
                     .iter()
-                    .filter_map(|o| Some((o, o.series(f).ok()?)))
-                    .find(|(_, o)| ColumnType::of(o.dtype()).is_numeric())
-                    .map(|(o, c)| format!(" (in dataset `{}` it is {})", o.name, c.dtype()))
+                    .find(|o| o.column_type(f).is_ok_and(ColumnType::is_numeric))
+                    .map(|o| format!(" (in dataset `{}` it is {})", o.name, dtype_of(o, f)))
                     .unwrap_or_default();
                 bail!(
                     "feature `{f}` of dataset `{}` ({file}) is {}{elsewhere}; ONNX models take numeric features — \
                      encode it, or list the model's inputs in `task.features`",
                     d.name,
-                    s.dtype()
+                    dtype_of(d, f)
                 );
             }
         }
@@ -89,15 +90,41 @@ pub(super) fn same_feature_columns(
     Ok(())
 }
 
+/// Where a dataset came from, for messages: its file, or its source on the engine.
 pub(super) fn file_of(d: &Dataset) -> String {
-    d.path
-        .as_ref()
-        .map(|p| p.display().to_string())
+    match d.backend() {
+        Some(b) => b.source(),
+        None => d
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Whether every value of an existing column is null (on an engine whose rows cannot be fetched:
+/// from its statistics).
+fn all_null(d: &Dataset, column: &str) -> bool {
+    // A model needs the rows: on an engine they are fetched for it anyway, when allowed.
+    match d.series(column) {
+        Ok(s) => s.null_count() == s.len(),
+        Err(_) => d.stats(column).is_ok_and(|s| s.null_count == s.rows),
+    }
+}
+
+/// A column's dtype as the loader named it.
+fn dtype_of(d: &Dataset, column: &str) -> String {
+    d.schema()
+        .into_iter()
+        .find(|c| c.name == column)
+        .map(|c| c.dtype)
         .unwrap_or_default()
 }
 
 pub(super) fn sorted_distinct(d: &Dataset, column: &str) -> anyhow::Result<Vec<String>> {
-    let s = d.series(column).map_err(|e| anyhow!("{}", e.message))?;
+    let kind = d
+        .column_type(column)
+        .map_err(|e| anyhow!("{}", e.message))?;
     let mut values: Vec<(Option<f64>, String)> = d
         .value_counts(column, crate::data::MAX_VALUE_COUNTS)
         .map_err(|e| anyhow!("{}", e.message))?
@@ -105,7 +132,7 @@ pub(super) fn sorted_distinct(d: &Dataset, column: &str) -> anyhow::Result<Vec<S
         .map(|(v, _)| (v.parse::<f64>().ok(), v))
         .collect();
     // Numeric labels sort numerically (as scikit-learn's classes_ do), text labels lexically.
-    if ColumnType::of(s.dtype()).is_numeric() {
+    if kind.is_numeric() {
         values.sort_by(|a, b| a.0.unwrap_or(f64::NAN).total_cmp(&b.0.unwrap_or(f64::NAN)));
     } else {
         values.sort_by(|a, b| a.1.cmp(&b.1));

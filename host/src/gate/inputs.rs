@@ -41,7 +41,35 @@ pub(super) async fn load_datasets(
     let phase_started = Instant::now();
     let at = timings.len();
     let mut loads = Vec::new();
-    for (name, d) in &spec.datasets {
+    #[cfg(not(feature = "spark"))]
+    if spec.engine.is_some() {
+        bail!("this modelgate was built without the Spark engine (cargo feature `spark`); remove `[engine]` from the policy, or use a build with it");
+    }
+    #[cfg(feature = "spark")]
+    if let Some(engine) = &spec.engine {
+        let (engine, policy) = (engine.clone(), policy.clone());
+        let connected = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            crate::spark::Engine::connect(&engine).map(|e| (e, policy, started.elapsed()))
+        });
+        let (engine, policy, took) = connected
+            .await
+            .map_err(|e| anyhow!("the Spark connection crashed: {e}"))??;
+        timings.push(Timing::item(
+            format!("connect to the Spark engine at {}", engine.endpoint),
+            took,
+        ));
+        let policy = Arc::new(policy);
+        for name in spec.datasets.keys() {
+            let (engine, policy, name) = (engine.clone(), policy.clone(), name.clone());
+            loads.push(tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let d = engine.dataset(&name, &policy.spec.datasets[&name], &policy)?;
+                Ok((d, None, started.elapsed()))
+            }));
+        }
+    }
+    for (name, d) in spec.datasets.iter().filter(|_| spec.engine.is_none()) {
         let (name, path, format, csv) = (
             name.clone(),
             policy.resolve(&d.path),
@@ -70,15 +98,19 @@ pub(super) async fn load_datasets(
                 "dataset `{}` ({} rows × {} columns)",
                 d.name,
                 d.rows(),
-                d.df.width()
+                d.width()
             ),
             took,
         ));
-        let ts = timestamp
-            .filter(|t| d.df.get_column_names().iter().any(|c| c.as_str() == *t))
-            .map(|t| d.df.drop_in_place(t))
-            .transpose()?
-            .map(|c| c.as_materialized_series().clone());
+        let ts = match timestamp.filter(|t| d.column_type(t).is_ok()) {
+            Some(t) => Some(
+                d.frame_mut()?
+                    .drop_in_place(t)?
+                    .as_materialized_series()
+                    .clone(),
+            ),
+            None => None,
+        };
         out.timestamps.push(ts);
         out.datasets.push(Arc::new(d));
         out.dvc.push(dvc);
@@ -205,7 +237,9 @@ pub(super) async fn load_models(
     }
     // Whether features must be numeric depends on the graphs: checked once they are loaded.
     check_features(datasets, &features, false)?;
-    let labelled = datasets.iter().find(|d| d.series(&task.target).is_ok());
+    let labelled = datasets
+        .iter()
+        .find(|d| d.column_type(&task.target).is_ok());
     if !spec.models.is_empty() && labelled.is_none() {
         bail!(
             "no dataset has the target column `{}` (task.target); the datasets' columns are: {}; set \

@@ -179,14 +179,17 @@ pub fn record(
                     .map(|v| d.rows() - v.rows())
                     .filter(|n| *n > 0);
                 let input = DatasetInput {
-                    path: d
-                        .path
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
+                    path: match (d.backend(), &d.path) {
+                        (Some(b), _) => b.source(),
+                        (None, p) => p
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                    },
                     sha256: d.sha256.clone().unwrap_or_default(),
+                    engine: d.backend().map(|b| b.engine()),
                     rows: d.rows(),
-                    columns: d.df.width(),
+                    columns: d.width(),
                     dropped_rows: dropped,
                     dvc: dvc.clone(),
                 };

@@ -23,7 +23,6 @@ pub(super) struct Inputs {
 pub(super) fn complete_view(data: &Dataset, features: &[String]) -> Result<Dataset, CallError> {
     let keep = data.complete_rows(features);
     data.view(&keep, "complete model inputs")
-        .map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))
 }
 
 /// Full-length columns from columns computed on the kept rows: null where a row was left out.

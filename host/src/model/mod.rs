@@ -356,7 +356,7 @@ impl Model {
             _ => data,
         };
         let rows = (batch as usize).min(data.rows());
-        let head = Dataset::from_frame(data.name.clone(), data.df.head(Some(rows)));
+        let head = Dataset::from_frame(data.name.clone(), data.frame()?.head(Some(rows)));
         let missing::Inputs { feed, rows, .. } = self.inputs(m, &head)?;
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {

@@ -1,4 +1,5 @@
-//! `[datasets]`: a path, or a table with the path, an explicit format and the CSV dialect.
+//! `[datasets]`: a path, or a table with the path, an explicit format and the CSV dialect; on a
+//! Spark engine also `{ table = "db.name" }` or `{ sql = "SELECT ..." }`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -9,8 +10,10 @@ use serde::Deserialize;
 /// A dataset: a path, or a table with the path, an explicit format and CSV options.
 #[derive(Debug, Clone)]
 pub struct DatasetSpec {
-    /// File path (relative to the policy).
+    /// File path (relative to the policy); empty for a `table` or `sql` dataset.
     pub path: PathBuf,
+    /// `{ table = "..." }` or `{ sql = "..." }`: a dataset the Spark engine reads (`[engine]`).
+    pub query: Option<Query>,
     /// Explicit format; default: from the file extension.
     pub format: Option<DataFormat>,
     /// How a CSV file is written (polars' CSV options); defaults read comma-separated files with a
@@ -51,6 +54,26 @@ impl CsvDialect {
     }
 }
 
+/// A dataset defined on the engine rather than by a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// A table of the engine's catalog, e.g. `lake.churn.train_2026_10`.
+    Table(String),
+    /// A SQL query whose result is the dataset.
+    Sql(String),
+}
+
+impl DatasetSpec {
+    /// How the policy names the dataset's source, for messages: its path, `table …` or `sql …`.
+    pub fn source(&self) -> String {
+        match &self.query {
+            Some(Query::Table(t)) => format!("table {t}"),
+            Some(Query::Sql(q)) => format!("sql {}", crate::data::shorten(q, 60)),
+            None => self.path.display().to_string(),
+        }
+    }
+}
+
 /// Supported data file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,7 +91,12 @@ pub enum DataFormat {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DatasetTable {
-    path: PathBuf,
+    #[serde(default)]
+    path: Option<PathBuf>,
+    #[serde(default)]
+    table: Option<String>,
+    #[serde(default)]
+    sql: Option<String>,
     #[serde(default)]
     format: Option<DataFormat>,
     #[serde(default)]
@@ -93,6 +121,34 @@ fn csv_char(key: &str, v: &str) -> Result<u8, String> {
 
 impl DatasetTable {
     fn into_spec(self) -> Result<DatasetSpec, String> {
+        let (path, query) = match (self.path, self.table, self.sql) {
+            (Some(p), None, None) => (p, None),
+            (None, Some(t), None) if t.trim().is_empty() => {
+                return Err("`table` is empty: name a table of the engine's catalog".into())
+            }
+            (None, Some(t), None) => (PathBuf::new(), Some(Query::Table(t))),
+            (None, None, Some(q)) if q.trim().is_empty() => {
+                return Err("`sql` is empty: write the query whose result is the dataset".into())
+            }
+            (None, None, Some(q)) => (PathBuf::new(), Some(Query::Sql(q))),
+            (None, None, None) => {
+                return Err(
+                    "give the dataset's `path`, or (on a Spark engine) its `table` or `sql`".into(),
+                )
+            }
+            _ => return Err("give one of `path`, `table` and `sql`, not several".into()),
+        };
+        if query.is_some()
+            && (self.format.is_some()
+                || self.separator.is_some()
+                || self.quote_char.is_some()
+                || self.null_values.is_some()
+                || self.has_header.is_some())
+        {
+            return Err(
+                "`format` and the CSV options apply to files (`path`), not to `table` or `sql` datasets".into(),
+            );
+        }
         let mut csv = CsvDialect::default();
         if let Some(s) = &self.separator {
             csv.separator = csv_char("separator", s)?;
@@ -114,7 +170,8 @@ impl DatasetTable {
             csv.has_header = h;
         }
         Ok(DatasetSpec {
-            path: self.path,
+            path,
+            query,
             format: self.format,
             csv,
         })
@@ -129,12 +186,14 @@ impl<'de> Deserialize<'de> for DatasetSpec {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
                     "a file path, or a table { path = \"...\", format = \"csv\", separator = \";\", \
-                     null_values = [\"NA\"], quote_char = \"'\", has_header = true }",
+                     null_values = [\"NA\"], quote_char = \"'\", has_header = true }, or (on a Spark \
+                     engine) { table = \"db.name\" } or { sql = \"SELECT ...\" }",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
                 Ok(DatasetSpec {
                     path: PathBuf::from(v),
+                    query: None,
                     format: None,
                     csv: CsvDialect::default(),
                 })

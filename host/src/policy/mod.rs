@@ -12,10 +12,12 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 mod datasets;
+mod engine;
 mod messages;
 mod monitor;
 
-pub use datasets::{CsvDialect, DataFormat, DatasetSpec};
+pub use datasets::{CsvDialect, DataFormat, DatasetSpec, Query};
+pub use engine::{EngineSpec, SPARK_REMOTE_ENV};
 pub use messages::levenshtein;
 use messages::{nearest_key_hint, toml_message, value_hint};
 pub use monitor::{MonitorSpec, Period, Thresholds};
@@ -87,6 +89,9 @@ pub struct PolicySpec {
     /// How `modelgate monitor` splits the production log into windows and decides.
     #[serde(default)]
     pub monitor: Option<MonitorSpec>,
+    /// Where datasets are read and aggregated: embedded (default) or a Spark cluster.
+    #[serde(default)]
+    pub engine: Option<EngineSpec>,
 }
 
 /// `[registry]`.
@@ -425,6 +430,7 @@ impl PolicySpec {
         if let Some(m) = &self.monitor {
             m.validate(&self.datasets.keys().collect::<Vec<_>>())?;
         }
+        engine::validate(self.engine.as_ref(), &self.datasets)?;
         if let Some(task) = &self.task {
             if task.target.is_empty() {
                 return Err("at key `task.target`: name the label column".into());

@@ -77,6 +77,7 @@ fn run() -> GateRun {
         datasets: vec![(
             "current".into(),
             DatasetInput {
+                engine: None,
                 dropped_rows: None,
                 path: "cur.csv".into(),
                 sha256: "cd".repeat(32),
