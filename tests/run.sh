@@ -10,8 +10,8 @@
 #                        target/wheels/ with maturin from a pinned venv (.venv-maturin); extra
 #                        arguments go to `maturin build`
 #   tests/run.sh setup   only install: the wasm32-wasip2 target, the pinned Python venvs
-#                        (.venv: onnxruntime, scikit-learn, ...; .venv-componentize), xmllint and
-#                        chromium (apt-get)
+#                        (.venv: onnxruntime, scikit-learn, ...; .venv-componentize), protoc,
+#                        xmllint and chromium (apt-get)
 #
 # Idempotent: a second run installs nothing.
 set -euo pipefail
@@ -33,6 +33,15 @@ setup() {
             rustup component add "$component"
         fi
     done
+    # The Spark Connect client's build compiles .proto files: protoc and the well-known types
+    # (google/protobuf/*.proto, in libprotobuf-dev).
+    if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/any.proto ]; then
+        echo "setup: installing protoc (Debian protobuf-compiler, libprotobuf-dev)" >&2
+        if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+            -o DPkg::Lock::Timeout=300 protobuf-compiler libprotobuf-dev >/dev/null
+    fi
     tests/venv.sh
     # Python plugins (examples/plugins, `plugin new --lang python`) are built with componentize-py.
     examples/plugins/componentize-py.sh --version >/dev/null
@@ -91,6 +100,9 @@ case "${1:-}" in
         PIP_NO_DEPS=1 tests/venv.sh .venv-mlflow tests/mlflow/requirements.txt
         # The data-version tests write .dvc and dvc.lock files with real DVC (pinned, its own venv).
         tests/venv.sh .venv-dvc tests/dvc/requirements.txt
+        # The Spark engine tests run a real Spark Connect server (pyspark's jars on the machine's
+        # Java 17; --no-deps: see the file).
+        PIP_NO_DEPS=1 tests/venv.sh .venv-spark tests/spark/requirements.txt
         # Guest code (SDK, metric math) runs natively in unit tests.
         (cd plugins && cargo test --locked --target "$host_target")
         # Host unit tests and the end-to-end tests of the real binary.

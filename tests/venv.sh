@@ -7,6 +7,7 @@
 #   .venv-reference     tests/reference/requirements.txt (Evidently, pandas): reference values
 #   .venv-componentize  examples/plugins/requirements.txt (componentize-py): Python plugins
 #   .venv-mlflow        tests/mlflow/requirements.txt (MLflow): the registry tests
+#   .venv-spark         tests/spark/requirements.txt (pyspark: Spark's jars): the Spark engine tests
 #
 # Idempotent: a stamp file (VENV/.requirements.sha256) records the hash of the requirements that
 # were installed; when it matches, nothing is done. Concurrent callers wait for each other.

@@ -25,6 +25,8 @@ mod policy;
 mod real_models;
 mod registry;
 mod reports;
+#[cfg(feature = "spark")]
+mod spark;
 mod support;
 mod terminal;
 mod third_party;
