@@ -42,13 +42,20 @@ impl Table {
         }
     }
 
+    /// Runs a query whose answer has at least one row (every query here is made so: aggregates,
+    /// or groups with a sentinel row): an answer without columns was cut short.
     fn query(&self, sql: &str) -> Result<DataFrame, CallError> {
-        self.engine.query(sql).map_err(|e| {
+        let fail = |e: String| {
             CallError::failed(format!(
                 "the Spark engine at {} failed on dataset `{}` ({}): {e}",
                 self.engine.endpoint, self.name, self.source
             ))
-        })
+        };
+        let df = self.engine.query(sql).map_err(fail)?;
+        if df.width() == 0 {
+            return Err(fail(CUT_SHORT.to_string()));
+        }
+        Ok(df)
     }
 
     /// Statistics of every column in two queries: counts of rows, nulls, NaNs and infinities,
@@ -56,9 +63,10 @@ impl Table {
     /// standard deviations and the exact distinct counts.
     ///
     /// Exact distinct counts of many columns in one `count(DISTINCT …)` query make Spark expand
-    /// every row once per column (seconds even on a few hundred rows); a column estimated to
-    /// have at most [`SMALL_SET`] distinct values is counted exactly as the size of its set of
-    /// values instead, the others with `count(DISTINCT …)`.
+    /// every row once per column (seconds even on a few hundred rows, minutes on a million); a
+    /// column estimated to have at most [`SMALL_SET`] distinct values is counted exactly as the
+    /// size of its set of values instead, each of the others with a `count(DISTINCT …)` job of
+    /// its own.
     fn all_stats(&self) -> Result<HashMap<String, ColumnStats>, CallError> {
         let mut select = vec!["count(*) AS rows".to_string()];
         // Each column's values as the embedded engine tells them apart: -0.0 is 0.0 and every
@@ -94,13 +102,14 @@ impl Table {
         // their mean (one pass over values far from zero relative to their spread, 1e9 + u,
         // loses digits).
         let mut second = Vec::new();
+        let mut large = Vec::new();
         for (i, c) in self.schema.iter().enumerate() {
             let estimate = count_at(&df, &format!("au{i}"), 0)?;
-            second.push(if estimate <= SMALL_SET {
-                format!("size(collect_set({})) AS u{i}", keys[i])
+            if estimate <= SMALL_SET {
+                second.push(format!("size(collect_set({})) AS u{i}", keys[i]));
             } else {
-                format!("count(DISTINCT {}) AS u{i}", keys[i])
-            });
+                large.push(i);
+            }
             let mean = match c.column_type.is_numeric() {
                 true => float_at(&df, &format!("m{i}"), 0)?,
                 false => None,
@@ -113,6 +122,16 @@ impl Table {
             }
         }
         let sd = self.query(&format!("SELECT {} FROM {}", second.join(", "), self.view))?;
+        // One job per large column: several `count(DISTINCT …)` in one query expand every row
+        // once per column and shuffle them all.
+        let mut distinct = HashMap::new();
+        for &i in &large {
+            let d = self.query(&format!(
+                "SELECT count(DISTINCT {}) AS u FROM {}",
+                keys[i], self.view
+            ))?;
+            distinct.insert(i, count_at(&d, "u", 0)?);
+        }
         let mut out = HashMap::new();
         for (i, c) in self.schema.iter().enumerate() {
             let get = |k: &str| count_at(&df, &format!("{k}{i}"), 0);
@@ -120,7 +139,10 @@ impl Table {
             let mut st = ColumnStats {
                 rows: count_at(&df, "rows", 0)?,
                 null_count: get("n")?,
-                unique_count: count_at(&sd, &format!("u{i}"), 0)?,
+                unique_count: match distinct.get(&i) {
+                    Some(u) => *u,
+                    None => count_at(&sd, &format!("u{i}"), 0)?,
+                },
                 ..Default::default()
             };
             if c.column_type.is_numeric() {
@@ -139,6 +161,13 @@ impl Table {
         Ok(out)
     }
 }
+
+/// Why an answer came back empty: Spark Connect ends a result stream that has been open for
+/// `spark.connect.execute.reattachable.senderMaxStreamDuration` (2 minutes by default) and expects
+/// the client to resume it, which this client does not do.
+const CUT_SHORT: &str = "its answer was cut short (Spark Connect ends a result stream after \
+    spark.connect.execute.reattachable.senderMaxStreamDuration, 2 minutes by default, and this client \
+    does not resume it): raise that setting on the server, or give the query less to do";
 
 /// Columns estimated to have at most this many distinct values are counted as the size of their
 /// set of values (held in memory per task); larger ones with `count(DISTINCT …)`.
@@ -208,7 +237,8 @@ impl Backend for Table {
             "SELECT b, count(*) AS n FROM (\
                SELECT least({last}, size(filter(array({edges}), e -> e <= x)) - 1) AS b \
                FROM (SELECT {x} AS x FROM {view}) \
-               WHERE NOT isnan(x) AND x >= {lo} AND x <= {hi}) GROUP BY b",
+               WHERE NOT isnan(x) AND x >= {lo} AND x <= {hi}) GROUP BY b \
+             UNION ALL SELECT -1 AS b, 0 AS n",
             last = bins - 1,
             edges = array.join(", "),
             view = self.view,
@@ -217,8 +247,11 @@ impl Backend for Table {
         ))?;
         let mut counts = vec![0u64; bins];
         for row in 0..df.height() {
-            let b = count_at(&df, "b", row)? as usize;
-            if let Some(c) = counts.get_mut(b) {
+            // The sentinel row (bin -1) only makes the answer non-empty.
+            let Ok(b) = count_at(&df, "b", row) else {
+                continue;
+            };
+            if let Some(c) = counts.get_mut(b as usize) {
                 *c = count_at(&df, "n", row)?;
             }
         }
@@ -247,20 +280,16 @@ impl Backend for Table {
         // counted at least as often as the limit-th one comes back, and the order is made here,
         // as the embedded engine makes it.
         let nth = self.query(&format!(
-            "SELECT n FROM ({groups}) ORDER BY n DESC LIMIT 1 OFFSET {}",
+            "SELECT max(n) AS n FROM (SELECT n FROM ({groups}) ORDER BY n DESC LIMIT 1 OFFSET {})",
             limit - 1
         ))?;
-        let at_least = if nth.height() == 0 {
-            1
-        } else {
-            count_at(&nth, "n", 0)?
-        };
+        // Fewer values than the limit: all of them.
+        let at_least = count_at(&nth, "n", 0)?.max(1);
+        // The sentinel row (no value) only makes the answer non-empty.
         let df = self.query(&format!(
-            "SELECT v, neg, n FROM ({groups}) WHERE n >= {at_least}"
+            "SELECT v, neg, n FROM ({groups}) WHERE n >= {at_least} \
+             UNION ALL SELECT NULL AS v, NULL AS neg, -1 AS n"
         ))?;
-        if df.height() == 0 {
-            return Ok(Vec::new());
-        }
         let text = df
             .column("v")
             .and_then(|c| c.cast(&DataType::String))
@@ -341,7 +370,8 @@ impl Backend for Table {
         let df = self.query(&format!("SELECT {} FROM {}", cols.join(", "), self.view))?;
         if df.height() as u64 != self.rows {
             return Err(CallError::failed(format!(
-                "dataset `{}` ({}) had {} rows and now has {}: its source changed during the run",
+                "dataset `{}` ({}) had {} rows and {} came back: its source changed during the run, \
+                 or {CUT_SHORT}",
                 self.name,
                 self.source,
                 self.rows,
