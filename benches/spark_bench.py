@@ -118,8 +118,8 @@ def main() -> int:
                 "embedded": measure(embedded, tmp / "cache", args.repeat, False),
                 "spark": measure(spark, tmp / "cache", args.repeat, True),
             }
-        subprocess.run([str(ROOT / "tests/spark/server.sh"), "--stop", str(tmp / "server")], check=False)
     finally:
+        subprocess.run([str(ROOT / "tests/spark/server.sh"), "--stop", str(tmp / "server")], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
     result = {"rows": args.rows, "cores": os.cpu_count(), **results}
     write(args.out, result)

@@ -158,9 +158,12 @@ for attempt in 1 2 3; do
         echo "$uri" > "$work/server.uri"
         if [[ -n "$watch" ]]; then
             # Detached, with no descriptor of ours left open: a caller reading our output is
-            # not kept waiting for it.
-            setsid bash -c 'while kill -0 "$1" 2> /dev/null; do sleep 1; done; exec "$2" --stop "$3"' \
-                watch "$watch" "$here/server.sh" "$work" < /dev/null > /dev/null 2>&1 &
+            # not kept waiting for it. It ends the process group it knows (WORKDIR may be gone).
+            setsid bash -c 'while kill -0 "$1" 2> /dev/null; do sleep 1; done
+                kill -TERM -- "-$2" 2> /dev/null || exit 0
+                for (( i = 0; i < 100; i++ )); do kill -0 -- "-$2" 2> /dev/null || exit 0; sleep 0.1; done
+                kill -KILL -- "-$2" 2> /dev/null' \
+                watch "$watch" "$pid" < /dev/null > /dev/null 2>&1 &
         fi
         echo "$uri"
         exit 0
