@@ -1,7 +1,7 @@
 # The part every test server script shares (tests/mlflow/server.sh, tests/spark/server.sh):
 # sourced with the script's arguments, it answers --help from the script's header, stops the
 # server with --stop WORKDIR (and exits), or leaves `work` (WORKDIR, made absolute), `log` and
-# `pidfile` set for the script to start its server; `die` and `stop_group` stay defined.
+# `pidfile` set for the script to start its server; `die`, `stop_group` and `wait_ready` stay defined.
 #
 # A server runs in its own process group (setsid) whose leader's pid is WORKDIR/server.pid, so
 # one `kill -- -PID` ends it and its children.
@@ -21,6 +21,19 @@ stop_group() {
     done
     kill -KILL -- "-$pid" 2> /dev/null || true
     rm -f "$pidfile"
+}
+
+# Answers 0 once the command "$2…" succeeds, polling every 0.2 s while process $1 lives, for at
+# most $timeout seconds since $start; 1 when the process exits or the time is up first.
+wait_ready() {
+    local pid="$1"
+    shift
+    while (( SECONDS - start < timeout )); do
+        kill -0 "$pid" 2> /dev/null || return 1
+        "$@" && return 0
+        sleep 0.2
+    done
+    return 1
 }
 
 stop=0

@@ -121,18 +121,7 @@ for attempt in 1 2 3; do
     echo "$pid" > "$pidfile"
 
     start=$SECONDS
-    up=0
-    while (( SECONDS - start < timeout )); do
-        if ! kill -0 "$pid" 2> /dev/null; then
-            break
-        fi
-        if healthy "$uri"; then
-            up=1
-            break
-        fi
-        sleep 0.2
-    done
-    if (( up )); then
+    if wait_ready "$pid" healthy "$uri"; then
         echo "$uri" > "$work/server.uri"
         echo "$uri"
         exit 0

@@ -143,18 +143,7 @@ for attempt in 1 2 3; do
     echo "$pid" > "$pidfile"
 
     start=$SECONDS
-    up=0
-    while (( SECONDS - start < timeout )); do
-        if ! kill -0 "$pid" 2> /dev/null; then
-            break
-        fi
-        if ready "$port"; then
-            up=1
-            break
-        fi
-        sleep 0.2
-    done
-    if (( up )); then
+    if wait_ready "$pid" ready "$port"; then
         echo "$uri" > "$work/server.uri"
         if [[ -n "$watch" ]]; then
             # Detached, with no descriptor of ours left open: a caller reading our output is
