@@ -37,8 +37,13 @@ for target in policy onnx_labels table_api; do
     log="logs/$target.log"
     if ! cargo +nightly fuzz run "${build[@]}" --fuzz-dir . "$target" "corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1; then
+        # A build error first (the tail of a failed build can be all `Compiling` lines), then
+        # the end of the log, and what the machine had left.
+        grep -n -A12 -E '^(error|warning: .*(killed|signal))' "$log" | head -n 80 >&2 || true
         tail -n 60 "$log" >&2
-        echo "fuzz: $target FAILED (crash input in tests/fuzz/artifacts/$target/)" >&2
+        df -h "$CARGO_TARGET_DIR" >&2 || true
+        free -m >&2 || true
+        echo "fuzz: $target FAILED (a build error above, or a crash input in tests/fuzz/artifacts/$target/)" >&2
         exit 1
     fi
     grep -E "^stat::(number_of_executed_units|peak_rss_mb)" "$log" | sed "s/^/fuzz: $target /" >&2 || true
