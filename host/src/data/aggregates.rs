@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use polars::prelude::*;
 
 use super::kernels::{from_order_key, mix, order_key, radix_sort};
-use super::{Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset};
+use super::{once, Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset};
 use super::{MAX_EDGES, MAX_QUANTILES, MAX_VALUE_COUNTS};
 
 impl Dataset {
@@ -45,16 +45,9 @@ impl Dataset {
             return self.sort_finite(column).map(Arc::new);
         }
         self.series(column)?;
-        let cell = self
-            .shared
-            .sorted
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(column.to_string())
-            .or_default()
-            .clone();
-        cell.get_or_init(|| self.sort_finite(column).map(Arc::new))
-            .clone()
+        once(&self.shared.sorted, column.to_string(), || {
+            self.sort_finite(column).map(Arc::new)
+        })
     }
 
     fn sort_finite(&self, column: &str) -> Result<Vec<f64>, CallError> {
@@ -73,16 +66,11 @@ impl Dataset {
     pub fn stats(&self, column: &str) -> Result<ColumnStats, CallError> {
         // Only real columns get a cache entry: a plugin asking for made-up names grows nothing.
         self.column_type(column)?;
-        let cell = self
-            .stats_cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(column.to_string())
-            .or_default()
-            .clone();
-        cell.get_or_init(|| match self.backend() {
-            Some(b) => b.stats(column),
-            None => self.compute_stats(column),
+        once(&self.stats_cache, column.to_string(), || {
+            match self.backend() {
+                Some(b) => b.stats(column),
+                None => self.compute_stats(column),
+            }
         })
         .clone()
     }
@@ -180,8 +168,22 @@ impl Dataset {
         if let Some(b) = self.numeric_backend(column)? {
             return b.histogram(column, edges);
         }
-        let ca = self.numeric(column)?;
         let bins = edges.len() - 1;
+        if self.shared.on.load(Ordering::Relaxed) {
+            // A shared dataset keeps its sorted values: a bin is two binary searches instead
+            // of a pass over every row (`monitor` bins the reference on each window's edges).
+            let sorted = self.sorted_finite(column)?;
+            let below = |e: f64| sorted.partition_point(|x| *x < e) as u64;
+            let mut counts: Vec<u64> = edges
+                .windows(2)
+                .map(|w| below(w[1]) - below(w[0]))
+                .collect();
+            // The last bin is closed on the right.
+            let last = edges[bins];
+            counts[bins - 1] += sorted.partition_point(|x| *x <= last) as u64 - below(last);
+            return Ok(counts);
+        }
+        let ca = self.numeric(column)?;
         let mut counts = vec![0u64; bins];
         let last = edges[edges.len() - 1];
         for x in ca.iter().flatten().filter(|x| x.is_finite()) {
@@ -201,16 +203,9 @@ impl Dataset {
         if !self.shared.on.load(Ordering::Relaxed) {
             return self.count_values(column, limit);
         }
-        let cell = self
-            .shared
-            .counts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry((column.to_string(), limit))
-            .or_default()
-            .clone();
-        cell.get_or_init(|| self.count_values(column, limit))
-            .clone()
+        once(&self.shared.counts, (column.to_string(), limit), || {
+            self.count_values(column, limit)
+        })
     }
 
     fn count_values(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
@@ -245,15 +240,9 @@ impl Dataset {
         if !self.shared.on.load(Ordering::Relaxed) {
             return self.count_duplicates(columns);
         }
-        let cell = self
-            .shared
-            .duplicates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(columns.to_vec())
-            .or_default()
-            .clone();
-        cell.get_or_init(|| self.count_duplicates(columns)).clone()
+        once(&self.shared.duplicates, columns.to_vec(), || {
+            self.count_duplicates(columns)
+        })
     }
 
     fn count_duplicates(&self, columns: &[String]) -> Result<u64, CallError> {
@@ -556,5 +545,63 @@ mod tests {
         // Made-up columns get no entry.
         assert!(shared.value_counts("nope", 2).is_err());
         assert_eq!(shared.shared.counts.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_shared_dataset_bins_its_sorted_values_as_the_row_pass_does() {
+        // Values on edges, below and above them, -0.0, NaN, ±inf and nulls.
+        let x: Vec<Option<f64>> = [
+            -3.0,
+            -0.0,
+            0.0,
+            0.5,
+            1.0,
+            1.0,
+            2.0,
+            2.5,
+            3.0,
+            3.0,
+            7.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-300,
+            -1e-300,
+        ]
+        .into_iter()
+        .map(Some)
+        .chain([None, None])
+        .collect();
+        let frame = || df!("x" => x.clone()).unwrap();
+        let (plain, shared) = (
+            Dataset::from_frame("p", frame()),
+            Dataset::from_frame("s", frame()),
+        );
+        shared.share();
+        for edges in [
+            vec![0.0, 1.0, 2.0, 3.0],
+            vec![-0.0, 3.0],
+            vec![-5.0, -1.0, 0.0, 10.0],
+            vec![1.0, 2.0],
+            vec![4.0, 5.0, 6.0],
+            vec![-1e-300, 1e-300],
+            vec![f64::MIN, -3.0, 7.0, f64::MAX],
+        ] {
+            let want = plain.histogram("x", &edges).unwrap();
+            assert_eq!(
+                shared.histogram("x", &edges).unwrap(),
+                want,
+                "edges {edges:?}"
+            );
+        }
+        assert_eq!(
+            shared.histogram("x", &[0.0, 1.0, 2.0, 3.0]).unwrap(),
+            [4, 2, 4]
+        );
+        assert_eq!(
+            shared.shared.sorted.lock().unwrap().len(),
+            1,
+            "binned from the kept sort"
+        );
     }
 }

@@ -181,8 +181,24 @@ pub struct Utf8Chunk {
     pub validity: Option<Vec<u8>>,
 }
 
-/// One column's statistics, computed by the first caller.
-type StatsCell = Arc<std::sync::OnceLock<Result<ColumnStats, CallError>>>;
+/// Values by key, each computed by the first caller (see [`once`]).
+type Cells<K, V> = std::sync::Mutex<std::collections::HashMap<K, Arc<std::sync::OnceLock<V>>>>;
+
+/// The value under `key`, computed by `init` if no caller has yet; a caller at the same time
+/// waits for the first instead of computing it again.
+fn once<K: Eq + std::hash::Hash, V: Clone>(
+    cells: &Cells<K, V>,
+    key: K,
+    init: impl FnOnce() -> V,
+) -> V {
+    let cell = cells
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key)
+        .or_default()
+        .clone();
+    cell.get_or_init(init).clone()
+}
 
 /// A loaded dataset.
 #[derive(Debug)]
@@ -201,26 +217,28 @@ pub struct Dataset {
     pub view: Option<String>,
     /// Column statistics, computed once: every check asks for the same ones, often at the same
     /// time (a second caller waits for the first instead of computing them again).
-    stats_cache: std::sync::Mutex<std::collections::HashMap<String, StatsCell>>,
+    stats_cache: Cells<String, Result<ColumnStats, CallError>>,
+    /// Per grouping column, each row's group (`grouped-moments`: an A/B test asks once per metric).
+    groups_cache: Cells<String, Result<Arc<moments::Groups>, CallError>>,
     /// What is kept of a dataset that many runs of the checks share (see [`Dataset::share`]).
     shared: Shared,
+    /// Unique in the process (see [`Dataset::id`]).
+    id: u64,
 }
 
-/// A column's sorted finite values, computed by the first caller.
-type SortedCell = Arc<std::sync::OnceLock<Result<Arc<Vec<f64>>, CallError>>>;
-/// A column's value counts (with their limit), computed by the first caller.
-type CountsCell = Arc<std::sync::OnceLock<Result<Vec<(String, u64)>, CallError>>>;
-
-/// A count of duplicate rows over some columns, computed by the first caller.
-type DuplicatesCell = Arc<std::sync::OnceLock<Result<u64, CallError>>>;
+/// The next [`Dataset::id`].
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The caches of a shared dataset: off until [`Dataset::share`].
 #[derive(Debug, Default)]
 struct Shared {
     on: std::sync::atomic::AtomicBool,
-    sorted: std::sync::Mutex<std::collections::HashMap<String, SortedCell>>,
-    counts: std::sync::Mutex<std::collections::HashMap<(String, u32), CountsCell>>,
-    duplicates: std::sync::Mutex<std::collections::HashMap<Vec<String>, DuplicatesCell>>,
+    /// A column's sorted finite values.
+    sorted: Cells<String, Result<Arc<Vec<f64>>, CallError>>,
+    /// A column's value counts, by limit.
+    counts: Cells<(String, u32), Result<Vec<(String, u64)>, CallError>>,
+    /// Counts of duplicate rows, by columns.
+    duplicates: Cells<Vec<String>, Result<u64, CallError>>,
 }
 
 /// Infers a file's format from its extension.
@@ -316,7 +334,9 @@ impl Dataset {
             backend: None,
             view: None,
             stats_cache: Default::default(),
+            groups_cache: Default::default(),
             shared: Default::default(),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -330,8 +350,16 @@ impl Dataset {
             backend: Some(backend),
             view: None,
             stats_cache: Default::default(),
+            groups_cache: Default::default(),
             shared: Default::default(),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
+    }
+
+    /// A number no other dataset of this process has: a view, a window or predictions are
+    /// datasets of their own. Plugins see it as `table.identity` (memo keys).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The engine the rows live on, if not here.

@@ -10,9 +10,13 @@
 //! to ~1e-15 relative. Centering before multiplying avoids the cancellation of the textbook
 //! `Σx² − n·mean²`.
 
-use polars::prelude::*;
+use std::sync::Arc;
 
-use super::{CallError, CallErrorKind, ColumnType, Dataset};
+use polars::prelude::*;
+use polars_arrow::array::{Array, Utf8ViewArray};
+use polars_arrow::bitmap::Bitmap;
+
+use super::{once, CallError, CallErrorKind, ColumnType, Dataset};
 
 /// Most columns one `grouped-moments` call may ask for.
 pub const MAX_MOMENT_COLUMNS: usize = 16;
@@ -62,14 +66,19 @@ impl Sum {
     }
 }
 
+/// Each row's group and the groups' keys, for one grouping column.
+#[derive(Debug)]
+pub(super) struct Groups {
+    /// Per row, the index of its group in `keys` (below [`MAX_GROUPS`], so 16 bits).
+    codes: Vec<u16>,
+    /// Each group's key rendered as text (`None` for nulls), in order of first appearance.
+    keys: Vec<Option<String>>,
+}
+
 /// Finds the index of `key` in `keys`, adding it if new (at most [`MAX_GROUPS`]).
-fn code_of<K: PartialEq + Clone>(
-    keys: &mut Vec<K>,
-    last: &mut usize,
-    key: K,
-) -> Result<u32, CallError> {
+fn code_of<K: PartialEq>(keys: &mut Vec<K>, last: &mut usize, key: K) -> Result<u16, CallError> {
     if keys.get(*last) == Some(&key) {
-        return Ok(*last as u32);
+        return Ok(*last as u16);
     }
     let i = match keys.iter().position(|k| *k == key) {
         Some(i) => i,
@@ -84,60 +93,124 @@ fn code_of<K: PartialEq + Clone>(
         }
     };
     *last = i;
-    Ok(i as u32)
+    Ok(i as u16)
+}
+
+/// Codes every value of one Arrow text array, appending to `codes`. A value of at most 12
+/// bytes sits inside its 16-byte view, so equal views are equal values: a short key (an arm
+/// name) is found by comparing one `u128` instead of its bytes. A view not seen before falls
+/// back to the text, so views that differ only in padding still get the same group.
+fn code_text(
+    arr: &Utf8ViewArray,
+    keys: &mut Vec<Option<String>>,
+    inline: &mut Vec<(u128, u16)>,
+    codes: &mut Vec<u16>,
+) -> Result<(), CallError> {
+    const INLINE: u32 = 12;
+    let mut last = 0usize;
+    let validity = arr.validity();
+    for (i, view) in arr.views().iter().enumerate() {
+        if validity.is_some_and(|b| !b.get_bit(i)) {
+            codes.push(code_of(keys, &mut last, None)?);
+            continue;
+        }
+        let bits = view.as_u128();
+        if view.length <= INLINE {
+            if let Some(&(_, code)) = inline.iter().find(|(b, _)| *b == bits) {
+                codes.push(code);
+                continue;
+            }
+        }
+        let value = arr.value(i);
+        let code = match keys.iter().position(|k| k.as_deref() == Some(value)) {
+            Some(code) => code as u16,
+            None => code_of(keys, &mut last, Some(value.to_string()))?,
+        };
+        if view.length <= INLINE && inline.len() < MAX_GROUPS {
+            inline.push((bits, code));
+        }
+        codes.push(code);
+    }
+    Ok(())
+}
+
+/// One numeric column of a `grouped-moments` call: its values and validity, in one piece.
+struct Values<'a> {
+    values: &'a [f64],
+    validity: Option<&'a Bitmap>,
+}
+
+impl Values<'_> {
+    /// Row `i`: `Ok(value)` if finite, else whether it is null (`Err(true)`) or NaN/±inf.
+    #[inline(always)]
+    fn get(&self, i: usize) -> Result<f64, bool> {
+        if self.validity.is_some_and(|b| !b.get_bit(i)) {
+            return Err(true);
+        }
+        let x = self.values[i];
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(false)
+        }
+    }
 }
 
 impl Dataset {
-    /// Per row, the index of its group, and each group's key as text (`None` for nulls).
-    fn group_codes(&self, column: &str) -> Result<(Vec<u32>, Vec<Option<String>>), CallError> {
+    /// Per row, the index of its group, and each group's key as text (`None` for nulls);
+    /// computed once per column.
+    fn groups(&self, column: &str) -> Result<Arc<Groups>, CallError> {
+        self.series(column)?;
+        once(&self.groups_cache, column.to_string(), || {
+            self.group_codes(column)
+                .map(Arc::new)
+                .map_err(|e| CallError {
+                    message: format!(
+                        "column `{column}` of dataset `{}`: {}",
+                        self.name, e.message
+                    ),
+                    ..e
+                })
+        })
+        .clone()
+    }
+
+    fn group_codes(&self, column: &str) -> Result<Groups, CallError> {
         let s = self.series(column)?;
         let mut codes = Vec::with_capacity(s.len());
         let mut last = 0usize;
-        let named = |e: CallError| CallError {
-            message: format!(
-                "column `{column}` of dataset `{}`: {}",
-                self.name, e.message
-            ),
-            ..e
-        };
-        match ColumnType::of(s.dtype()) {
+        let keys = match ColumnType::of(s.dtype()) {
             ColumnType::Integer => {
                 let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
                 let mut keys: Vec<Option<i64>> = Vec::new();
                 for v in s.i64().map_err(CallError::failed)?.iter() {
-                    codes.push(code_of(&mut keys, &mut last, v).map_err(named)?);
+                    codes.push(code_of(&mut keys, &mut last, v)?);
                 }
-                Ok((
-                    codes,
-                    keys.into_iter().map(|k| k.map(|k| k.to_string())).collect(),
-                ))
+                keys.into_iter().map(|k| k.map(|k| k.to_string())).collect()
             }
             ColumnType::Boolean => {
                 let mut keys: Vec<Option<bool>> = Vec::new();
                 for v in s.bool().map_err(CallError::failed)?.iter() {
-                    codes.push(code_of(&mut keys, &mut last, v).map_err(named)?);
+                    codes.push(code_of(&mut keys, &mut last, v)?);
                 }
-                Ok((
-                    codes,
-                    keys.into_iter().map(|k| k.map(|k| k.to_string())).collect(),
-                ))
+                keys.into_iter().map(|k| k.map(|k| k.to_string())).collect()
             }
             _ => {
                 let s = s.cast(&DataType::String).map_err(|e| {
                     CallError::new(
                         CallErrorKind::UnsupportedType,
-                        format!("column `{column}` cannot be read as text: {e}"),
+                        format!("it cannot be read as text: {e}"),
                     )
                 })?;
-                let mut keys: Vec<Option<&str>> = Vec::new();
-                let ca = s.str().map_err(CallError::failed)?;
-                for v in ca.iter() {
-                    codes.push(code_of(&mut keys, &mut last, v).map_err(named)?);
+                let mut keys = Vec::new();
+                let mut inline = Vec::new();
+                for arr in s.str().map_err(CallError::failed)?.downcast_iter() {
+                    code_text(arr, &mut keys, &mut inline, &mut codes)?;
                 }
-                let keys = keys.into_iter().map(|k| k.map(str::to_string)).collect();
-                Ok((codes, keys))
+                keys
             }
-        }
+        };
+        Ok(Groups { codes, keys })
     }
 
     /// The table API's `grouped-moments` (see the module docs for the summation).
@@ -157,69 +230,71 @@ impl Dataset {
             .iter()
             .map(|c| Ok(self.numeric(c)?.rechunk().into_owned()))
             .collect::<Result<_, CallError>>()?;
-        let (codes, keys) = self.group_codes(group_column)?;
-        let parts: Vec<_> = values
+        let groups = self.groups(group_column)?;
+        let cols: Vec<Values> = values
             .iter()
             .map(|ca| match ca.downcast_iter().next() {
-                Some(arr) => (arr.values().as_slice(), arr.validity()),
-                None => (&[][..], None),
+                Some(arr) => Values {
+                    values: arr.values().as_slice(),
+                    validity: arr.validity(),
+                },
+                None => Values {
+                    values: &[],
+                    validity: None,
+                },
             })
             .collect();
         let k = columns.len();
         let pairs = k * (k + 1) / 2;
-        let groups = keys.len();
-        let mut rows = vec![0u64; groups];
-        let mut n = vec![0u64; groups];
-        let mut nulls = vec![0u64; groups * k];
-        let mut non_finite = vec![0u64; groups * k];
-        let mut sums = vec![Sum::default(); groups * k];
+        let g_count = groups.keys.len();
+        let mut rows = vec![0u64; g_count];
+        let mut n = vec![0u64; g_count];
+        let mut nulls = vec![0u64; g_count * k];
+        let mut non_finite = vec![0u64; g_count * k];
+        let mut sums = vec![Sum::default(); g_count * k];
+        // Pass 1: counts and sums; rows with a null or non-finite value are left out of the
+        // moments (their group becomes `SKIP`, so the second pass need not look again).
+        const SKIP: u16 = u16::MAX;
+        let mut complete = Vec::with_capacity(groups.codes.len());
         let mut row = vec![0.0f64; k];
-        // A row's values if every column is finite there; counts nulls and non-finite values.
-        let complete = |i: usize, row: &mut [f64], mut count: Option<(&mut [u64], &mut [u64])>| {
-            let mut ok = true;
-            for (j, (v, validity)) in parts.iter().enumerate() {
-                if validity.is_some_and(|b| !b.get_bit(i)) {
-                    if let Some((nulls, _)) = count.as_mut() {
-                        nulls[j] += 1;
-                    }
-                    ok = false;
-                } else if !v[i].is_finite() {
-                    if let Some((_, non_finite)) = count.as_mut() {
-                        non_finite[j] += 1;
-                    }
-                    ok = false;
-                } else {
-                    row[j] = v[i];
-                }
-            }
-            ok
-        };
-        for (i, &g) in codes.iter().enumerate() {
+        for (i, &g) in groups.codes.iter().enumerate() {
             let g = g as usize;
             rows[g] += 1;
-            let counts = (
-                &mut nulls[g * k..(g + 1) * k],
-                &mut non_finite[g * k..(g + 1) * k],
-            );
-            if complete(i, &mut row, Some(counts)) {
+            let mut ok = true;
+            for (j, col) in cols.iter().enumerate() {
+                match col.get(i) {
+                    Ok(x) => row[j] = x,
+                    Err(null) => {
+                        ok = false;
+                        if null {
+                            nulls[g * k + j] += 1;
+                        } else {
+                            non_finite[g * k + j] += 1;
+                        }
+                    }
+                }
+            }
+            if ok {
                 n[g] += 1;
                 for (s, &x) in sums[g * k..(g + 1) * k].iter_mut().zip(&row) {
                     s.add(x);
                 }
             }
+            complete.push(if ok { g as u16 } else { SKIP });
         }
-        let means: Vec<f64> = (0..groups * k)
+        let means: Vec<f64> = (0..g_count * k)
             .map(|gj| sums[gj].value() / n[gj / k] as f64)
             .collect();
-        let mut comoments = vec![Sum::default(); groups * pairs];
+        // Pass 2: the centered co-moments over the complete rows.
+        let mut comoments = vec![Sum::default(); g_count * pairs];
         let mut centered = vec![0.0f64; k];
-        for (i, &g) in codes.iter().enumerate() {
-            let g = g as usize;
-            if !complete(i, &mut row, None) {
+        for (i, &g) in complete.iter().enumerate() {
+            if g == SKIP {
                 continue;
             }
-            for j in 0..k {
-                centered[j] = row[j] - means[g * k + j];
+            let g = g as usize;
+            for (j, col) in cols.iter().enumerate() {
+                centered[j] = col.values[i] - means[g * k + j];
             }
             let mut p = g * pairs;
             for a in 0..k {
@@ -229,11 +304,12 @@ impl Dataset {
                 }
             }
         }
-        let mut out: Vec<GroupMoments> = keys
-            .into_iter()
+        let mut out: Vec<GroupMoments> = groups
+            .keys
+            .iter()
             .enumerate()
             .map(|(g, key)| GroupMoments {
-                key,
+                key: key.clone(),
                 rows: rows[g],
                 nulls: nulls[g * k..(g + 1) * k].to_vec(),
                 non_finite: non_finite[g * k..(g + 1) * k].to_vec(),
@@ -355,6 +431,39 @@ mod tests {
             "{} {m2}",
             m[0].comoments[0]
         );
+    }
+
+    #[test]
+    fn text_keys_short_long_and_null_across_chunks_are_grouped_once() {
+        // Keys of at most 12 bytes are matched by their views, longer ones by their bytes.
+        let long = "a-much-longer-arm-name";
+        let first =
+            df!("arm" => [Some("b"), Some(long), None, Some("b")], "x" => [1.0, 2.0, 3.0, 4.0])
+                .unwrap();
+        let second = df!("arm" => [Some(long), Some("twelve-bytes"), Some("b"), None], "x" => [5.0, 6.0, 7.0, 8.0]).unwrap();
+        let mut df = first.vstack(&second).unwrap();
+        assert_eq!(df.first_col_n_chunks(), 2, "two chunks");
+        let d = dataset(std::mem::take(&mut df));
+        let m = d.grouped_moments("arm", &["x".into()]).unwrap();
+        let got: Vec<(Option<&str>, u64, f64)> = m
+            .iter()
+            .map(|g| (g.key.as_deref(), g.rows, g.means[0]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, 2, 5.5),
+                (Some(long), 2, 3.5),
+                (Some("b"), 3, 4.0),
+                (Some("twelve-bytes"), 1, 6.0)
+            ]
+        );
+        let again = d.groups("arm").unwrap();
+        assert!(
+            Arc::ptr_eq(&again, &d.groups("arm").unwrap()),
+            "computed once"
+        );
+        assert_eq!(again.codes, [0, 1, 2, 0, 1, 3, 0, 2]);
     }
 
     #[test]
