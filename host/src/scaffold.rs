@@ -43,6 +43,7 @@ pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 /// The guest SDK's sources, vendored into Rust projects under `vendor/modelgate-sdk`.
 pub const SDK_FILES: &[(&str, &str)] = embed!("../plugins/sdk":
     "Cargo.toml", "src/lib.rs", "src/bounds.rs", "src/config.rs", "src/context.rs", "src/details.rs", "src/log.rs",
+    "src/memo.rs",
     "src/numeric.rs", "src/result.rs", "src/schema.rs", "src/table.rs", "src/stats/mod.rs",
     "src/stats/gamma.rs", "src/stats/student_t.rs",
 );

@@ -328,7 +328,7 @@ plugin = "{plugins}/wit_v2_plugin.wasm"
     );
     assert!(
         out.stderr
-            .contains("this modelgate implements @0.1.2 and accepts 0.1.x"),
+            .contains("this modelgate implements @0.1.3 and accepts 0.1.x"),
         "{}",
         out.stderr
     );
@@ -337,7 +337,7 @@ plugin = "{plugins}/wit_v2_plugin.wasm"
     let wasm = fixture_plugins().join("wit_v2_plugin.wasm");
     let out = modelgate(&["plugin", "inspect", wasm.to_str().unwrap()]).expect_code(2);
     assert!(
-        out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.2"),
+        out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.3"),
         "{}",
         out.stderr
     );
@@ -429,6 +429,11 @@ plugin = "{plugins}/host_abuse.wasm"
         ("benchmark u32::MAX iterations", "ERR ErrorKind::InvalidArgument at most 10000 warm-up and timed iterations"),
         ("benchmark u32::MAX warm-up", "ERR ErrorKind::InvalidArgument at most 10000 warm-up and timed iterations"),
         ("benchmark batch 0", "ERR ErrorKind::InvalidArgument batch size must be at least 1"),
+        ("memo-put 2 KiB key", "ERR ErrorKind::InvalidArgument a memo key is at most 1024 bytes, this one 2048"),
+        ("memo-put 65 MiB", "ERR ErrorKind::InvalidArgument the plugin's memo would hold 68157443 bytes, more than its 67108864: nothing stored"),
+        ("memo-put", "OK stored"),
+        // Each run starts with an empty memo; what was refused is not stored.
+        ("memo-get", "None before, Some(Ok(\"kept\")) after, None for the refused"),
     ];
     for (call, answer) in expect {
         assert!(

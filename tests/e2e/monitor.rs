@@ -207,6 +207,71 @@ fn example_windows_match_the_generator_and_the_decision_is_retrain() {
     assert!(dom.contains("Metrics over time") && dom.contains("<svg"));
 }
 
+/// CBPE learns from the reference once per run (its calibrator is kept in the plugin's memo) and
+/// reuses it on every later window: each window's estimates are those of a `check` of that
+/// window alone, in a process of its own.
+#[test]
+fn estimates_reusing_the_calibrator_equal_a_check_of_the_window_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("decision.json");
+    let policy = monitor_example().join("gate.toml");
+    modelgate(&[
+        "monitor",
+        policy.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .expect_code(1);
+    let d = read_json(&json);
+    let chunks = d["chunks"].as_array().unwrap();
+    let log = std::fs::read_to_string(monitor_example().join("data/current.csv")).unwrap();
+    let header = log.lines().next().unwrap();
+    let estimates = |check: &serde_json::Value| -> Vec<(String, f64)> {
+        check["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap().to_string(),
+                    m["value"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // The first window (learns), the drift onset and the last (no labels): reused.
+    for i in [0, 19, chunks.len() - 1] {
+        let chunk = &chunks[i];
+        let day = &chunk["start"].as_str().unwrap()[..10];
+        let rows: Vec<&str> = log.lines().skip(1).filter(|l| l.starts_with(day)).collect();
+        assert_eq!(chunk["rows"], rows.len(), "window {i}");
+        let window = dir.path().join(format!("{day}.csv"));
+        std::fs::write(&window, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        let log_path = monitor_example().join("data/current.csv");
+        let (_keep, alone) = example_policy(|p| {
+            let quoted = |path: &Path| format!("{:?}", path.display().to_string());
+            assert!(p.contains(&quoted(&log_path)), "{p}");
+            p.replace(&quoted(&log_path), &quoted(&window))
+        });
+        let report = dir.path().join(format!("{day}.json"));
+        modelgate(&["check", &alone, "--json", report.to_str().unwrap(), "-q"]);
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let check = check(&report, "estimated-performance");
+        let monitored = chunk_check(chunk, "estimated-performance");
+        assert_eq!(estimates(monitored), estimates(check), "window {i} ({day})");
+        let reused = monitored["logs"].as_array().is_some_and(|logs| {
+            logs.iter().any(|l| {
+                l["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("earlier in this run is reused")
+            })
+        });
+        assert_eq!(reused, i > 0, "window {i}: {monitored}");
+    }
+}
+
 #[test]
 fn prometheus_textfile_parses_and_holds_the_latest_window() {
     let dir = tempfile::tempdir().unwrap();

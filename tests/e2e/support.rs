@@ -127,8 +127,14 @@ pub fn fixture_plugins() -> &'static Path {
             let mut text = wit.replace(package, &format!("package modelgate:plugin@{version};"));
             if version == "0.1.0" {
                 // The contract as 0.1.0 was: without what later releases added (0.1.1:
-                // `table.wasserstein`; 0.1.2: `table.grouped-moments` and its record).
+                // `table.wasserstein`; 0.1.2: `table.grouped-moments` and its record; 0.1.3:
+                // `table.identity` and the memo).
                 for (start, last) in [
+                    (
+                        "        /// An identifier of this table's rows",
+                        "identity: func",
+                    ),
+                    ("\n    /// The plugin's memo", "memo-put: func"),
                     (
                         "        /// The first Wasserstein distance",
                         "wasserstein: func",

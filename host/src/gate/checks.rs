@@ -55,7 +55,7 @@ pub(super) async fn run(
             let _permit = sem.acquire_owned().await;
             let started = Instant::now();
             let outcome = tokio::task::spawn_blocking(move || {
-                rt.run_check(&p.pre, &ctx, &p.config_json, &p.limits)
+                rt.run_check(&p.pre, &p.sha256, &ctx, &p.config_json, &p.limits)
             })
             .await
             .unwrap_or_else(|e| Outcome::errored(format!("the check runner crashed: {e}")));

@@ -96,6 +96,17 @@ impl host::Host for HostState {
         }
         Ok(())
     }
+
+    fn memo_get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        Ok(self.memo.get(&key).map(|v| v.to_vec()))
+    }
+
+    fn memo_put(&mut self, key: String, value: Vec<u8>) -> HostResult<()> {
+        Ok(self
+            .memo
+            .put(key, value)
+            .map_err(|e| host_error(CallError::new(CallErrorKind::InvalidArgument, e))))
+    }
 }
 
 type HostResult<T> = wasmtime::Result<Result<T, types::HostError>>;
@@ -124,6 +135,9 @@ impl host::HostTable for HostState {
     }
     fn num_rows(&mut self, r: Resource<TableRes>) -> wasmtime::Result<u64> {
         Ok(self.dataset(&r)?.rows() as u64)
+    }
+    fn identity(&mut self, r: Resource<TableRes>) -> wasmtime::Result<String> {
+        Ok(format!("table-{}", self.dataset(&r)?.id()))
     }
     fn schema(&mut self, r: Resource<TableRes>) -> wasmtime::Result<Vec<types::ColumnInfo>> {
         Ok(self

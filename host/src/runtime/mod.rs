@@ -4,13 +4,15 @@
 //!
 //! One job per file: [`limits`] (defaults and the memory limiter), `cache` (compiled
 //! components on disk), `output` (bounded stdout/stderr), `contract` (what a plugin may return),
-//! `explain` (traps as reasons), `host` (the host API plugins call). This file wires them.
+//! `explain` (traps as reasons), `host` (the host API plugins call), `memo` (what a plugin keeps
+//! between its calls in one process). This file wires them.
 
 mod cache;
 mod contract;
 mod explain;
 mod host;
 pub mod limits;
+mod memo;
 mod output;
 
 use std::collections::HashMap;
@@ -27,6 +29,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 pub use cache::default_cache_dir;
 pub use contract::{check_config, MAX_DETAILS_BYTES, MAX_METRICS, MAX_SUMMARY_BYTES};
 pub use limits::Limits;
+pub use memo::{MAX_MEMO_BYTES, MAX_MEMO_KEY_BYTES};
 pub use output::MAX_OUTPUT_BYTES;
 
 use crate::data::Dataset;
@@ -54,7 +57,7 @@ pub mod bindings {
 use bindings::modelgate::plugin::types;
 
 /// The WIT package version this host implements.
-pub const WIT_VERSION: &str = "0.1.2";
+pub const WIT_VERSION: &str = "0.1.3";
 /// How often the epoch ticker advances.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Most bytes of `log` messages kept per check.
@@ -75,6 +78,8 @@ pub struct HostState {
     logs_dropped: usize,
     /// When the check's time limit runs out (host calls are not interrupted by the epoch deadline).
     deadline: Instant,
+    /// The plugin's memo.
+    memo: Arc<memo::Memo>,
 }
 
 impl WasiView for HostState {
@@ -130,6 +135,8 @@ pub struct Runtime {
     linker: Linker<HostState>,
     cache: CompileCache,
     compiled: Mutex<HashMap<String, Arc<bindings::PluginPre<HostState>>>>,
+    /// Each plugin's memo, by component sha256.
+    memos: memo::Memos,
     stop: Arc<AtomicBool>,
 }
 
@@ -167,6 +174,7 @@ impl Runtime {
             engine,
             linker,
             compiled: Mutex::new(HashMap::new()),
+            memos: Default::default(),
             stop,
         })
     }
@@ -211,7 +219,7 @@ impl Runtime {
         pre: &bindings::PluginPre<HostState>,
         limits: &Limits,
     ) -> anyhow::Result<PluginInfo> {
-        let (mut store, _out) = self.store(limits);
+        let (mut store, _out) = self.store(limits, Default::default());
         let plugin = pre
             .instantiate(&mut store)
             .map_err(|e| anyhow!("instantiation failed: {e:#}"))?;
@@ -222,7 +230,7 @@ impl Runtime {
         plugin_info(info, wit_version_of(pre))
     }
 
-    fn store(&self, limits: &Limits) -> (Store<HostState>, BoundedOutput) {
+    fn store(&self, limits: &Limits, memo: Arc<memo::Memo>) -> (Store<HostState>, BoundedOutput) {
         let out = BoundedOutput::default();
         let wasi = WasiCtxBuilder::new()
             .stdout(out.clone())
@@ -246,6 +254,7 @@ impl Runtime {
             log_bytes: 0,
             logs_dropped: 0,
             deadline: Instant::now() + limits.timeout,
+            memo,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -257,17 +266,19 @@ impl Runtime {
         (store, out)
     }
 
-    /// Runs one check: a fresh store, `describe`, then `validate`. Never panics and never returns an
-    /// error: whatever goes wrong becomes an `error` outcome with the reason.
+    /// Runs one check of the plugin whose component has this sha256: a fresh store, `describe`,
+    /// then `validate`. Never panics and never returns an error: whatever goes wrong becomes an
+    /// `error` outcome with the reason.
     pub fn run_check(
         &self,
         pre: &bindings::PluginPre<HostState>,
+        sha256: &str,
         ctx: &CheckContext,
         config_json: &str,
         limits: &Limits,
     ) -> Outcome {
         let started = Instant::now();
-        let (mut store, out) = self.store(limits);
+        let (mut store, out) = self.store(limits, self.memos.of(sha256));
         let mut outcome = Outcome::with_status(Status::Error, "");
         let result: anyhow::Result<()> = (|| {
             let plugin = pre.instantiate(&mut store).map_err(|e| {

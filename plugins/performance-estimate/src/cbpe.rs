@@ -110,6 +110,14 @@ impl Isotonic {
     pub fn points(&self) -> (&[f64], &[f64]) {
         (&self.x, &self.y)
     }
+
+    /// The calibrator with these [`Isotonic::points`]; `None` unless they are as a fit leaves
+    /// them (as many values as thresholds, at least one, finite, thresholds increasing).
+    pub fn from_points(x: Vec<f64>, y: Vec<f64>) -> Option<Isotonic> {
+        let finite = x.iter().chain(&y).all(|v| v.is_finite());
+        let increasing = x.windows(2).all(|w| w[0] < w[1]);
+        (x.len() == y.len() && !x.is_empty() && finite && increasing).then_some(Isotonic { x, y })
+    }
 }
 
 /// scikit-learn's `_inplace_contiguous_isotonic_regression` (increasing), in place.

@@ -30,6 +30,7 @@
 //! expected confusion matrices ([`cbpe::multiclass_metrics`], [`cbpe::MulticlassErrors`]).
 
 pub mod cbpe;
+mod fit;
 #[cfg(test)]
 mod nannyml_reference;
 #[cfg(test)]
@@ -39,12 +40,13 @@ use std::collections::BTreeMap;
 
 use modelgate_sdk::schema::{only_keys, Schema};
 use modelgate_sdk::{
-    export_validator, info, About, Bounds, Check, CheckResult, Context, Direction, JsonSchema,
-    Metric, ModelRef, Needs, Table, TaskKind,
+    debug, export_validator, info, memo, About, Bounds, Check, CheckResult, Context, Direction,
+    JsonSchema, Metric, ModelRef, Needs, Table, TaskKind,
 };
 use serde::Deserialize;
 
-use cbpe::{Isotonic, METRICS};
+use cbpe::METRICS;
+use fit::Fit;
 
 /// How raw scores become probabilities of the positive class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -153,103 +155,6 @@ struct Estimates {
     calibrator_points: Vec<usize>,
 }
 
-fn one_hot(labels: &[usize], k: usize) -> Vec<Vec<f64>> {
-    (0..k)
-        .map(|c| {
-            labels
-                .iter()
-                .map(|&y| f64::from(u8::from(y == c)))
-                .collect()
-        })
-        .collect()
-}
-
-fn calibrate(
-    calibration: Calibration,
-    reference: &[f64],
-    labels: &[f64],
-    scores: &[f64],
-) -> Result<(Vec<f64>, Option<usize>), String> {
-    Ok(match calibration {
-        Calibration::Isotonic => {
-            let iso = Isotonic::fit(reference, labels)?;
-            let p = scores.iter().map(|&s| iso.predict(s)).collect();
-            (p, Some(iso.points().0.len()))
-        }
-        Calibration::None => (scores.to_vec(), None),
-    })
-}
-
-/// Binary CBPE for the class at index `positive`.
-fn binary(
-    calibration: Calibration,
-    reference: &Scored,
-    data: &Scored,
-    positive: usize,
-) -> Result<Estimates, String> {
-    let is = |v: &[usize]| v.iter().map(|&c| c == positive).collect::<Vec<bool>>();
-    let ref_labels = is(reference.labels.as_ref().expect("required"));
-    let ref_y: Vec<f64> = ref_labels.iter().map(|&t| f64::from(u8::from(t))).collect();
-    let ref_score = &reference.scores[positive];
-    let ref_pred = is(&reference.predicted);
-    let score = &data.scores[positive];
-    let pred = is(&data.predicted);
-    let (p, points) = calibrate(calibration, ref_score, &ref_y, score)?;
-    let n = score.len();
-    let components = cbpe::standard_errors(&ref_labels, &ref_pred, ref_score);
-    Ok(Estimates {
-        estimated: cbpe::metrics(score, &p, &pred),
-        standard_errors: components.map(|c| c.map(|c| c.standard_error(n))),
-        realized: data.labels.as_ref().map(|y| {
-            let y: Vec<f64> = is(y).iter().map(|&t| f64::from(u8::from(t))).collect();
-            cbpe::metrics(score, &y, &pred)
-        }),
-        reference_realized: cbpe::metrics(ref_score, &ref_y, &ref_pred),
-        calibrator_points: points.into_iter().collect(),
-    })
-}
-
-/// Multiclass CBPE: one-vs-rest calibrators, rows renormalised, macro averages.
-fn multiclass(
-    calibration: Calibration,
-    reference: &Scored,
-    data: &Scored,
-) -> Result<Estimates, String> {
-    let k = reference.scores.len();
-    let ref_labels = reference.labels.as_ref().expect("required");
-    let ref_y = one_hot(ref_labels, k);
-    let mut p = Vec::with_capacity(k);
-    let mut points = Vec::new();
-    for ((reference, labels), scores) in reference.scores.iter().zip(&ref_y).zip(&data.scores) {
-        let (pc, pts) = calibrate(calibration, reference, labels, scores)?;
-        p.push(pc);
-        points.extend(pts);
-    }
-    if calibration == Calibration::Isotonic {
-        cbpe::renormalise(&mut p);
-    }
-    let n = data.predicted.len();
-    Ok(Estimates {
-        estimated: cbpe::multiclass_metrics(&data.scores, &p, &data.predicted),
-        standard_errors: cbpe::MulticlassErrors::new(
-            ref_labels,
-            &reference.predicted,
-            &reference.scores,
-        )
-        .standard_errors(n),
-        realized: data
-            .labels
-            .as_ref()
-            .map(|y| cbpe::multiclass_metrics(&data.scores, &one_hot(y, k), &data.predicted)),
-        reference_realized: cbpe::multiclass_metrics(
-            &reference.scores,
-            &ref_y,
-            &reference.predicted,
-        ),
-        calibrator_points: points,
-    })
-}
-
 fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let task = ctx.require_task()?;
     let positive = match task.kind {
@@ -313,29 +218,40 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     };
     let target = task.target.as_str();
     let binary_task = positive.is_some();
-    let ref_data = read(
-        &model,
-        &classes,
-        reference,
-        reference_name,
-        target,
-        true,
-        binary_task,
-    )?;
-    let ref_labels = ref_data.labels.as_ref().expect("required");
-    let distinct: std::collections::BTreeSet<usize> = ref_labels
-        .iter()
-        .map(|&c| match positive_index {
-            Some(p) => usize::from(c == p),
-            None => c,
-        })
-        .collect();
-    if distinct.len() < 2 {
-        return Err(format!(
-            "the labels of the reference `{reference_name}` (column `{target}`) hold one class \
-             only: the calibrator needs at least two"
-        ));
-    }
+    // What is learnt from the reference is kept for the next call (each window of `monitor`).
+    let key = format!(
+        "performance-estimate/fit/1 reference={} model={} target={target} calibration={:?} \
+         positive={positive_index:?}",
+        reference.identity(),
+        model.name,
+        config.calibration
+    );
+    let fit = match memo::get(&key).and_then(|bytes| Fit::decode(&bytes)) {
+        Some(fit) => {
+            debug(format!(
+                "the calibrator learnt from `{reference_name}` earlier in this run is reused"
+            ));
+            fit
+        }
+        None => {
+            let fit = learn(
+                config,
+                &model,
+                &classes,
+                reference,
+                reference_name,
+                target,
+                positive_index,
+            )?;
+            if let Err(e) = memo::put(&key, &fit.encode()) {
+                debug(format!(
+                    "the calibrator is not kept for later calls: {}",
+                    e.message
+                ));
+            }
+            fit
+        }
+    };
     let data = read(
         &model,
         &classes,
@@ -346,10 +262,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         binary_task,
     )?;
     let n = data.predicted.len();
-    let est = match positive_index {
-        Some(p) => binary(config.calibration, &ref_data, &data, p)?,
-        None => multiclass(config.calibration, &ref_data, &data)?,
-    };
+    let est = fit.estimate(&data);
 
     for key in config.metrics.keys() {
         if !METRICS.iter().any(|m| format!("estimated_{m}") == *key) {
@@ -429,12 +342,48 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         "dataset": dataset_name,
         "rows": n,
         "reference": reference_name,
-        "reference_rows": ref_labels.len(),
+        "reference_rows": fit.reference_rows,
         "calibration": match config.calibration { Calibration::Isotonic => "isotonic", Calibration::None => "none" },
         "calibrator_points": est.calibrator_points,
         "reference_realized": METRICS.iter().zip(est.reference_realized).map(|(m, v)| (m.to_string(), v)).collect::<BTreeMap<_, _>>(),
     });
     Ok(CheckResult::from_metrics(summary, out).details(details.to_string()))
+}
+
+/// Reads the labelled reference and learns from it (see [`Fit::learn`]).
+fn learn(
+    config: &Config,
+    model: &ModelRef<'_>,
+    classes: &[String],
+    reference: &Table,
+    reference_name: &str,
+    target: &str,
+    positive_index: Option<usize>,
+) -> Result<Fit, String> {
+    let ref_data = read(
+        model,
+        classes,
+        reference,
+        reference_name,
+        target,
+        true,
+        positive_index.is_some(),
+    )?;
+    let ref_labels = ref_data.labels.as_ref().expect("required");
+    let distinct: std::collections::BTreeSet<usize> = ref_labels
+        .iter()
+        .map(|&c| match positive_index {
+            Some(p) => usize::from(c == p),
+            None => c,
+        })
+        .collect();
+    if distinct.len() < 2 {
+        return Err(format!(
+            "the labels of the reference `{reference_name}` (column `{target}`) hold one class \
+             only: the calibrator needs at least two"
+        ));
+    }
+    Fit::learn(config.calibration, &ref_data, positive_index)
 }
 
 fn undefined_reason(metric: &str) -> &'static str {

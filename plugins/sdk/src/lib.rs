@@ -1,7 +1,7 @@
 //! The guest SDK for modelgate validator plugins.
 //!
 //! A modelgate check is a WebAssembly component that targets the `plugin` world of the
-//! `modelgate:plugin@0.1.2` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
+//! `modelgate:plugin@0.1.3` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
 //! generates the bindings for that world and hides them behind a small, stable surface:
 //!
 //! * the [`Check`] trait (a typed config, parsed by the SDK, whose JSON Schema is derived from
@@ -120,6 +120,7 @@ mod config;
 mod context;
 pub mod details;
 mod log;
+pub mod memo;
 pub mod numeric;
 mod result;
 pub mod schema;

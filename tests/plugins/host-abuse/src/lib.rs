@@ -1,9 +1,10 @@
 //! Calls the host with bad arguments: an unknown column, offsets past the end, absurd chunk lengths,
-//! too many histogram edges and quantile probabilities, non-finite arguments, absurd benchmark sizes.
+//! too many histogram edges and quantile probabilities, non-finite arguments, absurd benchmark sizes,
+//! memo keys and values over their bounds.
 //! Every call must come back as a `host-error` (no trap, no crash, no huge allocation); the fixture
 //! reports each answer in its summary and log, and passes. With `config.mode = "bench"` it asks only
 //! for the longest benchmark the host allows, on every row.
-use fixture::bindings::modelgate::plugin::host::log;
+use fixture::bindings::modelgate::plugin::host::{log, memo_get, memo_put};
 use fixture::bindings::modelgate::plugin::types::{HostError, LogLevel, Status};
 use fixture::{CheckResult, Context};
 
@@ -122,6 +123,26 @@ fn validate(ctx: Context, config: String) -> Result<CheckResult, String> {
             |n| n.to_string(),
         ),
     ];
+    let before = memo_get("abuse");
+    obs.extend([
+        show(
+            "memo-put 2 KiB key",
+            memo_put(&"k".repeat(2048), b"v"),
+            |()| "stored".into(),
+        ),
+        show(
+            "memo-put 65 MiB",
+            memo_put("big", &vec![7; 65 << 20]),
+            |()| "stored".into(),
+        ),
+        show("memo-put", memo_put("abuse", b"kept"), |()| "stored".into()),
+    ]);
+    obs.push(format!(
+        "memo-get: {:?} before, {:?} after, {:?} for the refused",
+        before.map(String::from_utf8),
+        memo_get("abuse").map(String::from_utf8),
+        memo_get("big").map(|v| v.len())
+    ));
     if let Some(m) = ctx.models.first() {
         let m = &m.model;
         obs.push(show(

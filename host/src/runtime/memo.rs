@@ -1,0 +1,106 @@
+//! Plugins' memos (WIT `memo-get` / `memo-put`, since 0.1.3): bytes a plugin derived from inputs
+//! that stay the same between its calls, kept for the rest of the process.
+//!
+//! `monitor` calls every check once per window with the same reference, models and config: a
+//! check that learns something from the reference (CBPE's calibrator) stores it once and reads it
+//! back in the next windows. Each plugin (by its component's sha256) has a memo of its own, bounded
+//! in keys and bytes; nothing is written to disk.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Most bytes of one key.
+pub const MAX_MEMO_KEY_BYTES: usize = 1024;
+/// Most bytes of one plugin's entries, keys included.
+pub const MAX_MEMO_BYTES: usize = 64 << 20;
+
+/// One plugin's memo.
+#[derive(Debug, Default)]
+pub struct Memo {
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    values: HashMap<String, Arc<Vec<u8>>>,
+    bytes: usize,
+}
+
+impl Memo {
+    /// The value stored under `key`, if any.
+    pub fn get(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+        self.lock().values.get(key).cloned()
+    }
+
+    /// Stores `value` under `key`, replacing an entry; refused (nothing stored) when the key is
+    /// too long or the memo would outgrow [`MAX_MEMO_BYTES`].
+    pub fn put(&self, key: String, value: Vec<u8>) -> Result<(), String> {
+        if key.len() > MAX_MEMO_KEY_BYTES {
+            return Err(format!(
+                "a memo key is at most {MAX_MEMO_KEY_BYTES} bytes, this one {}",
+                key.len()
+            ));
+        }
+        let mut e = self.lock();
+        let replaced = e.values.get(&key).map_or(0, |v| key.len() + v.len());
+        let bytes = e.bytes - replaced + key.len() + value.len();
+        if bytes > MAX_MEMO_BYTES {
+            return Err(format!(
+                "the plugin's memo would hold {bytes} bytes, more than its {MAX_MEMO_BYTES}: \
+                 nothing stored (the plugin goes on without)"
+            ));
+        }
+        e.bytes = bytes;
+        e.values.insert(key, Arc::new(value));
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Every plugin's memo, by component sha256.
+#[derive(Debug, Default)]
+pub struct Memos(Mutex<HashMap<String, Arc<Memo>>>);
+
+impl Memos {
+    /// The memo of the plugin whose component has this sha256.
+    pub fn of(&self, sha256: &str) -> Arc<Memo> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(sha256.to_string())
+            .or_default()
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugins_keep_their_own_entries_within_bounds() {
+        let memos = Memos::default();
+        let (a, b) = (memos.of("aa"), memos.of("bb"));
+        a.put("k".into(), vec![1, 2, 3]).unwrap();
+        assert_eq!(a.get("k").as_deref(), Some(&vec![1, 2, 3]));
+        assert_eq!(b.get("k"), None, "another plugin reads nothing");
+        assert_eq!(memos.of("aa").get("k").as_deref(), Some(&vec![1, 2, 3]));
+
+        let e = a
+            .put("x".repeat(MAX_MEMO_KEY_BYTES + 1), vec![])
+            .unwrap_err();
+        assert!(e.contains("at most 1024 bytes"), "{e}");
+        // Replacing an entry frees its bytes first.
+        let half = MAX_MEMO_BYTES / 2;
+        a.put("big".into(), vec![0; half]).unwrap();
+        a.put("big".into(), vec![0; half]).unwrap();
+        let e = a.put("more".into(), vec![0; half]).unwrap_err();
+        assert!(e.contains("nothing stored"), "{e}");
+        assert_eq!(a.get("more"), None);
+        assert_eq!(a.get("big").map(|v| v.len()), Some(half));
+        b.put("more".into(), vec![0; half]).unwrap();
+    }
+}
