@@ -128,6 +128,35 @@ pub enum PluginCommand {
     },
 }
 
+/// How checks run, for `check` and `monitor` alike.
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// Checks run at once (default: number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Path to the ONNX Runtime library (libonnxruntime.so).
+    #[arg(long, value_name = "PATH")]
+    pub onnxruntime: Option<PathBuf>,
+    /// Do not read or write the compiled-plugin cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl EngineArgs {
+    /// How a gate runs: checks at once, the ONNX Runtime library, the compiled-plugin cache.
+    pub(crate) fn gate_options(&self) -> GateOptions {
+        GateOptions {
+            jobs: self.jobs.map(usize::from),
+            onnxruntime: self.onnxruntime.clone(),
+            cache_dir: if self.no_cache {
+                None
+            } else {
+                runtime::default_cache_dir()
+            },
+        }
+    }
+}
+
 /// Options of a gate run.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -150,15 +179,9 @@ pub struct RunArgs {
     /// Print only the verdict line.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Checks run at once (default: number of CPUs).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: Option<u16>,
-    /// Path to the ONNX Runtime library (libonnxruntime.so).
-    #[arg(long, value_name = "PATH")]
-    pub onnxruntime: Option<PathBuf>,
-    /// Do not read or write the compiled-plugin cache.
-    #[arg(long)]
-    pub no_cache: bool,
+    /// How the checks run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Print where the time went (loading each dataset and model, compiling each plugin, each
     /// check, each model's predictions) on stderr.
     #[arg(long)]
@@ -192,15 +215,9 @@ pub struct MonitorArgs {
     /// Print only the action line.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Checks run at once (default: number of CPUs).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: Option<u16>,
-    /// Path to the ONNX Runtime library (libonnxruntime.so).
-    #[arg(long, value_name = "PATH")]
-    pub onnxruntime: Option<PathBuf>,
-    /// Do not read or write the compiled-plugin cache.
-    #[arg(long)]
-    pub no_cache: bool,
+    /// How the checks run.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Parses arguments, runs, and maps the result to the exit-code contract. Errors are printed with
@@ -305,7 +322,7 @@ fn gate_and_report(
     args: &RunArgs,
     (started_at, started): (SystemTime, Instant),
 ) -> anyhow::Result<report::Done> {
-    let opts = gate_options(args.jobs, &args.onnxruntime, args.no_cache);
+    let opts = args.engine.gate_options();
     let progress = progress(args.quiet, args.progress);
     let run = async_runtime()?.block_on(gate::run(&policy, &opts, &progress))?;
     let verdict = Verdict::of(&run.checks);
@@ -334,23 +351,6 @@ fn gate_and_report(
         eprint!("{}", terminal::timings(run, started.elapsed()));
     }
     Ok(done)
-}
-
-/// How a gate runs: checks at once, the ONNX Runtime library, the compiled-plugin cache.
-pub(crate) fn gate_options(
-    jobs: Option<u16>,
-    onnxruntime: &Option<PathBuf>,
-    no_cache: bool,
-) -> GateOptions {
-    GateOptions {
-        jobs: jobs.map(usize::from),
-        onnxruntime: onnxruntime.clone(),
-        cache_dir: if no_cache {
-            None
-        } else {
-            runtime::default_cache_dir()
-        },
-    }
 }
 
 /// The async runtime the gate's checks run on.

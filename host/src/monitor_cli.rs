@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
 use crate::cli::{
-    append_to_github_file, async_runtime, gate_options, progress, under_github_actions, MonitorArgs,
+    append_to_github_file, async_runtime, progress, under_github_actions, MonitorArgs,
 };
 use crate::decision::Action;
 use crate::policy::Policy;
@@ -15,7 +15,7 @@ use crate::report::monitor::{self, text};
 pub fn monitor(policy: &Path, args: &MonitorArgs) -> anyhow::Result<ExitCode> {
     let (started_at, started) = (SystemTime::now(), Instant::now());
     let policy = Policy::load(policy)?;
-    let opts = gate_options(args.jobs, &args.onnxruntime, args.no_cache);
+    let opts = args.engine.gate_options();
     let progress = progress(args.quiet, args.progress);
     let mut run = async_runtime()?.block_on(crate::monitor::run(&policy, &opts, &progress))?;
     if run.action != Action::None && !args.notify.is_empty() {
