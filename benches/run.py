@@ -207,7 +207,7 @@ def ab_section(ab: dict) -> str:
         f"{'met' if ab['warm_s'] < 2 else 'missed'} | {ab['max_rel_diff']:.1e} |",
         "",
         f"Verdict: {ab['verdict']}. The rows never enter the sandbox: the host computes per-arm moments",
-        "(`table.grouped-moments`), one pass pair per metric. `--timings`, warm:",
+        "(`table.grouped-moments`), one pass pair per metric, the arm column coded once for all three. `--timings`, warm:",
         "",
         "```",
         ab["timings"],
