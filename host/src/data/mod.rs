@@ -181,6 +181,9 @@ pub struct Utf8Chunk {
     pub validity: Option<Vec<u8>>,
 }
 
+/// Values and their counts, most frequent first.
+type ValueCounts = Vec<(String, u64)>;
+
 /// Values by key, each computed by the first caller (see [`once`]).
 type Cells<K, V> = std::sync::Mutex<std::collections::HashMap<K, Arc<std::sync::OnceLock<V>>>>;
 
@@ -236,7 +239,7 @@ struct Shared {
     /// A column's sorted finite values.
     sorted: Cells<String, Result<Arc<Vec<f64>>, CallError>>,
     /// A column's value counts, by limit.
-    counts: Cells<(String, u32), Result<Vec<(String, u64)>, CallError>>,
+    counts: Cells<(String, u32), Result<ValueCounts, CallError>>,
     /// Counts of duplicate rows, by columns.
     duplicates: Cells<Vec<String>, Result<u64, CallError>>,
 }
