@@ -218,6 +218,10 @@ pub struct MonitorArgs {
     /// How the checks run.
     #[command(flatten)]
     pub engine: EngineArgs,
+    /// Print where the time went (loading each dataset and model, compiling each plugin, splitting
+    /// the log, each check summed over the windows) on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Parses arguments, runs, and maps the result to the exit-code contract. Errors are printed with

@@ -48,6 +48,12 @@ pub fn monitor(policy: &Path, args: &MonitorArgs) -> anyhow::Result<ExitCode> {
             &format!("action={}\n", run.action.as_str()),
         )?;
     }
+    if args.timings {
+        eprint!(
+            "{}",
+            crate::report::terminal::timings(&run.gate, started.elapsed())
+        );
+    }
     let color = crate::report::terminal::use_color();
     if args.quiet {
         println!("{}", text::action_line(&run, color));

@@ -473,6 +473,65 @@ fn notifications_are_retried_and_an_undelivered_alert_is_an_error() {
 }
 
 #[test]
+fn timings_sum_each_check_over_the_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("decision.json");
+    let policy = monitor_example().join("gate.toml");
+    let args = [
+        "monitor",
+        policy.to_str().unwrap(),
+        "-q",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let out = modelgate(&[&args[..], &["--timings"]].concat()).expect_code(1);
+    let d = read_json(&json);
+    let chunks = d["chunks"].as_array().unwrap();
+    let seconds = |what: &str| -> f64 {
+        let line = out
+            .stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with(what))
+            .unwrap_or_else(|| panic!("no `{what}` in:\n{}", out.stderr));
+        line.trim_end()
+            .strip_suffix(" s")
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(seconds("split the log into 28 windows") >= 0.0);
+    let run = seconds("run the checks on 28 windows (");
+    for id in [
+        "drift",
+        "data-quality",
+        "estimated-performance",
+        "performance",
+    ] {
+        let summed = seconds(&format!("check `{id}` (summed over the windows)"));
+        let ms: f64 = chunks
+            .iter()
+            .map(|c| chunk_check(c, id)["duration_ms"].as_f64().unwrap())
+            .sum();
+        // The decision keeps each window's whole milliseconds; timings print 3 decimals.
+        let gap = summed - ms / 1000.0;
+        assert!(
+            (-0.0005..=0.001 * 28.0 + 0.0005).contains(&gap),
+            "{id}: {summed} vs {ms} ms"
+        );
+        assert!(
+            summed <= run + 0.001,
+            "{id}: {summed} s, within the windows' {run} s"
+        );
+    }
+    assert!(seconds("total (wall, with reports)") >= run);
+    // Without the flag: nothing.
+    assert!(!modelgate(&args).expect_code(1).stderr.contains("timings:"));
+}
+
+#[test]
 fn github_actions_get_the_action_as_a_step_output() {
     let dir = tempfile::tempdir().unwrap();
     let (output, summary) = (dir.path().join("out"), dir.path().join("summary.md"));

@@ -15,7 +15,7 @@ use crate::decision::{
 use crate::gate::{self, GateOptions, Prepared};
 use crate::policy::{MonitorSpec, Policy, Thresholds};
 use crate::progress::Progress;
-use crate::record::CheckReport;
+use crate::record::{CheckReport, Timing};
 use windows::Window;
 
 /// Runs every check of the policy on each window of its log and decides.
@@ -39,13 +39,27 @@ pub async fn run(
             d.share();
         }
     }
+    let phase = std::time::Instant::now();
     let windows = split(policy, spec, &prepared, current)?;
+    let mut timings = prepared.timings.clone();
+    timings.push(Timing::phase(
+        format!("split the log into {} windows", windows.len()),
+        phase.elapsed(),
+    ));
+    let phase = std::time::Instant::now();
     let bounds = match spec.thresholds {
         Thresholds::Policy => Vec::new(),
         Thresholds::Reference => {
             learn_bounds(policy, spec, &prepared, current, &windows, progress).await?
         }
     };
+    if !bounds.is_empty() {
+        timings.push(Timing::phase(
+            "learn the bounds from the reference's windows",
+            phase.elapsed(),
+        ));
+    }
+    let phase = std::time::Instant::now();
     let flags = prepared.row_flags(policy, current);
     let mut records = Vec::with_capacity(windows.len());
     let quiet = Progress::hidden();
@@ -76,11 +90,11 @@ pub async fn run(
         });
     }
     progress.finish();
+    timings.extend(window_timings(&records, prepared.jobs, phase.elapsed()));
     let (action, reasons) = decide(&records, spec.retrain_after);
     let latest = latest_with_checks(&records)
         .map(|(_, w)| w.checks.clone())
         .unwrap_or_default();
-    let timings = prepared.timings.clone();
     Ok(MonitorRun {
         gate: gate::record(policy, &prepared, latest, timings),
         windowing: Windowing {
@@ -96,6 +110,25 @@ pub async fn run(
         reasons,
         notifications: Vec::new(),
     })
+}
+
+/// `--timings` of the windows: the phase, then each check's time summed over the windows.
+fn window_timings(records: &[WindowRecord], jobs: usize, took: std::time::Duration) -> Vec<Timing> {
+    let ran = records.iter().filter(|w| !w.checks.is_empty()).count();
+    let mut out = vec![Timing::phase(
+        format!("run the checks on {ran} windows ({jobs} at a time)"),
+        took,
+    )];
+    for w in records {
+        for c in &w.checks {
+            let what = format!("check `{}` (summed over the windows)", c.id);
+            match out.iter_mut().find(|t| t.what == what) {
+                Some(t) => t.took += c.duration,
+                None => out.push(Timing::item(what, c.duration)),
+            }
+        }
+    }
+    out
 }
 
 fn dataset_index(policy: &Policy, name: &str) -> Option<usize> {
