@@ -4,7 +4,7 @@
 //! `monitor` calls every check once per window with the same reference, models and config: a
 //! check that learns something from the reference (CBPE's calibrator) stores it once and reads it
 //! back in the next windows. Each plugin (by its component's sha256) has a memo of its own, bounded
-//! in keys and bytes; nothing is written to disk.
+//! in keys and bytes, and all of them together are bounded too; nothing is written to disk.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,11 +13,15 @@ use std::sync::{Arc, Mutex};
 pub const MAX_MEMO_KEY_BYTES: usize = 1024;
 /// Most bytes of one plugin's entries, keys included.
 pub const MAX_MEMO_BYTES: usize = 64 << 20;
+/// Most bytes of every plugin's entries together (a policy may run many plugins).
+pub const MAX_MEMOS_BYTES: usize = 256 << 20;
 
 /// One plugin's memo.
 #[derive(Debug, Default)]
 pub struct Memo {
     entries: Mutex<Entries>,
+    /// Bytes held by every plugin's memo of the process.
+    total: Arc<Mutex<usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +54,15 @@ impl Memo {
                  nothing stored (the plugin goes on without)"
             ));
         }
+        let mut total = self.total.lock().unwrap_or_else(|p| p.into_inner());
+        let all = *total - e.bytes + bytes;
+        if all > MAX_MEMOS_BYTES {
+            return Err(format!(
+                "the plugins' memos would hold {all} bytes, more than the {MAX_MEMOS_BYTES} a run \
+                 allows: nothing stored (the plugin goes on without)"
+            ));
+        }
+        *total = all;
         e.bytes = bytes;
         e.values.insert(key, Arc::new(value));
         Ok(())
@@ -62,16 +75,24 @@ impl Memo {
 
 /// Every plugin's memo, by component sha256.
 #[derive(Debug, Default)]
-pub struct Memos(Mutex<HashMap<String, Arc<Memo>>>);
+pub struct Memos {
+    memos: Mutex<HashMap<String, Arc<Memo>>>,
+    total: Arc<Mutex<usize>>,
+}
 
 impl Memos {
     /// The memo of the plugin whose component has this sha256.
     pub fn of(&self, sha256: &str) -> Arc<Memo> {
-        self.0
+        self.memos
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entry(sha256.to_string())
-            .or_default()
+            .or_insert_with(|| {
+                Arc::new(Memo {
+                    entries: Default::default(),
+                    total: self.total.clone(),
+                })
+            })
             .clone()
     }
 }
@@ -102,5 +123,17 @@ mod tests {
         assert_eq!(a.get("more"), None);
         assert_eq!(a.get("big").map(|v| v.len()), Some(half));
         b.put("more".into(), vec![0; half]).unwrap();
+        // Every plugin's entries together: at most 256 MiB.
+        let memos = Memos::default();
+        let full = MAX_MEMO_BYTES - 16;
+        for p in ["p0", "p1", "p2", "p3"] {
+            memos.of(p).put("k".into(), vec![0; full - 1]).unwrap();
+        }
+        let e = memos.of("p4").put("k".into(), vec![0; 99]).unwrap_err();
+        assert!(e.contains("more than the 268435456 a run allows"), "{e}");
+        // Replacing an entry with a smaller one makes room.
+        memos.of("p0").put("k".into(), vec![]).unwrap();
+        memos.of("p4").put("k".into(), vec![0; 99]).unwrap();
+        assert_eq!(*memos.total.lock().unwrap(), 3 * full + 1 + 100);
     }
 }

@@ -22,7 +22,7 @@
 //! [`Table::identity`](crate::Table::identity) of each table it was derived from (a window of
 //! `monitor` is a table of its own) and the config — because the plugin's other checks and calls
 //! share it. A check must give the same result with or without an entry. At most
-//! 1,024 bytes per key and 64 MiB per plugin.
+//! 1,024 bytes per key, 64 MiB per plugin and 256 MiB for every plugin of the process together.
 
 use crate::bindings::modelgate::plugin::host;
 use crate::HostError;
@@ -33,8 +33,8 @@ pub fn get(key: &str) -> Option<Vec<u8>> {
 }
 
 /// Stores `value` under `key` (replacing an entry). Refused with `invalid-argument` when the
-/// key is longer than 1,024 bytes or the plugin's memo would outgrow 64 MiB: nothing is
-/// stored, and the plugin goes on without.
+/// key is longer than 1,024 bytes, the plugin's memo would outgrow 64 MiB or all plugins'
+/// memos 256 MiB: nothing is stored, and the plugin goes on without.
 pub fn put(key: &str, value: &[u8]) -> Result<(), HostError> {
     host::memo_put(key, value)
 }
