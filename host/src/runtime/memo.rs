@@ -37,7 +37,7 @@ impl Memo {
     }
 
     /// Stores `value` under `key`, replacing an entry; refused (nothing stored) when the key is
-    /// too long or the memo would outgrow [`MAX_MEMO_BYTES`].
+    /// too long, the memo would outgrow [`MAX_MEMO_BYTES`] or all memos [`MAX_MEMOS_BYTES`].
     pub fn put(&self, key: String, value: Vec<u8>) -> Result<(), String> {
         if key.len() > MAX_MEMO_KEY_BYTES {
             return Err(format!(
