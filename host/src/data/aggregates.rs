@@ -72,7 +72,6 @@ impl Dataset {
                 None => self.compute_stats(column),
             }
         })
-        .clone()
     }
 
     fn compute_stats(&self, column: &str) -> Result<ColumnStats, CallError> {

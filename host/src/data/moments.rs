@@ -172,7 +172,6 @@ impl Dataset {
                     ..e
                 })
         })
-        .clone()
     }
 
     fn group_codes(&self, column: &str) -> Result<Groups, CallError> {

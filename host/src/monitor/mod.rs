@@ -53,7 +53,7 @@ pub async fn run(
             learn_bounds(policy, spec, &prepared, current, &windows, progress).await?
         }
     };
-    if !bounds.is_empty() {
+    if spec.thresholds == Thresholds::Reference {
         timings.push(Timing::phase(
             "learn the bounds from the reference's windows",
             phase.elapsed(),

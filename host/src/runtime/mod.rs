@@ -29,7 +29,6 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 pub use cache::default_cache_dir;
 pub use contract::{check_config, MAX_DETAILS_BYTES, MAX_METRICS, MAX_SUMMARY_BYTES};
 pub use limits::Limits;
-pub use memo::{MAX_MEMOS_BYTES, MAX_MEMO_BYTES, MAX_MEMO_KEY_BYTES};
 pub use output::MAX_OUTPUT_BYTES;
 
 use crate::data::Dataset;

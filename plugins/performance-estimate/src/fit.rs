@@ -13,7 +13,11 @@ use crate::{Calibration, Estimates, Scored};
 /// The sampling-error components learnt from the reference.
 #[derive(Debug, Clone, PartialEq)]
 enum Errors {
-    Binary([Option<Component>; 5]),
+    /// For the class at index `positive`.
+    Binary {
+        positive: usize,
+        components: [Option<Component>; 5],
+    },
     Multiclass(MulticlassErrors),
 }
 
@@ -22,8 +26,6 @@ enum Errors {
 pub struct Fit {
     /// Rows of the reference.
     pub reference_rows: usize,
-    /// Binary: the index of the positive class; multiclass: `None`.
-    positive: Option<usize>,
     /// Binary: the positive class's calibrator; multiclass: one per class. `None` without
     /// calibration.
     calibrators: Vec<Option<Isotonic>>,
@@ -86,9 +88,11 @@ impl Fit {
                 let predicted = is(&reference.predicted, positive);
                 Fit {
                     reference_rows: labels.len(),
-                    positive: Some(positive),
                     calibrators: vec![calibrator(calibration, score, &y_f64)?],
-                    errors: Errors::Binary(cbpe::standard_errors(&y, &predicted, score)),
+                    errors: Errors::Binary {
+                        positive,
+                        components: cbpe::standard_errors(&y, &predicted, score),
+                    },
                     reference_realized: cbpe::metrics(score, &y_f64, &predicted),
                 }
             }
@@ -103,7 +107,6 @@ impl Fit {
                     .collect::<Result<_, _>>()?;
                 Fit {
                     reference_rows: labels.len(),
-                    positive: None,
                     calibrators,
                     errors: Errors::Multiclass(MulticlassErrors::new(
                         labels,
@@ -128,8 +131,12 @@ impl Fit {
             .flatten()
             .map(|iso| iso.points().0.len())
             .collect();
-        match (&self.errors, self.positive) {
-            (Errors::Binary(components), Some(positive)) => {
+        match &self.errors {
+            Errors::Binary {
+                positive,
+                components,
+            } => {
+                let positive = *positive;
                 let score = &data.scores[positive];
                 let predicted = is(&data.predicted, positive);
                 let p = calibrated(&self.calibrators[0], score);
@@ -145,7 +152,7 @@ impl Fit {
                     calibrator_points,
                 }
             }
-            (Errors::Multiclass(errors), _) => {
+            Errors::Multiclass(errors) => {
                 let k = data.scores.len();
                 let mut p: Vec<Vec<f64>> = self
                     .calibrators
@@ -166,7 +173,6 @@ impl Fit {
                     calibrator_points,
                 }
             }
-            (Errors::Binary(_), None) => unreachable!("a binary fit has a positive class"),
         }
     }
 
@@ -174,7 +180,6 @@ impl Fit {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer(MAGIC.to_vec());
         w.u64(self.reference_rows as u64);
-        w.option(self.positive.map(|p| p as u64), Writer::u64);
         w.u64(self.calibrators.len() as u64);
         for c in &self.calibrators {
             w.option(c.as_ref(), |w, iso| {
@@ -192,8 +197,12 @@ impl Fit {
             }
         };
         match &self.errors {
-            Errors::Binary(cs) => {
+            Errors::Binary {
+                positive,
+                components: cs,
+            } => {
                 w.u64(0);
+                w.u64(*positive as u64);
                 components(&mut w, cs);
             }
             Errors::Multiclass(m) => {
@@ -218,7 +227,6 @@ impl Fit {
     pub fn decode(bytes: &[u8]) -> Option<Fit> {
         let mut r = Reader(bytes.strip_prefix(MAGIC)?);
         let reference_rows = r.u64()? as usize;
-        let positive = r.option(Reader::u64)?.map(|p| p as usize);
         let calibrators = (0..r.len()?)
             .map(|_| {
                 r.option(|r| {
@@ -246,7 +254,10 @@ impl Fit {
             ])
         };
         let errors = match r.u64()? {
-            0 => Errors::Binary(components(&mut r)?),
+            0 => Errors::Binary {
+                positive: r.u64()? as usize,
+                components: components(&mut r)?,
+            },
             1 => {
                 let accuracy = component(&mut r)?;
                 let per_class = (0..r.len()?)
@@ -264,12 +275,11 @@ impl Fit {
             *v = r.option(Reader::f64)?;
         }
         let consistent = match &errors {
-            Errors::Binary(_) => positive.is_some() && calibrators.len() == 1,
-            Errors::Multiclass(m) => positive.is_none() && calibrators.len() == m.per_class.len(),
+            Errors::Binary { .. } => calibrators.len() == 1,
+            Errors::Multiclass(m) => calibrators.len() == m.per_class.len(),
         };
         (consistent && r.0.is_empty()).then_some(Fit {
             reference_rows,
-            positive,
             calibrators,
             errors,
             reference_realized,
