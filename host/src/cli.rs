@@ -71,6 +71,17 @@ pub enum Command {
         #[command(flatten)]
         args: MonitorArgs,
     },
+    /// Write the profile of one dataset of a policy: what the checks need of it (statistics,
+    /// value counts, every distinct value of numeric columns with its count, and the rows up to
+    /// `--max-rows`), so that gates use it as `NAME = { profile = "FILE" }` without reading the
+    /// dataset again (docs/profiles.md).
+    Profile {
+        /// The gate policy (TOML) that defines the dataset (embedded, or on its `[engine]`).
+        policy: PathBuf,
+        /// What to profile and where to write it.
+        #[command(flatten)]
+        args: crate::profile::ProfileArgs,
+    },
     /// Re-hash every input a JSON report names and say whether the files on disk are exactly the
     /// ones its verdict was given for (exit 0 if they all match, 1 if any differs or is missing).
     Verify {
@@ -288,6 +299,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             verdict.map(ExitCode::from)
         }
         Command::Monitor { policy, args } => crate::monitor_cli::monitor(&policy, &args),
+        Command::Profile { policy, args } => {
+            crate::profile::command(&policy, &args).map(|_| ExitCode::SUCCESS)
+        }
         Command::Verify { report } => {
             crate::verify::verify(&report).map(|ok| ExitCode::from(if ok { 0 } else { 1 }))
         }

@@ -21,6 +21,7 @@ pub mod monitor;
 pub mod monitor_cli;
 pub mod outcome;
 pub mod policy;
+pub mod profile;
 pub mod progress;
 pub mod promote;
 pub mod record;

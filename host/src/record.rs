@@ -45,6 +45,9 @@ pub struct DatasetInput {
     /// The DVC entry that tracks the file, checked against it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dvc: Option<DvcEntry>,
+    /// For a profile (`path` and `sha256` are the profile file's): what it was written from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_of: Option<crate::profile::format::Source>,
 }
 
 /// A plugin as reported.

@@ -22,6 +22,7 @@ mod packaging;
 mod parallel;
 mod performance;
 mod policy;
+mod profile;
 mod real_models;
 mod registry;
 mod reports;

@@ -157,11 +157,6 @@ fn awkward_frame(rows: usize) -> DataFrame {
     df
 }
 
-fn write_parquet(df: &mut DataFrame, path: &Path) {
-    let f = std::fs::File::create(path).unwrap();
-    ParquetWriter::new(f).finish(df).unwrap();
-}
-
 #[test]
 fn the_table_api_on_spark_answers_as_the_embedded_engine() {
     let dir = tempfile::tempdir().unwrap();
@@ -402,44 +397,6 @@ fn every_example_gate_decides_the_same_on_spark() {
             assert_eq!(d["sha256"].as_str().unwrap().len(), 64, "{d}");
         }
     }
-}
-
-/// A reference and a current window (`current` drifts in `b` and `segment`), with a score column
-/// for a prediction-column model.
-fn drifting_pair(dir: &Path) -> (PathBuf, PathBuf) {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    let mut frame = |rows: usize, shift: f64| {
-        let mut normal = || {
-            let (u, v) = (uniform(), uniform());
-            (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-        };
-        let a: Vec<f64> = (0..rows).map(|_| normal()).collect();
-        let b: Vec<f64> = (0..rows).map(|_| 10.0 + 2.0 * normal() + shift).collect();
-        let c: Vec<Option<f64>> = (0..rows)
-            .map(|r| (r % 50 != 0).then(|| (0.5 * normal()).exp()))
-            .collect();
-        let segments = ["north", "south", "east", "west", "online"];
-        let segment: Vec<&str> = (0..rows)
-            .map(|_| {
-                let u = uniform() + shift / 10.0;
-                segments[((u * 5.0) as usize).min(4)]
-            })
-            .collect();
-        let label: Vec<i64> = a.iter().map(|x| i64::from(*x > 0.3)).collect();
-        let score: Vec<f64> = a.iter().map(|x| 1.0 / (1.0 + (-3.0 * x).exp())).collect();
-        df!("a" => a, "b" => b, "c" => c, "segment" => segment, "label" => label, "score" => score)
-            .unwrap()
-    };
-    let (r, c) = (dir.join("reference.parquet"), dir.join("current.parquet"));
-    write_parquet(&mut frame(60_000, 0.0), &r);
-    write_parquet(&mut frame(30_000, 1.5), &c);
-    (r, c)
 }
 
 const DRIFT_AND_QUALITY: &str = r#"

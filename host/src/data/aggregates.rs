@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use polars::prelude::*;
 
 use super::kernels::{from_order_key, mix, order_key, radix_sort};
-use super::{once, Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset};
+use super::{once, Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset, Runs};
 use super::{MAX_EDGES, MAX_QUANTILES, MAX_VALUE_COUNTS};
 
 impl Dataset {
@@ -42,15 +42,22 @@ impl Dataset {
     /// keys: linear in the rows, where a comparison sort of 10M values is cache-bound).
     pub(super) fn sorted_finite(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
         if !self.shared.on.load(Ordering::Relaxed) {
-            return self.sort_finite(column).map(Arc::new);
+            return self.sort_finite(column);
         }
-        self.series(column)?;
+        self.numeric_backend(column)?;
         once(&self.shared.sorted, column.to_string(), || {
-            self.sort_finite(column).map(Arc::new)
+            self.sort_finite(column)
         })
     }
 
-    fn sort_finite(&self, column: &str) -> Result<Vec<f64>, CallError> {
+    /// From the backend when it has them (a profile, or per-value counts on an engine), else
+    /// from the rows.
+    fn sort_finite(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
+        if let Some(b) = self.numeric_backend(column)? {
+            if let Some(sorted) = b.sorted_finite(column) {
+                return sorted;
+            }
+        }
         let ca = self.numeric(column)?;
         let mut keys: Vec<u64> = ca
             .iter()
@@ -59,7 +66,7 @@ impl Dataset {
             .map(|x| order_key(x + 0.0))
             .collect();
         radix_sort(&mut keys);
-        Ok(keys.into_iter().map(from_order_key).collect())
+        Ok(Arc::new(keys.into_iter().map(from_order_key).collect()))
     }
 
     /// Summary statistics of a column (computed once per column, then cached).
@@ -151,6 +158,17 @@ impl Dataset {
         Ok(probs.iter().map(|&p| quantile_sorted(&v, p)).collect())
     }
 
+    /// The distinct finite values of a numeric column, ascending (-0.0 as 0.0), and how often
+    /// each occurs: all a profile needs to answer quantiles, histograms and distances exactly.
+    pub fn value_runs(&self, column: &str) -> Result<Runs, CallError> {
+        if let Some(b) = self.numeric_backend(column)? {
+            if let Some(runs) = b.value_runs(column) {
+                return runs;
+            }
+        }
+        Ok(runs_of(&self.sorted_finite(column)?))
+    }
+
     /// numpy-style histogram of finite values over strictly increasing edges.
     pub fn histogram(&self, column: &str, edges: &[f64]) -> Result<Vec<u64>, CallError> {
         if edges.len() < 2 || edges.len() > MAX_EDGES {
@@ -171,16 +189,7 @@ impl Dataset {
         if self.shared.on.load(Ordering::Relaxed) {
             // A shared dataset keeps its sorted values: a bin is two binary searches instead
             // of a pass over every row (`monitor` bins the reference on each window's edges).
-            let sorted = self.sorted_finite(column)?;
-            let below = |e: f64| sorted.partition_point(|x| *x < e) as u64;
-            let mut counts: Vec<u64> = edges
-                .windows(2)
-                .map(|w| below(w[1]) - below(w[0]))
-                .collect();
-            // The last bin is closed on the right.
-            let last = edges[bins];
-            counts[bins - 1] += sorted.partition_point(|x| *x <= last) as u64 - below(last);
-            return Ok(counts);
+            return Ok(histogram_sorted(&self.sorted_finite(column)?, edges));
         }
         let ca = self.numeric(column)?;
         let mut counts = vec![0u64; bins];
@@ -379,6 +388,34 @@ impl Dataset {
         }
         Ok(sum + compensation)
     }
+}
+
+/// `np.histogram(values, edges)[0]` of sorted finite values: each bin by two binary searches,
+/// the last bin closed on the right. `edges` are checked (at least two, strictly increasing).
+pub fn histogram_sorted(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
+    let bins = edges.len() - 1;
+    let below = |e: f64| sorted.partition_point(|x| *x < e) as u64;
+    let mut counts: Vec<u64> = edges
+        .windows(2)
+        .map(|w| below(w[1]) - below(w[0]))
+        .collect();
+    let last = edges[bins];
+    counts[bins - 1] += sorted.partition_point(|x| *x <= last) as u64 - below(last);
+    counts
+}
+
+/// The distinct values of sorted values and how often each occurs.
+pub fn runs_of(sorted: &[f64]) -> Runs {
+    let (mut values, mut counts) = (Vec::new(), Vec::<u64>::new());
+    for &x in sorted {
+        if values.last() == Some(&x) {
+            *counts.last_mut().expect("a count per value") += 1;
+        } else {
+            values.push(x);
+            counts.push(1);
+        }
+    }
+    (values, counts)
 }
 
 /// numpy's default ("linear") quantile of sorted values.

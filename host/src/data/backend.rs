@@ -11,18 +11,20 @@
 
 use std::any::Any;
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use polars::prelude::DataFrame;
 
-use super::{CallError, ColumnInfo, ColumnStats};
+use super::{CallError, ColumnInfo, ColumnStats, Runs};
 
 /// A dataset's engine. Its semantics are the embedded ones, documented on the methods of
 /// [`Dataset`](super::Dataset) with the same names; docs/scale.md says where a backend is exact.
 pub trait Backend: Send + Sync + Debug {
     /// How the dataset is defined there, for messages and reports (`table x`, `sql …`, a path).
     fn source(&self) -> String;
-    /// The engine, for reports: its kind and where it is (`spark sc://host:15002`).
-    fn engine(&self) -> String;
+    /// The engine, for reports: its kind and where it is (`spark sc://host:15002`); `None` for
+    /// a backend that is not an engine (a profile).
+    fn engine(&self) -> Option<String>;
     /// Rows.
     fn rows(&self) -> u64;
     /// Columns in order.
@@ -46,6 +48,16 @@ pub trait Backend: Send + Sync + Debug {
         other: &dyn Backend,
         other_column: &str,
     ) -> Option<Result<f64, CallError>>;
+    /// A numeric column's finite values, sorted ascending (-0.0 as 0.0), when the backend has
+    /// them without the rows (a profile); `None` otherwise.
+    fn sorted_finite(&self, _column: &str) -> Option<Result<Arc<Vec<f64>>, CallError>> {
+        None
+    }
+    /// A numeric column's distinct finite values, ascending, and their counts, when the backend
+    /// computes them itself; `None`: from [`Backend::sorted_finite`] or the rows.
+    fn value_runs(&self, _column: &str) -> Option<Result<Runs, CallError>> {
+        None
+    }
     /// Every row, as a frame with [`Backend::schema`]'s columns; an error that says why when the
     /// engine does not give them (too many rows).
     fn fetch(&self) -> Result<DataFrame, CallError>;

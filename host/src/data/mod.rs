@@ -16,6 +16,7 @@ mod missing;
 mod moments;
 mod reads;
 
+pub use aggregates::{histogram_sorted, quantile_sorted, runs_of};
 pub use backend::Backend;
 pub use missing::{incomplete, present};
 pub use moments::{GroupMoments, MAX_GROUPS, MAX_MOMENT_COLUMNS};
@@ -180,6 +181,9 @@ pub struct Utf8Chunk {
     /// Validity bitmap.
     pub validity: Option<Vec<u8>>,
 }
+
+/// A numeric column's distinct finite values, ascending, and how often each occurs.
+pub type Runs = (Vec<f64>, Vec<u64>);
 
 /// Values and their counts, most frequent first.
 type ValueCounts = Vec<(String, u64)>;

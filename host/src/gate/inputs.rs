@@ -64,18 +64,46 @@ pub(super) async fn load_datasets(
             let (engine, policy, name) = (engine.clone(), policy.clone(), name.clone());
             loads.push(tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
-                let d = engine.dataset(&name, &policy.spec.datasets[&name], &policy)?;
+                let spec = &policy.spec.datasets[&name];
+                let d = match &spec.profile {
+                    Some(p) => {
+                        // The source beside a profile is read for its fingerprint only.
+                        let check = if spec.has_source() {
+                            let mut source = spec.clone();
+                            source.profile = None;
+                            let d = engine.dataset(&name, &source, &policy)?;
+                            Some(crate::profile::SourceDigest {
+                                source: source.source(),
+                                digest: d.sha256.unwrap_or_default(),
+                                kind: crate::profile::SPARK_DIGEST,
+                            })
+                        } else {
+                            None
+                        };
+                        crate::profile::open(&name, &policy.resolve(p), check)?
+                    }
+                    None => engine.dataset(&name, spec, &policy)?,
+                };
                 Ok((d, None, started.elapsed()))
             }));
         }
     }
     for (name, d) in spec.datasets.iter().filter(|_| spec.engine.is_none()) {
-        let (name, path, format, csv) = (
-            name.clone(),
-            policy.resolve(&d.path),
-            d.format,
-            d.csv.clone(),
-        );
+        let name = name.clone();
+        if let Some(profile) = &d.profile {
+            let profile = policy.resolve(profile);
+            let source = d
+                .has_source()
+                .then(|| (d.source(), policy.resolve(&d.path)));
+            loads.push(tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let check = source.map(|(source, path)| profile_source(&name, source, &path));
+                let d = crate::profile::open(&name, &profile, check.transpose()?)?;
+                Ok((d, None, started.elapsed()))
+            }));
+            continue;
+        }
+        let (path, format, csv) = (policy.resolve(&d.path), d.format, d.csv.clone());
         loads.push(tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             // A DVC-tracked file must be the tracked version before anything reads it.
@@ -120,6 +148,26 @@ pub(super) async fn load_datasets(
         Timing::phase("load datasets (in parallel)", phase_started.elapsed()),
     );
     Ok(out)
+}
+
+/// The digest of the file a profile must still match.
+fn profile_source(
+    name: &str,
+    source: String,
+    path: &std::path::Path,
+) -> anyhow::Result<crate::profile::SourceDigest> {
+    let digest = crate::files::sha256_file(path).with_context(|| {
+        format!(
+            "dataset `{name}`: cannot read {}, the source its profile must match; check \
+             `datasets.{name}.path`, or remove it to use the profile unchecked",
+            path.display()
+        )
+    })?;
+    Ok(crate::profile::SourceDigest {
+        source,
+        digest,
+        kind: crate::profile::FILE_DIGEST,
+    })
 }
 
 /// The task's feature columns and the loaded models.

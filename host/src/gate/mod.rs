@@ -179,19 +179,22 @@ pub fn record(
                     .map(|v| d.rows() - v.rows())
                     .filter(|n| *n > 0);
                 let input = DatasetInput {
-                    path: match (d.backend(), &d.path) {
-                        (Some(b), _) => b.source(),
-                        (None, p) => p
-                            .as_ref()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default(),
+                    // A profile's file, a file's path, or a source on the engine.
+                    path: match (&d.path, d.backend()) {
+                        (Some(p), _) => p.display().to_string(),
+                        (None, Some(b)) => b.source(),
+                        (None, None) => String::new(),
                     },
                     sha256: d.sha256.clone().unwrap_or_default(),
-                    engine: d.backend().map(|b| b.engine()),
+                    engine: d.backend().and_then(|b| b.engine()),
                     rows: d.rows(),
                     columns: d.width(),
                     dropped_rows: dropped,
                     dvc: dvc.clone(),
+                    profile_of: d
+                        .backend()
+                        .and_then(|b| b.as_any().downcast_ref::<crate::profile::Profile>())
+                        .map(|p| p.source().clone()),
                 };
                 (d.name.clone(), input)
             })

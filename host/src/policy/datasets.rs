@@ -14,6 +14,10 @@ pub struct DatasetSpec {
     pub path: PathBuf,
     /// `{ table = "..." }` or `{ sql = "..." }`: a dataset the Spark engine reads (`[engine]`).
     pub query: Option<Query>,
+    /// `{ profile = "reference.profile" }`: the dataset is this profile (`modelgate profile`),
+    /// relative to the policy; `path`, `table` or `sql` beside it name the source it must still
+    /// match (its digest is checked).
+    pub profile: Option<PathBuf>,
     /// Explicit format; default: from the file extension.
     pub format: Option<DataFormat>,
     /// How a CSV file is written (polars' CSV options); defaults read comma-separated files with a
@@ -72,6 +76,11 @@ impl DatasetSpec {
             None => self.path.display().to_string(),
         }
     }
+
+    /// Whether the dataset names a source (a path, `table` or `sql`): a profile may have none.
+    pub fn has_source(&self) -> bool {
+        self.query.is_some() || !self.path.as_os_str().is_empty()
+    }
 }
 
 /// Supported data file formats.
@@ -97,6 +106,8 @@ struct DatasetTable {
     table: Option<String>,
     #[serde(default)]
     sql: Option<String>,
+    #[serde(default)]
+    profile: Option<PathBuf>,
     #[serde(default)]
     format: Option<DataFormat>,
     #[serde(default)]
@@ -131,9 +142,12 @@ impl DatasetTable {
                 return Err("`sql` is empty: write the query whose result is the dataset".into())
             }
             (None, None, Some(q)) => (PathBuf::new(), Some(Query::Sql(q))),
+            (None, None, None) if self.profile.is_some() => (PathBuf::new(), None),
             (None, None, None) => {
                 return Err(
-                    "give the dataset's `path`, or (on a Spark engine) its `table` or `sql`".into(),
+                    "give the dataset's `path`, or (on a Spark engine) its `table` or `sql`, or a \
+                     `profile` written by `modelgate profile`"
+                        .into(),
                 )
             }
             _ => return Err("give one of `path`, `table` and `sql`, not several".into()),
@@ -169,9 +183,13 @@ impl DatasetTable {
         if let Some(h) = self.has_header {
             csv.has_header = h;
         }
+        if matches!(&self.profile, Some(p) if p.as_os_str().is_empty()) {
+            return Err("`profile` is empty: give the file `modelgate profile` wrote".into());
+        }
         Ok(DatasetSpec {
             path,
             query,
+            profile: self.profile,
             format: self.format,
             csv,
         })
@@ -187,13 +205,15 @@ impl<'de> Deserialize<'de> for DatasetSpec {
                 f.write_str(
                     "a file path, or a table { path = \"...\", format = \"csv\", separator = \";\", \
                      null_values = [\"NA\"], quote_char = \"'\", has_header = true }, or (on a Spark \
-                     engine) { table = \"db.name\" } or { sql = \"SELECT ...\" }",
+                     engine) { table = \"db.name\" } or { sql = \"SELECT ...\" }, or a profile \
+                     { profile = \"reference.profile\" }",
                 )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DatasetSpec, E> {
                 Ok(DatasetSpec {
                     path: PathBuf::from(v),
                     query: None,
+                    profile: None,
                     format: None,
                     csv: CsvDialect::default(),
                 })

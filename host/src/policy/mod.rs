@@ -428,7 +428,7 @@ impl PolicySpec {
             );
         }
         if let Some(m) = &self.monitor {
-            m.validate(&self.datasets.keys().collect::<Vec<_>>())?;
+            m.validate(&self.datasets)?;
         }
         engine::validate(self.engine.as_ref(), &self.datasets)?;
         if let Some(task) = &self.task {

@@ -1,7 +1,10 @@
 //! `[monitor]`: how `modelgate monitor` splits the production log (`datasets.current`) into
 //! windows, when it asks for retraining, and where the bounds come from.
 
+use indexmap::IndexMap;
 use serde::Deserialize;
+
+use super::DatasetSpec;
 
 /// `[monitor]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -105,8 +108,15 @@ impl Period {
 
 impl MonitorSpec {
     /// What the type system cannot check.
-    pub(super) fn validate(&self, datasets: &[&String]) -> Result<(), String> {
-        if !datasets.iter().any(|d| *d == "current") {
+    pub(super) fn validate(&self, datasets: &IndexMap<String, DatasetSpec>) -> Result<(), String> {
+        if datasets.get("current").is_some_and(|d| d.profile.is_some()) {
+            return Err(
+                "at key `datasets.current.profile`: monitoring splits the production log into \
+                 windows by its rows, and a profile keeps aggregates; give the log's `path`"
+                    .into(),
+            );
+        }
+        if !datasets.contains_key("current") {
             return Err(
                 "at key `monitor`: monitoring splits the production log `datasets.current` into \
                  windows; name it `current` under [datasets]"

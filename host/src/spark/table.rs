@@ -7,7 +7,7 @@ use polars::prelude::{DataFrame, DataType};
 
 use super::sql::{self, count_at, float_at, ident, INF};
 use super::Engine;
-use crate::data::{Backend, CallError, CallErrorKind, ColumnInfo, ColumnStats, ColumnType};
+use crate::data::{Backend, CallError, CallErrorKind, ColumnInfo, ColumnStats, ColumnType, Runs};
 
 /// A dataset defined on the engine as the temporary view `view`.
 #[derive(Debug)]
@@ -178,8 +178,8 @@ impl Backend for Table {
         self.source.clone()
     }
 
-    fn engine(&self) -> String {
-        format!("spark {}", self.engine.endpoint)
+    fn engine(&self) -> Option<String> {
+        Some(format!("spark {}", self.engine.endpoint))
     }
 
     fn rows(&self) -> u64 {
@@ -340,6 +340,20 @@ impl Backend for Table {
         Some(self.wasserstein_sql(column, other, other_column))
     }
 
+    fn sorted_finite(&self, column: &str) -> Option<Result<Arc<Vec<f64>>, CallError>> {
+        Some(self.runs(column).map(|(values, counts)| {
+            let mut sorted = Vec::with_capacity(counts.iter().sum::<u64>() as usize);
+            for (v, n) in values.into_iter().zip(counts) {
+                sorted.extend(std::iter::repeat_n(v, n as usize));
+            }
+            Arc::new(sorted)
+        }))
+    }
+
+    fn value_runs(&self, column: &str) -> Option<Result<Runs, CallError>> {
+        Some(self.runs(column))
+    }
+
     fn fetch(&self) -> Result<DataFrame, CallError> {
         if self.rows > self.engine.max_local_rows {
             return Err(CallError::new(
@@ -387,6 +401,43 @@ impl Backend for Table {
 }
 
 impl Table {
+    /// Per distinct finite value (Spark groups -0.0 with 0.0), ascending: the value and its count,
+    /// in one job; a sentinel row keeps the answer non-empty.
+    fn runs(&self, column: &str) -> Result<Runs, CallError> {
+        let (x, _) = sql::finite(column);
+        let df = self.query(&format!(
+            "SELECT v, n FROM (SELECT x AS v, count(*) AS n FROM (SELECT {x} AS x FROM {}) \
+             WHERE NOT isnan(x) AND abs(x) != {INF} GROUP BY x \
+             UNION ALL SELECT CAST(NULL AS DOUBLE) AS v, CAST(0 AS BIGINT) AS n) \
+             ORDER BY v ASC NULLS FIRST",
+            self.view
+        ))?;
+        let column = |name: &str, dtype: &DataType| {
+            df.column(name)
+                .and_then(|c| c.cast(dtype))
+                .map_err(|e| CallError::failed(format!("the engine's answer lacks `{name}`: {e}")))
+        };
+        let (v, n) = (
+            column("v", &DataType::Float64)?,
+            column("n", &DataType::Int64)?,
+        );
+        let (v, n) = (
+            v.f64().map_err(CallError::failed)?,
+            n.i64().map_err(CallError::failed)?,
+        );
+        let mut runs = (Vec::with_capacity(v.len()), Vec::with_capacity(v.len()));
+        for (v, n) in v.iter().zip(n.iter()).skip(1) {
+            match (v, n.and_then(|n| u64::try_from(n).ok())) {
+                (Some(v), Some(n)) => {
+                    runs.0.push(v + 0.0);
+                    runs.1.push(n);
+                }
+                _ => return Err(CallError::failed(CUT_SHORT)),
+            }
+        }
+        Ok(runs)
+    }
+
     /// Σ |F_u − F_v| Δ over the sorted union of both columns' finite values (scipy's
     /// `wasserstein_distance`), from per-value counts and running sums on the engine.
     fn wasserstein_sql(

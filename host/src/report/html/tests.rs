@@ -79,6 +79,7 @@ fn run() -> GateRun {
             DatasetInput {
                 engine: None,
                 dropped_rows: None,
+                profile_of: None,
                 path: "cur.csv".into(),
                 sha256: "cd".repeat(32),
                 rows: 8,
