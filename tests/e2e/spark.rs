@@ -565,3 +565,142 @@ fn a_broken_engine_or_query_is_a_named_error() {
         );
     }
 }
+
+/// The header and value runs of a profile file.
+fn read_profile(
+    path: &Path,
+) -> (
+    modelgate::profile::format::Header,
+    Vec<Option<(Vec<f64>, Vec<u64>)>>,
+) {
+    let parsed =
+        modelgate::profile::format::Parsed::from_bytes(std::fs::read(path).unwrap()).unwrap();
+    let runs = parsed
+        .header
+        .columns
+        .iter()
+        .map(|c| c.runs.map(|b| parsed.runs(&c.name, b).unwrap()))
+        .collect();
+    (parsed.header, runs)
+}
+
+#[test]
+fn profiles_written_on_spark_and_embedded_are_interchangeable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, c) = drifting_pair(dir.path());
+    let (r, c) = (r.display().to_string(), c.display().to_string());
+    let policy = |reference: &str, engine: &str| {
+        format!(
+            "version = 1\nname = \"pair\"\n[datasets]\nreference = {reference}\ncurrent = \"{c}\"\n{engine}\n{DRIFT_AND_QUALITY}"
+        )
+    };
+    let engine_toml = format!("[engine]\nspark = \"{}\"\nmax_local_rows = 1000", spark());
+    let plain = format!("\"{r}\"");
+    let (pe, ps) = (
+        dir.path().join("embedded.profile"),
+        dir.path().join("spark.profile"),
+    );
+    for (engine, out, name) in [("", &pe, "pe"), (engine_toml.as_str(), &ps, "ps")] {
+        let p = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&p, policy(&plain, engine)).unwrap();
+        let run = modelgate(&[
+            "profile",
+            p.to_str().unwrap(),
+            "--dataset",
+            "reference",
+            "-o",
+            out.to_str().unwrap(),
+            "--max-rows",
+            "0",
+        ])
+        .expect_code(0);
+        assert!(run.stdout.contains("aggregates only"), "{}", run.stdout);
+    }
+    // The same content: value runs and value counts exactly, statistics to rounding.
+    let ((he, re), (hs, rs)) = (read_profile(&pe), read_profile(&ps));
+    assert_eq!(re, rs, "value runs");
+    assert_eq!(hs.source.digest_kind, "spark-fingerprint");
+    assert!(hs
+        .source
+        .engine
+        .as_deref()
+        .unwrap()
+        .starts_with("spark sc://"));
+    assert_eq!((he.rows, he.duplicate_rows), (hs.rows, hs.duplicate_rows));
+    for (a, b) in he.columns.iter().zip(&hs.columns) {
+        assert_eq!(
+            (
+                &a.name,
+                &a.column_type,
+                &a.value_counts,
+                a.value_counts_complete
+            ),
+            (
+                &b.name,
+                &b.column_type,
+                &b.value_counts,
+                b.value_counts_complete
+            )
+        );
+        let (x, y) = (&a.stats, &b.stats);
+        assert_eq!(
+            (
+                x.rows,
+                x.null_count,
+                x.nan_count,
+                x.inf_count,
+                x.unique_count
+            ),
+            (
+                y.rows,
+                y.null_count,
+                y.nan_count,
+                y.inf_count,
+                y.unique_count
+            ),
+            "{}",
+            a.name
+        );
+        let f = |v: Option<modelgate::profile::format::Float>| v.map(|v| v.0);
+        for (what, u, v) in [
+            ("min", x.min, y.min),
+            ("max", x.max, y.max),
+            ("mean", x.mean, y.mean),
+            ("std", x.std, y.std),
+        ] {
+            close(&format!("{} {what}", a.name), f(u), f(v), 1e-12);
+        }
+    }
+    // Either profile serves a gate on either engine with the decisions of the data itself.
+    let embedded = gate_report(&policy(&plain, ""), dir.path(), "data", 1);
+    for (profile, engine, name) in [
+        (&pe, "", "pe-embedded"),
+        (&ps, "", "ps-embedded"),
+        (&pe, engine_toml.as_str(), "pe-spark"),
+        (&ps, engine_toml.as_str(), "ps-spark"),
+    ] {
+        let reference = format!("{{ profile = \"{}\" }}", profile.display());
+        let report = gate_report(&policy(&reference, engine), dir.path(), name, 1);
+        same_decisions(name, &embedded, &report);
+    }
+    // With its source named, the profile must match it as the gate's engine digests it: the
+    // Spark profile on Spark, and not the embedded one (another kind of digest).
+    let checked = |p: &Path| format!("{{ profile = \"{}\", path = \"{r}\" }}", p.display());
+    let report = gate_report(
+        &policy(&checked(&ps), &engine_toml),
+        dir.path(),
+        "checked",
+        1,
+    );
+    same_decisions("checked on Spark", &embedded, &report);
+    let p = dir.path().join("mismatch.toml");
+    std::fs::write(&p, policy(&checked(&pe), &engine_toml)).unwrap();
+    let run = modelgate(&["check", p.to_str().unwrap(), "-q"]).expect_code(2);
+    assert!(
+        run.stderr.contains("sha256 of its source")
+            && run.stderr.contains("spark-fingerprint")
+            && run.stderr.contains("embedded"),
+        "{}",
+        run.stderr
+    );
+}
