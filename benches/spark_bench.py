@@ -8,6 +8,8 @@ other in one run, on a local Spark Connect server (tests/spark/server.sh, local[
       Spark the aggregates run there, and the performance and latency checks fetch the rows of
       `current` (1M rows, at most engine.max_local_rows);
   (2) data quality + drift only, with engine.max_local_rows = 1: no row leaves the cluster.
+  (3) the same with the reference as a profile (`modelgate profile … --max-rows 0`, written
+      once on Spark and timed): only `current` is read.
 
 Each gate runs once to warm up (compiled plugins, the JVM's code), then --repeat times; the
 median is reported. `MODELGATE_SPARK_TRACE` counts the queries and their time on the cluster.
@@ -75,6 +77,21 @@ def run_gate(policy: Path, cache: Path, trace: bool) -> dict:
     }
 
 
+def write_profile(tmp: Path, policy: str) -> dict:
+    """Writes reference.profile on Spark (aggregates only); its time and size."""
+    path = tmp / "profile-source.toml"
+    path.write_text(policy)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [str(MODELGATE), "profile", str(path), "--dataset", "reference", "-o", str(tmp / "reference.profile"), "--max-rows", "0"],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"modelgate profile failed:\n{out.stderr}")
+    return {"wall": time.perf_counter() - started, "bytes": (tmp / "reference.profile").stat().st_size}
+
+
 def measure(policy: Path, cache: Path, repeat: int, trace: bool) -> dict:
     run_gate(policy, cache, trace)  # warm-up
     runs = sorted((run_gate(policy, cache, trace) for _ in range(repeat)), key=lambda r: r["wall"])
@@ -100,13 +117,16 @@ def main() -> int:
         policy = policy.replace("[datasets]", "[runtime]\ntimeout_s = 1800\n\n[datasets]", 1)
         for name in ("reference.parquet", "current.parquet", "model.onnx", "baseline.onnx"):
             os.symlink(data / name, tmp / name)
-        gates = {
-            "full": policy,
-            "data": data_only(policy),
-        }
         engines = {
             "full": f'\n[engine]\nspark = "{uri}"\n',
             "data": f'\n[engine]\nspark = "{uri}"\nmax_local_rows = 1\n',
+        }
+        engines["profile"] = engines["data"]
+        profile = write_profile(tmp, data_only(policy) + engines["data"])
+        gates = {
+            "full": policy,
+            "data": data_only(policy),
+            "profile": data_only(policy).replace('reference = "reference.parquet"', 'reference = { profile = "reference.profile" }', 1),
         }
         results = {}
         for name, text in gates.items():
@@ -121,7 +141,13 @@ def main() -> int:
     finally:
         subprocess.run([str(ROOT / "tests/spark/server.sh"), "--stop", str(tmp / "server")], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-    result = {"rows": args.rows, "cores": os.cpu_count(), **results}
+    result = {
+        "rows": args.rows,
+        "cores": os.cpu_count(),
+        "profile_written": profile,
+        "reference_bytes": (data / "reference.parquet").stat().st_size,
+        **results,
+    }
     write(args.out, result)
     print(json.dumps(result))
     return 0
@@ -139,7 +165,11 @@ def section(r: dict) -> str:
         "| gate | embedded | Spark | Spark / embedded | queries on Spark (their time) | rows/s per core on Spark | verdicts |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
-    names = {"full": "full benchmark gate (rows of `current` fetched for the models)", "data": "data quality + drift (no row fetched)"}
+    names = {
+        "full": "full benchmark gate (rows of `current` fetched for the models)",
+        "data": "data quality + drift (no row fetched)",
+        "profile": "data quality + drift, the reference as a profile",
+    }
     for key, label in names.items():
         e, s = r[key]["embedded"], r[key]["spark"]
         same = "same" if (e["verdict"], e["statuses"]) == (s["verdict"], s["statuses"]) else f"differ: {e['statuses']} vs {s['statuses']}"
@@ -147,6 +177,12 @@ def section(r: dict) -> str:
             f"| {label} | {e['wall']:.2f} s | {s['wall']:.2f} s | {s['wall'] / e['wall']:.1f}× | {s['queries']} ({s['query_s']:.1f} s) | "
             f"{2 * rows / s['wall'] / cores:,.0f} | {e['verdict']}, {same} |"
         )
+    p = r["profile_written"]
+    lines += [
+        "",
+        f"The profile of the reference (`modelgate profile … --max-rows 0` on Spark, written once): {p['wall']:.1f} s,",
+        f"{p['bytes'] / 1e6:.1f} MB; the reference's Parquet file is {r['reference_bytes'] / 1e6:.1f} MB.",
+    ]
     return "\n".join(lines) + "\n"
 
 

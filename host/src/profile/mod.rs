@@ -316,10 +316,13 @@ impl Backend for Profile {
             return Err(CallError::new(
                 CallErrorKind::InvalidArgument,
                 format!(
-                    "the profile {} keeps the {} most frequent values of `{column}` (of {} \
-                     distinct), and {limit} were asked for: gate with the dataset itself",
+                    "the profile {} keeps {} of `{column}` (of {} distinct), and {limit} were \
+                     asked for: gate with the dataset itself",
                     self.file.display(),
-                    counts.len(),
+                    match counts.len() {
+                        0 => "no value counts".to_string(),
+                        n => format!("the {n} most frequent values"),
+                    },
                     self.stats[column].unique_count
                 ),
             ));
@@ -387,5 +390,86 @@ impl Backend for Profile {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    /// A dataset and its profile (aggregates only), opened as a dataset.
+    fn profiled(df: DataFrame) -> (Dataset, Dataset, tempfile::TempDir) {
+        let d = Dataset::from_frame("t", df);
+        let source = format::Source {
+            source: "t.parquet".into(),
+            engine: None,
+            path: None,
+            digest: "0".repeat(64),
+            digest_kind: FILE_DIGEST.into(),
+        };
+        let bytes = write::profile_bytes(&d, source, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.profile");
+        std::fs::write(&file, bytes).unwrap();
+        let p = open("t", &file, None).unwrap();
+        (d, p, dir)
+    }
+
+    #[test]
+    fn a_profile_answers_the_table_api_as_its_dataset_did() {
+        let n = 5000;
+        let x: Vec<Option<f64>> = (0..n)
+            .map(|i| match i % 97 {
+                0 => None,
+                1 => Some(f64::NAN),
+                2 => Some(f64::NEG_INFINITY),
+                3 => Some(-0.0),
+                _ => Some(((i * 7919) % 1013) as f64 / 7.0 - 50.0),
+            })
+            .collect();
+        let k: Vec<i64> = (0..n).map(|i| (i % 4) as i64).collect();
+        let s: Vec<Option<&str>> = (0..n)
+            .map(|i| (i % 11 != 0).then_some(["a", "b", "c"][i % 3]))
+            .collect();
+        let (d, p, _dir) = profiled(df!("x" => x, "k" => k, "s" => s).unwrap());
+        for c in ["x", "k", "s"] {
+            assert_eq!(d.stats(c).unwrap(), p.stats(c).unwrap(), "{c}");
+        }
+        for c in ["x", "k"] {
+            let probs = [0.0, 0.1, 0.25, 0.5, 0.9, 1.0];
+            assert_eq!(
+                d.quantiles(c, &probs).unwrap(),
+                p.quantiles(c, &probs).unwrap()
+            );
+            let edges = [-50.0, -10.0, 0.0, 0.5, 3.0, 100.0];
+            assert_eq!(
+                d.histogram(c, &edges).unwrap(),
+                p.histogram(c, &edges).unwrap()
+            );
+            let w = |a: &Dataset, b: &Dataset| a.wasserstein(c, b, "x").unwrap().to_bits();
+            assert_eq!(w(&d, &d), w(&p, &d));
+            assert_eq!(w(&d, &p), w(&p, &p));
+        }
+        for (c, limit) in [("k", 2), ("k", 100), ("s", 1), ("s", 10)] {
+            assert_eq!(
+                d.value_counts(c, limit).unwrap(),
+                p.value_counts(c, limit).unwrap()
+            );
+        }
+        assert_eq!(
+            d.duplicate_rows(&[]).unwrap(),
+            p.duplicate_rows(&[]).unwrap()
+        );
+        // What a profile without rows cannot answer, it says so, naming itself.
+        let err = p.value_counts("x", 10).unwrap_err().message;
+        assert!(err.contains("no value counts of `x`"), "{err}");
+        let err = p.duplicate_rows(&["k".into()]).unwrap_err().message;
+        assert!(err.contains("over all columns"), "{err}");
+        let err = p.series("x").unwrap_err().message;
+        assert!(
+            err.contains("t.profile") && err.contains("--max-rows 5000"),
+            "{err}"
+        );
     }
 }

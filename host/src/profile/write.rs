@@ -225,12 +225,11 @@ type Profiled = Result<(Column, Option<Runs>), CallError>;
 /// One column: statistics, value counts and (numeric) value runs.
 fn column(d: &Dataset, name: &str, numeric: bool) -> Profiled {
     let st = d.stats(name)?;
-    let limit = if numeric {
-        NUMERIC_VALUE_COUNTS
-    } else {
-        MAX_VALUE_COUNTS
+    let value_counts = match numeric {
+        true if st.unique_count > u64::from(NUMERIC_VALUE_COUNTS) => Vec::new(),
+        true => d.value_counts(name, NUMERIC_VALUE_COUNTS)?,
+        false => d.value_counts(name, MAX_VALUE_COUNTS)?,
     };
-    let value_counts = d.value_counts(name, limit)?;
     let runs = if numeric {
         Some(d.value_runs(name)?)
     } else {
