@@ -328,7 +328,7 @@ plugin = "{plugins}/wit_v2_plugin.wasm"
     );
     assert!(
         out.stderr
-            .contains("this modelgate implements @0.1.3 and accepts 0.1.x"),
+            .contains("this modelgate implements @0.1.4 and accepts 0.1.x"),
         "{}",
         out.stderr
     );
@@ -337,7 +337,7 @@ plugin = "{plugins}/wit_v2_plugin.wasm"
     let wasm = fixture_plugins().join("wit_v2_plugin.wasm");
     let out = modelgate(&["plugin", "inspect", wasm.to_str().unwrap()]).expect_code(2);
     assert!(
-        out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.3"),
+        out.stderr.contains("modelgate:plugin@2.0.0") && out.stderr.contains("@0.1.4"),
         "{}",
         out.stderr
     );

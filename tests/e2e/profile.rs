@@ -147,12 +147,15 @@ fn every_example_decides_the_same_with_a_profile_of_its_reference() {
     assert_eq!(windows(&ra), windows(&rb));
 }
 
-/// A drift and data-quality gate of `current` against `reference` (60,000 and 30,000 rows).
-fn drift_policy(reference: &str, current: &Path, method: &str) -> String {
+/// The drift config of [`drift_policy`] by default.
+const DEFAULT: &str = "exclude = [\"label\", \"score\"]\n";
+
+/// A drift and data-quality gate of `current` against `reference` (60,000 and 30,000 rows);
+/// `drift` is the drift check's config.
+fn drift_policy(reference: &str, current: &Path, drift: &str) -> String {
     format!(
         "version = 1\nname = \"profiled\"\n[datasets]\nreference = {reference}\ncurrent = \"{}\"\n\
-         [[checks]]\nid = \"drift\"\nplugin = \"drift\"\n[checks.config]\nexclude = [\"label\", \"score\"]\n\
-         {method}\
+         [[checks]]\nid = \"drift\"\nplugin = \"drift\"\n[checks.config]\n{drift}\
          [[checks]]\nid = \"quality\"\nplugin = \"data-quality\"\n[checks.config]\nreference = \"reference\"\n",
         current.display()
     )
@@ -165,7 +168,7 @@ fn a_profile_without_rows_answers_drift_and_quality_exactly_and_names_what_needs
     let plain = dir.path().join("plain.toml");
     std::fs::write(
         &plain,
-        drift_policy(&format!("\"{}\"", r.display()), &c, ""),
+        drift_policy(&format!("\"{}\"", r.display()), &c, DEFAULT),
     )
     .unwrap();
     let file = dir.path().join("ref.profile");
@@ -178,7 +181,7 @@ fn a_profile_without_rows_answers_drift_and_quality_exactly_and_names_what_needs
     let profiled = dir.path().join("profiled.toml");
     std::fs::write(
         &profiled,
-        drift_policy("{ profile = \"ref.profile\" }", &c, ""),
+        drift_policy("{ profile = \"ref.profile\" }", &c, DEFAULT),
     )
     .unwrap();
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
@@ -198,21 +201,62 @@ fn a_profile_without_rows_answers_drift_and_quality_exactly_and_names_what_needs
         "{drift}"
     );
 
-    // The KS test needs the values themselves: the check errors, naming the profile and the fix.
-    let ks = dir.path().join("ks.toml");
+    // Tests of the values alone (KS; chi-square on a column of few values) take them from the
+    // profile's value runs: the same decisions, bit for bit.
+    let method = "exclude = [\"score\"]\n[checks.config.columns]\n\
+                  a = { method = \"ks\" }\nb = { method = \"ks\" }\nc = { method = \"ks\" }\n\
+                  label = { method = \"chisquare\" }\n";
+    let (ks_plain, ks_profiled) = (dir.path().join("ks-plain.toml"), dir.path().join("ks.toml"));
     std::fs::write(
-        &ks,
-        drift_policy("{ profile = \"ref.profile\" }", &c, "method = \"ks\"\n"),
+        &ks_plain,
+        drift_policy(&format!("\"{}\"", r.display()), &c, method),
     )
     .unwrap();
-    let report_path = dir.path().join("ks.json");
-    with_json("check", &ks, &report_path).expect_code(2);
-    let summary = check(&report(&report_path), "drift")["summary"]
+    std::fs::write(
+        &ks_profiled,
+        drift_policy("{ profile = \"ref.profile\" }", &c, method),
+    )
+    .unwrap();
+    let (a, b) = (dir.path().join("ks-a.json"), dir.path().join("ks-b.json"));
+    let codes: Vec<i32> = [(&ks_plain, &a), (&ks_profiled, &b)]
+        .into_iter()
+        .map(|(policy, json)| with_json("check", policy, json).code)
+        .collect();
+    assert_eq!(codes, [0, 0], "b drifts, but not a majority of the columns");
+    let (ra, rb) = (report(&a), report(&b));
+    assert_eq!(decisions(&ra), decisions(&rb));
+    let names: Vec<&str> = check(&rb, "drift")["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"ks_pvalue") && names.contains(&"chi2_pvalue"),
+        "{names:?}"
+    );
+
+    // A check that needs the rows themselves (grouped moments of an A/B test) errors, naming
+    // the profile and the fix.
+    let ab = copy_example("staging-ab", dir.path());
+    let gate = ab.join("gate.toml");
+    let run = profile(
+        &gate,
+        "experiment",
+        &ab.join("units.profile"),
+        &["--max-rows", "0"],
+    );
+    assert!(run.stdout.contains("aggregates only"), "{}", run.stdout);
+    let profiled = ab.join("gate-profile.toml");
+    with_profile(&gate, &profiled, "experiment", "units.profile", true);
+    let json = ab.join("ab.json");
+    with_json("check", &profiled, &json).expect_code(2);
+    let summary = check(&report(&json), "staging-ab")["summary"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(
-        summary.contains("ref.profile") && summary.contains("--max-rows 60000"),
+        summary.contains("units.profile") && summary.contains("--max-rows 8000"),
         "{summary}"
     );
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
-use modelgate::data::Dataset;
+use modelgate::data::{Dataset, Runs};
 use modelgate::policy::Policy;
 use modelgate::spark::Engine;
 use polars::prelude::*;
@@ -567,12 +567,7 @@ fn a_broken_engine_or_query_is_a_named_error() {
 }
 
 /// The header and value runs of a profile file.
-fn read_profile(
-    path: &Path,
-) -> (
-    modelgate::profile::format::Header,
-    Vec<Option<(Vec<f64>, Vec<u64>)>>,
-) {
+fn read_profile(path: &Path) -> (modelgate::profile::format::Header, Vec<Option<Runs>>) {
     let parsed =
         modelgate::profile::format::Parsed::from_bytes(std::fs::read(path).unwrap()).unwrap();
     let runs = parsed
@@ -702,5 +697,80 @@ fn profiles_written_on_spark_and_embedded_are_interchangeable() {
             && run.stderr.contains("embedded"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn latency_runs_on_a_seeded_sample_of_a_dataset_too_large_to_fetch() {
+    // The sample: real rows, the same ones on every call and on another view of the same
+    // content, and bounded by what was asked.
+    let data = root().join("examples/breast-cancer/data/current.csv");
+    let (embedded, on_spark) = both(&data);
+    let sample = on_spark.sample(64).unwrap();
+    assert_eq!(sample.height(), 64);
+    assert!(sample.equals_missing(&on_spark.sample(64).unwrap()));
+    let (_, again) = both(&data);
+    assert!(sample.equals_missing(&again.sample(64).unwrap()));
+    let all = embedded.frame().unwrap();
+    let first = all.column("mean_radius").unwrap().f64().unwrap();
+    for x in sample.column("mean_radius").unwrap().f64().unwrap().iter() {
+        assert!(
+            first.iter().any(|y| y == x),
+            "{x:?} is not a row of the file"
+        );
+    }
+    // Not the first rows in file order.
+    assert!(!sample.equals_missing(&all.head(Some(64))));
+
+    // The gate: models are timed on the sample, where the rows (228) exceed max_local_rows.
+    let dir = tempfile::tempdir().unwrap();
+    let example = root().join("examples/breast-cancer");
+    let policy = format!(
+        "version = 1\nname = \"latency\"\n[task]\ntype = \"binary\"\ntarget = \"label\"\npositive_label = 1\n\
+         [datasets]\ncurrent = \"{}\"\n[models.candidate]\nonnx = \"{}\"\n[models.baseline]\nonnx = \"{}\"\n\
+         [engine]\nspark = \"{}\"\nmax_local_rows = 100\n\
+         [[checks]]\nid = \"latency\"\nplugin = \"latency\"\n[checks.config]\nbatch_sizes = [1, 64]\niterations = 20\n",
+        data.display(),
+        example.join("models/candidate.onnx").display(),
+        example.join("models/baseline.onnx").display(),
+        spark()
+    );
+    let report = gate_report(&policy, dir.path(), "latency", 0);
+    let latency = check(&report, "latency");
+    assert_eq!(latency["status"], "pass", "{latency}");
+    let slices: Vec<&str> = latency["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["slice"].as_str())
+        .collect();
+    assert!(slices.contains(&"batch_size=64"), "{slices:?}");
+}
+
+#[test]
+fn tests_of_the_values_alone_need_no_rows_on_the_cluster() {
+    // KS and chi-square on datasets larger than max_local_rows: the values come from value runs
+    // (one GROUP BY job per column), with the decisions of the embedded engine.
+    let dir = tempfile::tempdir().unwrap();
+    let (r, c) = drifting_pair(dir.path());
+    let policy = |engine: &str| {
+        format!(
+            "version = 1\nname = \"values\"\n[datasets]\nreference = \"{}\"\ncurrent = \"{}\"\n{engine}\n\
+             [[checks]]\nid = \"drift\"\nplugin = \"drift\"\n[checks.config]\nexclude = [\"score\"]\n\
+             [checks.config.columns]\na = {{ method = \"ks\" }}\nb = {{ method = \"ks\" }}\n\
+             label = {{ method = \"chisquare\" }}\nsegment = {{ method = \"chisquare\" }}\n",
+            r.display(),
+            c.display()
+        )
+    };
+    let engine_toml = format!("[engine]\nspark = \"{}\"\nmax_local_rows = 1000", spark());
+    let embedded = gate_report(&policy(""), dir.path(), "values-embedded", 0);
+    let on_spark = gate_report(&policy(&engine_toml), dir.path(), "values-spark", 0);
+    same_decisions("tests of the values on Spark", &embedded, &on_spark);
+    let names: Vec<String> = metrics(&on_spark).into_iter().map(|m| m.1).collect();
+    assert!(
+        names.iter().any(|n| n.contains("ks_pvalue"))
+            && names.iter().any(|n| n.contains("chi2_pvalue")),
+        "{names:?}"
     );
 }

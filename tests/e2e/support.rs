@@ -128,7 +128,7 @@ pub fn fixture_plugins() -> &'static Path {
             if version == "0.1.0" {
                 // The contract as 0.1.0 was: without what later releases added (0.1.1:
                 // `table.wasserstein`; 0.1.2: `table.grouped-moments` and its record; 0.1.3:
-                // `table.identity` and the memo).
+                // `table.identity` and the memo; 0.1.4: `table.value-runs` and its record).
                 for (start, last) in [
                     (
                         "        /// An identifier of this table's rows",
@@ -147,13 +147,21 @@ pub fn fixture_plugins() -> &'static Path {
                         "    /// Moments of numeric columns over the rows",
                         "\n    }\n",
                     ),
+                    (
+                        "        /// The finite values of a numeric or boolean column as a multiset",
+                        "value-runs: func",
+                    ),
+                    (
+                        "    /// A numeric column's distinct finite values and how often",
+                        "\n    }\n",
+                    ),
                 ] {
                     let added = text.find(start).expect("an addition in wit/plugin.wit");
                     let end = added + text[added..].find(last).unwrap() + last.len();
                     let end = end + text[end..].find('\n').unwrap() + 1;
                     text.replace_range(added..end, "");
                 }
-                text = text.replace(", log-level, group-moments}", ", log-level}");
+                text = text.replace(", log-level, group-moments, value-runs}", ", log-level}");
             }
             // Rewritten only when it changes, so cargo does not rebuild the fixtures every run.
             if std::fs::read_to_string(dir.join("plugin.wit"))

@@ -58,6 +58,12 @@ pub trait Backend: Send + Sync + Debug {
     fn value_runs(&self, _column: &str) -> Option<Result<Runs, CallError>> {
         None
     }
+    /// Up to `rows` rows picked by the engine for what needs a few rows only (a model's latency):
+    /// the same rows on every run, never "the first N" of an engine without a row order; `None`
+    /// when the backend has no such sample (its rows, when it gives them, are used).
+    fn sample(&self, _rows: usize) -> Option<Result<DataFrame, CallError>> {
+        None
+    }
     /// Every row, as a frame with [`Backend::schema`]'s columns; an error that says why when the
     /// engine does not give them (too many rows).
     fn fetch(&self) -> Result<DataFrame, CallError>;

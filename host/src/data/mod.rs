@@ -386,6 +386,16 @@ impl Dataset {
             .map_err(Clone::clone)
     }
 
+    /// Up to `rows` rows for what needs a few (a model's latency): on an engine, its sample (the
+    /// same rows on every run, whether or not its rows were fetched: an engine keeps no row
+    /// order); otherwise the first rows.
+    pub fn sample(&self, rows: usize) -> Result<DataFrame, CallError> {
+        if let Some(sample) = self.backend.as_ref().and_then(|b| b.sample(rows)) {
+            return sample;
+        }
+        Ok(self.frame()?.head(Some(rows)))
+    }
+
     /// The rows, to change in place (the loader takes the monitor's timestamp out).
     pub fn frame_mut(&mut self) -> Result<&mut DataFrame, CallError> {
         self.frame()?;

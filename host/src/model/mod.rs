@@ -317,7 +317,8 @@ impl Model {
         Ok(Dataset::from_frame(name, df))
     }
 
-    /// Times `iterations` runs on the first `batch` rows after `warmup` untimed runs; nanoseconds each.
+    /// Times `iterations` runs on the first `batch` rows (on an engine: its sample of `batch`
+    /// rows) after `warmup` untimed runs; nanoseconds each.
     pub fn benchmark(
         &self,
         data: &Dataset,
@@ -346,6 +347,15 @@ impl Model {
                 "batch size must be at least 1",
             ));
         }
+        // On an engine, the rows come from its sample (not all of them may be fetched).
+        let sampled;
+        let data = match data.backend() {
+            Some(_) => {
+                sampled = Dataset::from_frame(data.name.clone(), data.sample(batch as usize)?);
+                &sampled
+            }
+            None => data,
+        };
         // With `missing_features = "drop"` the batch is made of complete rows, as predictions are.
         let complete;
         let data = match self.missing {
@@ -355,8 +365,7 @@ impl Model {
             }
             _ => data,
         };
-        let rows = (batch as usize).min(data.rows());
-        let head = Dataset::from_frame(data.name.clone(), data.frame()?.head(Some(rows)));
+        let head = Dataset::from_frame(data.name.clone(), data.sample(batch as usize)?);
         let missing::Inputs { feed, rows, .. } = self.inputs(m, &head)?;
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {

@@ -136,6 +136,28 @@ impl host::HostTable for HostState {
     fn num_rows(&mut self, r: Resource<TableRes>) -> wasmtime::Result<u64> {
         Ok(self.dataset(&r)?.rows() as u64)
     }
+    fn value_runs(
+        &mut self,
+        r: Resource<TableRes>,
+        column: String,
+    ) -> HostResult<types::ValueRuns> {
+        self.with_column(&r, &column, |d| {
+            let (values, counts) = d.value_runs(&column)?;
+            if values.len() > crate::data::MAX_CHUNK_ROWS as usize {
+                return Err(CallError::new(
+                    CallErrorKind::InvalidArgument,
+                    format!(
+                        "column `{column}` of dataset `{}` has {} distinct finite values, more than \
+                         the {} value-runs returns; read the column instead",
+                        d.name,
+                        values.len(),
+                        crate::data::MAX_CHUNK_ROWS
+                    ),
+                ));
+            }
+            Ok(types::ValueRuns { values, counts })
+        })
+    }
     fn identity(&mut self, r: Resource<TableRes>) -> wasmtime::Result<String> {
         Ok(format!("table-{}", self.dataset(&r)?.id()))
     }

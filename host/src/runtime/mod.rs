@@ -56,7 +56,7 @@ pub mod bindings {
 use bindings::modelgate::plugin::types;
 
 /// The WIT package version this host implements.
-pub const WIT_VERSION: &str = "0.1.3";
+pub const WIT_VERSION: &str = "0.1.4";
 /// How often the epoch ticker advances.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Most bytes of `log` messages kept per check.

@@ -368,20 +368,7 @@ impl Backend for Table {
                 ),
             ));
         }
-        let cols: Vec<String> = self
-            .schema
-            .iter()
-            .map(|c| {
-                let q = ident(&c.name);
-                // Decimals arrive as doubles, as the schema says.
-                if c.column_type == ColumnType::Float && c.dtype == "f64" {
-                    format!("CAST({q} AS DOUBLE) AS {q}")
-                } else {
-                    q
-                }
-            })
-            .collect();
-        let df = self.query(&format!("SELECT {} FROM {}", cols.join(", "), self.view))?;
+        let df = self.query(&format!("SELECT {} FROM {}", self.columns(), self.view))?;
         if df.height() as u64 != self.rows {
             return Err(CallError::failed(format!(
                 "dataset `{}` ({}) had {} rows and {} came back: its source changed during the run, \
@@ -395,12 +382,48 @@ impl Backend for Table {
         Ok(df)
     }
 
+    fn sample(&self, rows: usize) -> Option<Result<DataFrame, CallError>> {
+        // The rows whose content hashes lowest, ties (equal rows) in any order: the same rows
+        // whatever the partitioning or the order the engine reads them in.
+        let n = rows.min(MAX_SAMPLE_ROWS);
+        Some(self.query(&format!(
+            "SELECT {} FROM (SELECT *, xxhash64(xxhash64(*), {SAMPLE_SEED}) AS `__modelgate_h` \
+             FROM {}) ORDER BY `__modelgate_h` LIMIT {n}",
+            self.columns(),
+            self.view
+        )))
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 }
 
+/// The seed of [`Backend::sample`] on Spark: the sample is the rows with the lowest
+/// `xxhash64(xxhash64(row), SAMPLE_SEED)`.
+pub const SAMPLE_SEED: i64 = 20_261_207;
+/// Most rows a sample fetches.
+pub const MAX_SAMPLE_ROWS: usize = 100_000;
+
 impl Table {
+    /// Every column for a frame with the schema's types (decimals arrive as doubles, as the
+    /// schema says).
+    fn columns(&self) -> String {
+        let cols: Vec<String> = self
+            .schema
+            .iter()
+            .map(|c| {
+                let q = ident(&c.name);
+                if c.column_type == ColumnType::Float && c.dtype == "f64" {
+                    format!("CAST({q} AS DOUBLE) AS {q}")
+                } else {
+                    q
+                }
+            })
+            .collect();
+        cols.join(", ")
+    }
+
     /// Per distinct finite value (Spark groups -0.0 with 0.0), ascending: the value and its count,
     /// in one job; a sentinel row keeps the answer non-empty.
     fn runs(&self, column: &str) -> Result<Runs, CallError> {

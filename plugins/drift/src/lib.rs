@@ -42,6 +42,13 @@
 //! half its rows (Evidently's "text" columns, which it tests with a domain classifier) is skipped
 //! unless listed explicitly; temporal and other columns are skipped (an error if listed).
 //!
+//! Where the host keeps only aggregates of a table (a dataset on a Spark engine larger than
+//! `max_local_rows`, a profile without rows), a numeric sample is the column's values from the
+//! host's value runs (`table.value-runs`): the same values, sorted instead of in row order. Every
+//! test gives the same result, except the population standard deviation that normalises
+//! `wasserstein` on columns the host does not measure (summed in another order: equal to a few
+//! units in the last place).
+//!
 //! # Methods (Evidently `legacy/calculations/stattests/*.py` and `registry.py`)
 //!
 //! `auto` (`_get_default_stattest`), with `n` = reference values after cleaning and `u` =
@@ -498,8 +505,13 @@ fn measure(
     }))
 }
 
-/// The finite values of a numeric column, in row order.
+/// The finite values of a numeric column, in row order; sorted, from the host's value runs,
+/// where the host keeps only aggregates of the table (every test but the row-order sum of
+/// `np.std` in `wasserstein`'s norm depends on the values alone).
 fn read_finite(table: &Table, column: &str) -> Result<Vec<f64>, String> {
+    if !table.has_rows(column) {
+        return table.sorted_finite(column);
+    }
     let mut out = Vec::with_capacity(table.row_count()?);
     table.for_each_f64(column, |_, v| {
         if let Some(v) = v.filter(|v| v.is_finite()) {

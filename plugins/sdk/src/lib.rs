@@ -1,7 +1,7 @@
 //! The guest SDK for modelgate validator plugins.
 //!
 //! A modelgate check is a WebAssembly component that targets the `plugin` world of the
-//! `modelgate:plugin@0.1.3` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
+//! `modelgate:plugin@0.1.4` WIT package (`wit/plugin.wit` in the modelgate repository). This crate
 //! generates the bindings for that world and hides them behind a small, stable surface:
 //!
 //! * the [`Check`] trait (a typed config, parsed by the SDK, whose JSON Schema is derived from
@@ -134,7 +134,7 @@ pub use bindings::modelgate::plugin::host::{Model, Table};
 pub use bindings::modelgate::plugin::types::{
     CheckResult, ColumnInfo, ColumnStats, ColumnType, ErrorKind, F64Chunk, GroupMoments, HostError,
     I64Chunk, LogLevel, Metric, Needs, PluginInfo, Status, TaskKind, Threshold, Utf8Chunk,
-    ValueCount,
+    ValueCount, ValueRuns,
 };
 pub use bounds::{BoundKind, BoundOutcome, Bounds, Direction, Evaluation};
 pub use config::config;

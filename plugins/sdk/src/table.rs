@@ -258,6 +258,40 @@ impl Table {
             .map_err(|e| self.host_error("computing statistics of", column, e))
     }
 
+    /// Whether the column's rows can be read here: `false` when the host keeps only aggregates
+    /// of the table (a dataset on an engine larger than it fetches, a profile without rows),
+    /// where [`Table::sorted_finite`] still gives the values.
+    pub fn has_rows(&self, column: &str) -> bool {
+        !matches!(
+            self.read_f64(column, 0, 0),
+            Err(HostError { kind: ErrorKind::UnsupportedType, .. })
+        )
+    }
+
+    /// The finite values of a numeric or boolean column, sorted ascending, from the host's
+    /// value runs (WIT 0.1.4): also where the rows cannot be read. Without their row order.
+    pub fn sorted_finite(&self, column: &str) -> Result<Vec<f64>, String> {
+        let runs = self
+            .value_runs(column)
+            .map_err(|e| self.host_error("counting the values of", column, e))?;
+        if runs.values.len() != runs.counts.len()
+            || runs.values.windows(2).any(|w| w[0] >= w[1])
+            || runs.values.iter().any(|v| !v.is_finite())
+        {
+            return Err(self.context(
+                "counting the values of",
+                column,
+                "malformed value runs from the host".to_string(),
+            ));
+        }
+        let total: u64 = runs.counts.iter().sum();
+        let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        for (v, n) in runs.values.iter().zip(&runs.counts) {
+            out.extend(std::iter::repeat_n(*v, *n as usize));
+        }
+        Ok(out)
+    }
+
     /// Calls `f(row, value)` for every row of a numeric or boolean column, in order, with `None`
     /// for nulls, reading [`CHUNK_ROWS`] rows per host call. Stops at the first error `f`
     /// returns.

@@ -20,6 +20,7 @@ enum Call {
     ReadI64(String, u64, u32),
     ReadUtf8(String, u64, u32),
     DuplicateRows(Vec<String>),
+    ValueRuns(String),
 }
 
 /// Column names the fuzzer picks from most of the time (others are arbitrary strings).
@@ -58,6 +59,7 @@ fuzz_target!(|calls: Vec<Call>| {
             Call::ReadF64(c, o, n) => drop(d.read_f64(column(c), *o, *n)),
             Call::ReadI64(c, o, n) => drop(d.read_i64(column(c), *o, *n)),
             Call::ReadUtf8(c, o, n) => drop(d.read_utf8(column(c), *o, *n)),
+            Call::ValueRuns(c) => drop(d.value_runs(column(c))),
             Call::DuplicateRows(cs) => {
                 let cs: Vec<String> = cs.iter().take(8).map(|c| column(c).to_string()).collect();
                 drop(d.duplicate_rows(&cs))
