@@ -53,6 +53,47 @@ fn compiled_plugins_are_cached_by_digest_and_a_corrupt_cache_entry_is_recompiled
 }
 
 #[test]
+fn an_accepted_config_is_remembered_and_a_rejected_one_is_checked_every_time() {
+    let cache = tempfile::tempdir().unwrap();
+    let good = Gate::example(&format!(
+        "{PERF}[checks.config.metrics]\naccuracy = {{ min = 0.9 }}\n"
+    ));
+    let bad = Gate::example(&format!(
+        "{PERF}[checks.config.metrics]\naccuracy = {{ min = \"high\" }}\n"
+    ));
+    let markers = || -> usize {
+        std::fs::read_dir(cache.path().join("configs"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let run = |gate: &Gate| {
+        let report = gate.path("report.json");
+        modelgate_with_cache(
+            &["check", &gate.policy(), "-q", "--json", &report],
+            cache.path(),
+        )
+    };
+    run(&good).expect_code(0);
+    assert_eq!(
+        markers(),
+        1,
+        "the accepted (schema, config) pair is remembered"
+    );
+    run(&good).expect_code(0);
+    assert_eq!(markers(), 1);
+    for _ in 0..2 {
+        run(&bad).expect_code(2);
+        let report = bad.report();
+        let summary = check(&report, "perf")["summary"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(summary.contains("config.metrics.accuracy.min"), "{summary}");
+    }
+    assert_eq!(markers(), 1, "a rejected config leaves no marker");
+}
+
+#[test]
 fn verify_accepts_the_artifacts_of_a_report_and_refuses_changed_ones() {
     let policy = format!("{EXAMPLE_HEAD}{PERF}");
     let gate = Gate::new(&policy.replace("{example}/data/current.csv", "current.csv"));

@@ -77,7 +77,46 @@ impl Hasher for ShaHasher {
     }
 }
 
+/// Most markers of accepted configs the cache keeps (the oldest go first).
+const MAX_CONFIG_MARKERS: usize = 4096;
+
 impl CompileCache {
+    /// The marker file of a config a plugin's schema accepted: `configs/<key>` (empty).
+    fn config_marker(&self, config_key: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?.join("configs");
+        Some(dir.join(format!("{config_key}-{}", self.key)))
+    }
+
+    /// Whether this build accepted the config under `config_key` (a digest of the schema and
+    /// the config) before.
+    pub(super) fn config_accepted(&self, config_key: &str) -> bool {
+        self.config_marker(config_key).is_some_and(|f| f.is_file())
+    }
+
+    /// Remembers that the config under `config_key` was accepted (best effort).
+    pub(super) fn remember_config(&self, config_key: &str) {
+        let Some(f) = self.config_marker(config_key) else {
+            return;
+        };
+        let dir = f.parent().expect("markers live in the configs directory");
+        if std::fs::create_dir_all(dir).is_err() || std::fs::write(&f, b"").is_err() {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut markers: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .flatten()
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        if markers.len() > MAX_CONFIG_MARKERS {
+            markers.sort();
+            for (_, p) in &markers[..markers.len() - MAX_CONFIG_MARKERS] {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
     pub(super) fn new(dir: Option<PathBuf>, engine: &Engine) -> CompileCache {
         let mut h = ShaHasher(Sha256::new());
         std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut h);

@@ -136,6 +136,8 @@ pub struct Runtime {
     compiled: Mutex<HashMap<String, Arc<bindings::PluginPre<HostState>>>>,
     /// Each plugin's memo, by component sha256.
     memos: memo::Memos,
+    /// Digests of (config schema, config) pairs the schema accepted in this process.
+    accepted: Mutex<std::collections::HashSet<String>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -174,6 +176,7 @@ impl Runtime {
             linker,
             compiled: Mutex::new(HashMap::new()),
             memos: Default::default(),
+            accepted: Default::default(),
             stop,
         })
     }
@@ -265,6 +268,36 @@ impl Runtime {
         (store, out)
     }
 
+    /// [`check_config`], skipped for a schema and config accepted before — in this process
+    /// (`monitor` checks every window), or by an earlier run of this build (the cache keeps a
+    /// marker per accepted pair): compiling a JSON Schema validator costs tens of milliseconds,
+    /// most of a small gate's run. Only acceptances are remembered; a rejected config is
+    /// checked, and named, every time.
+    fn check_config(&self, info: &PluginInfo, config_json: &str) -> anyhow::Result<()> {
+        let key = {
+            use sha2::Digest as _;
+            let mut h = sha2::Sha256::new();
+            h.update(b"modelgate accepted config 1\0");
+            h.update(info.config_schema.to_string().as_bytes());
+            h.update(b"\0");
+            h.update(config_json.as_bytes());
+            hex::encode(h.finalize())
+        };
+        let mut accepted = self.accepted.lock().unwrap_or_else(|p| p.into_inner());
+        if accepted.contains(&key) || self.cache.config_accepted(&key) {
+            accepted.insert(key);
+            return Ok(());
+        }
+        drop(accepted);
+        check_config(info, config_json)?;
+        self.cache.remember_config(&key);
+        self.accepted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key);
+        Ok(())
+    }
+
     /// Runs one check of the plugin whose component has this sha256: a fresh store, `describe`,
     /// then `validate`. Never panics and never returns an error: whatever goes wrong becomes an
     /// `error` outcome with the reason.
@@ -295,7 +328,7 @@ impl Runtime {
             })?;
             let info = plugin_info(info, wit_version_of(pre))?;
             // The host checks the config against the schema the plugin publishes before running it.
-            check_config(&info, config_json)?;
+            self.check_config(&info, config_json)?;
             let (needs_labels, needs_models) = (info.needs_labels, info.needs_models);
             outcome.info = Some(info);
             match (&ctx.labels, needs_labels) {
