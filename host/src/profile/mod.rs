@@ -5,7 +5,7 @@
 //! each numeric column with its count (quantiles, histograms, the Wasserstein distance: exact),
 //! the duplicate-row count over all columns, and the rows themselves up to `--max-rows`. It
 //! answers the table API as the dataset did: a [`Profile`] is a [`Backend`]. The file format is
-//! in [`format`] and docs/profiles.md.
+//! in [`mod@format`] and docs/profiles.md.
 
 pub mod format;
 mod write;

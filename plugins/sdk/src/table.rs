@@ -264,7 +264,10 @@ impl Table {
     pub fn has_rows(&self, column: &str) -> bool {
         !matches!(
             self.read_f64(column, 0, 0),
-            Err(HostError { kind: ErrorKind::UnsupportedType, .. })
+            Err(HostError {
+                kind: ErrorKind::UnsupportedType,
+                ..
+            })
         )
     }
 
