@@ -221,8 +221,11 @@ fn a_python_plugin_runs_through_the_gate_and_its_compiled_component_is_cached() 
     let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
         .collect();
     assert_eq!(entries.len(), 1, "one compiled component: {entries:?}");
+    // Beside it, the marker of the config the plugin's schema accepted.
+    assert_eq!(std::fs::read_dir(cache.join("configs")).unwrap().count(), 1);
     assert!(entries[0]
         .file_name()
         .unwrap()
