@@ -363,6 +363,12 @@ fn every_example_gate_decides_the_same_on_spark() {
             .iter()
             .zip(rb["checks"].as_array().unwrap())
         {
+            if ca["plugin"] == "latency" {
+                // Timings of this machine (advisory in every example): a busy moment can flip
+                // a bound in either run; its metrics are left out below for the same reason.
+                assert_eq!(ca["severity"], "advisory", "{example}/{policy}");
+                continue;
+            }
             assert_eq!(
                 ca["status"], cb["status"],
                 "{example}/{policy}: check {}: {}",
