@@ -50,12 +50,12 @@ impl Dataset {
         })
     }
 
-    /// From the backend when it has them (a profile, or per-value counts on an engine), else
-    /// from the rows.
+    /// From the backend's value runs when it has them (a profile, or per-value counts on an
+    /// engine), else from the rows.
     fn sort_finite(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
         if let Some(b) = self.numeric_backend(column)? {
-            if let Some(sorted) = b.sorted_finite(column) {
-                return sorted;
+            if let Some(runs) = b.value_runs(column) {
+                return runs.map(|r| Arc::new(expand_runs(&r)));
             }
         }
         let ca = self.numeric(column)?;
@@ -416,6 +416,15 @@ pub fn runs_of(sorted: &[f64]) -> Runs {
         }
     }
     (values, counts)
+}
+
+/// The sorted values of value runs: each value repeated as often as it occurs.
+pub fn expand_runs((values, counts): &Runs) -> Vec<f64> {
+    let mut sorted = Vec::with_capacity(counts.iter().sum::<u64>() as usize);
+    for (&v, &n) in values.iter().zip(counts) {
+        sorted.extend(std::iter::repeat_n(v, n as usize));
+    }
+    sorted
 }
 
 /// numpy's default ("linear") quantile of sorted values.

@@ -11,7 +11,6 @@
 
 use std::any::Any;
 use std::fmt::Debug;
-use std::sync::Arc;
 
 use polars::prelude::DataFrame;
 
@@ -48,13 +47,9 @@ pub trait Backend: Send + Sync + Debug {
         other: &dyn Backend,
         other_column: &str,
     ) -> Option<Result<f64, CallError>>;
-    /// A numeric column's finite values, sorted ascending (-0.0 as 0.0), when the backend has
-    /// them without the rows (a profile); `None` otherwise.
-    fn sorted_finite(&self, _column: &str) -> Option<Result<Arc<Vec<f64>>, CallError>> {
-        None
-    }
-    /// A numeric column's distinct finite values, ascending, and their counts, when the backend
-    /// computes them itself; `None`: from [`Backend::sorted_finite`] or the rows.
+    /// A numeric column's distinct finite values, ascending (-0.0 as 0.0), and their counts, when
+    /// the backend has them without the rows (a profile, a `GROUP BY` on an engine); `None`: from
+    /// the rows. Sorted values, and so quantiles and distances, come from these too.
     fn value_runs(&self, _column: &str) -> Option<Result<Runs, CallError>> {
         None
     }

@@ -16,7 +16,7 @@ mod missing;
 mod moments;
 mod reads;
 
-pub use aggregates::{histogram_sorted, quantile_sorted, runs_of};
+pub use aggregates::{expand_runs, histogram_sorted, quantile_sorted, runs_of};
 pub use backend::Backend;
 pub use missing::{incomplete, present};
 pub use moments::{GroupMoments, MAX_GROUPS, MAX_MOMENT_COLUMNS};

@@ -97,7 +97,15 @@ pub(super) async fn load_datasets(
                 .then(|| (d.source(), policy.resolve(&d.path)));
             loads.push(tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
-                let check = source.map(|(source, path)| profile_source(&name, source, &path));
+                let check = source.map(|(source, path)| {
+                    crate::profile::SourceDigest::of_file(source, &path).with_context(|| {
+                        format!(
+                            "dataset `{name}`: cannot read {}, the source its profile must match; \
+                             check `datasets.{name}.path`, or remove it to use the profile unchecked",
+                            path.display()
+                        )
+                    })
+                });
                 let d = crate::profile::open(&name, &profile, check.transpose()?)?;
                 Ok((d, None, started.elapsed()))
             }));
@@ -148,26 +156,6 @@ pub(super) async fn load_datasets(
         Timing::phase("load datasets (in parallel)", phase_started.elapsed()),
     );
     Ok(out)
-}
-
-/// The digest of the file a profile must still match.
-fn profile_source(
-    name: &str,
-    source: String,
-    path: &std::path::Path,
-) -> anyhow::Result<crate::profile::SourceDigest> {
-    let digest = crate::files::sha256_file(path).with_context(|| {
-        format!(
-            "dataset `{name}`: cannot read {}, the source its profile must match; check \
-             `datasets.{name}.path`, or remove it to use the profile unchecked",
-            path.display()
-        )
-    })?;
-    Ok(crate::profile::SourceDigest {
-        source,
-        digest,
-        kind: crate::profile::FILE_DIGEST,
-    })
 }
 
 /// The task's feature columns and the loaded models.

@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Runs;
+use crate::data::{ColumnStats, Runs};
 use sha2::{Digest, Sha256};
 
 /// The magic line: the format's name and version.
@@ -108,6 +108,42 @@ pub struct Stats {
     pub std: Option<Float>,
     /// Population standard deviation.
     pub std_pop: Option<Float>,
+}
+
+impl From<&ColumnStats> for Stats {
+    fn from(s: &ColumnStats) -> Stats {
+        let f = |x: Option<f64>| x.map(Float);
+        Stats {
+            rows: s.rows,
+            null_count: s.null_count,
+            nan_count: s.nan_count,
+            inf_count: s.inf_count,
+            unique_count: s.unique_count,
+            min: f(s.min),
+            max: f(s.max),
+            mean: f(s.mean),
+            std: f(s.std),
+            std_pop: f(s.std_pop),
+        }
+    }
+}
+
+impl From<&Stats> for ColumnStats {
+    fn from(s: &Stats) -> ColumnStats {
+        let f = |x: Option<Float>| x.map(|x| x.0);
+        ColumnStats {
+            rows: s.rows,
+            null_count: s.null_count,
+            nan_count: s.nan_count,
+            inf_count: s.inf_count,
+            unique_count: s.unique_count,
+            min: f(s.min),
+            max: f(s.max),
+            mean: f(s.mean),
+            std: f(s.std),
+            std_pop: f(s.std_pop),
+        }
+    }
 }
 
 /// A float that keeps its bits through JSON, NaN and the infinities included.

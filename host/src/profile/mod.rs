@@ -21,8 +21,8 @@ use anyhow::{bail, Context as _};
 use polars::prelude::{DataFrame, IpcReader, SerReader};
 
 use crate::data::{
-    histogram_sorted, quantile_sorted, Backend, CallError, CallErrorKind, ColumnInfo, ColumnStats,
-    ColumnType, Dataset, Runs,
+    expand_runs, histogram_sorted, quantile_sorted, Backend, CallError, CallErrorKind, ColumnInfo,
+    ColumnStats, ColumnType, Dataset, Runs,
 };
 use crate::files::sha256_file;
 use format::{Header, Parsed};
@@ -62,6 +62,17 @@ pub struct SourceDigest {
     pub kind: &'static str,
 }
 
+impl SourceDigest {
+    /// The SHA-256 of a file read embedded, as `source` names it.
+    pub fn of_file(source: String, path: &Path) -> std::io::Result<SourceDigest> {
+        Ok(SourceDigest {
+            source,
+            digest: sha256_file(path)?,
+            kind: FILE_DIGEST,
+        })
+    }
+}
+
 impl Profile {
     /// What the profile was written from.
     pub fn source(&self) -> &format::Source {
@@ -83,8 +94,9 @@ impl Profile {
             })
     }
 
-    fn sorted(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
-        let (values, counts) = self.runs.get(column).ok_or_else(|| {
+    /// A numeric column's value runs.
+    fn column_runs(&self, column: &str) -> Result<&Runs, CallError> {
+        self.runs.get(column).ok_or_else(|| {
             CallError::new(
                 CallErrorKind::UnsupportedType,
                 format!(
@@ -92,17 +104,17 @@ impl Profile {
                     self.file.display()
                 ),
             )
-        })?;
+        })
+    }
+
+    /// A numeric column's finite values, sorted: expanded from its runs once, for quantiles and
+    /// histograms.
+    fn sorted(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
+        let runs = self.column_runs(column)?;
         let mut cache = self.sorted.lock().unwrap_or_else(|p| p.into_inner());
         Ok(cache
             .entry(column.to_string())
-            .or_insert_with(|| {
-                let mut v = Vec::with_capacity(counts.iter().sum::<u64>() as usize);
-                for (&x, &n) in values.iter().zip(counts) {
-                    v.extend(std::iter::repeat_n(x, n as usize));
-                }
-                Arc::new(v)
-            })
+            .or_insert_with(|| Arc::new(expand_runs(runs)))
             .clone())
     }
 }
@@ -122,11 +134,10 @@ pub fn open(name: &str, file: &Path, check: Option<SourceDigest>) -> anyhow::Res
     let check = match check {
         Some(c) => Some(c),
         None => match &recorded.path {
-            Some(p) if recorded.engine.is_none() && Path::new(p).is_file() => Some(SourceDigest {
-                source: recorded.source.clone(),
-                digest: sha256_file(Path::new(p)).with_context(|| format!("cannot read {p}"))?,
-                kind: FILE_DIGEST,
-            }),
+            Some(p) if recorded.engine.is_none() && Path::new(p).is_file() => Some(
+                SourceDigest::of_file(recorded.source.clone(), Path::new(p))
+                    .with_context(|| format!("cannot read {p}"))?,
+            ),
             _ => None,
         },
     };
@@ -191,22 +202,7 @@ fn read(file: &Path, parsed: Parsed) -> Result<Profile, String> {
             dtype: c.dtype.clone(),
         });
         let s = &c.stats;
-        let f = |x: Option<format::Float>| x.map(|x| x.0);
-        p.stats.insert(
-            c.name.clone(),
-            ColumnStats {
-                rows: s.rows,
-                null_count: s.null_count,
-                nan_count: s.nan_count,
-                inf_count: s.inf_count,
-                unique_count: s.unique_count,
-                min: f(s.min),
-                max: f(s.max),
-                mean: f(s.mean),
-                std: f(s.std),
-                std_pop: f(s.std_pop),
-            },
-        );
+        p.stats.insert(c.name.clone(), ColumnStats::from(s));
         p.counts.insert(
             c.name.clone(),
             (c.value_counts.clone(), c.value_counts_complete),
@@ -358,17 +354,8 @@ impl Backend for Profile {
         None // from the sorted values of both
     }
 
-    fn sorted_finite(&self, column: &str) -> Option<Result<Arc<Vec<f64>>, CallError>> {
-        Some(self.sorted(column))
-    }
-
     fn value_runs(&self, column: &str) -> Option<Result<Runs, CallError>> {
-        Some(self.runs.get(column).cloned().ok_or_else(|| {
-            CallError::new(
-                CallErrorKind::UnsupportedType,
-                format!("column `{column}` is not numeric"),
-            )
-        }))
+        Some(self.column_runs(column).cloned())
     }
 
     fn fetch(&self) -> Result<DataFrame, CallError> {

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::Args;
 use polars::prelude::{IpcWriter, SerWriter};
 
-use super::format::{self, Blob, Column, Float, Header, Stats, Writer};
+use super::format::{self, Blob, Column, Header, Stats, Writer};
 use super::{type_name, FILE_DIGEST, SPARK_DIGEST};
 use crate::data::{CallError, Dataset, Runs, MAX_VALUE_COUNTS};
 use crate::policy::{DatasetSpec, Policy};
@@ -235,23 +235,11 @@ fn column(d: &Dataset, name: &str, numeric: bool) -> Profiled {
     } else {
         None
     };
-    let f = |x: Option<f64>| x.map(Float);
     let column = Column {
         name: name.to_string(),
         column_type: String::new(),
         dtype: String::new(),
-        stats: Stats {
-            rows: st.rows,
-            null_count: st.null_count,
-            nan_count: st.nan_count,
-            inf_count: st.inf_count,
-            unique_count: st.unique_count,
-            min: f(st.min),
-            max: f(st.max),
-            mean: f(st.mean),
-            std: f(st.std),
-            std_pop: f(st.std_pop),
-        },
+        stats: Stats::from(&st),
         value_counts_complete: value_counts.len() as u64 >= st.unique_count,
         value_counts,
         runs: None,

@@ -340,16 +340,6 @@ impl Backend for Table {
         Some(self.wasserstein_sql(column, other, other_column))
     }
 
-    fn sorted_finite(&self, column: &str) -> Option<Result<Arc<Vec<f64>>, CallError>> {
-        Some(self.runs(column).map(|(values, counts)| {
-            let mut sorted = Vec::with_capacity(counts.iter().sum::<u64>() as usize);
-            for (v, n) in values.into_iter().zip(counts) {
-                sorted.extend(std::iter::repeat_n(v, n as usize));
-            }
-            Arc::new(sorted)
-        }))
-    }
-
     fn value_runs(&self, column: &str) -> Option<Result<Runs, CallError>> {
         Some(self.runs(column))
     }
