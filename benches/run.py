@@ -96,11 +96,14 @@ def ort(data: Path) -> dict:
 
 def generate(rows: int) -> Path:
     data = ROOT / "benches/data" / str(rows)
-    if not (data / "gate.toml").exists():
+    command = [str(ROOT / ".venv/bin/python"), "benches/generate.py", "--rows", str(rows), "--out", str(data)]
+    if (data / "gate.toml").exists():
+        command.append("--gate-only")  # the data is kept; the policy follows generate.py
+    else:
         print(f"generating {rows} rows into {data} ...", file=sys.stderr)
-        out = run([str(ROOT / ".venv/bin/python"), "benches/generate.py", "--rows", str(rows), "--out", str(data)])
-        if out.returncode != 0:
-            raise SystemExit(out.stderr)
+    out = run(command)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
     return data
 
 

@@ -1,6 +1,8 @@
 //! The `performance` plugin: classification metrics, slices and bootstrap confidence bounds,
 //! compared with scikit-learn and an independent reimplementation (examples/breast-cancer).
 
+use std::fmt::Write;
+
 use crate::support::*;
 
 #[test]
@@ -196,4 +198,100 @@ log_loss = { max_relative_drop = 0.0, confidence = CONFIDENCE }
     let again = Gate::new(&std::fs::read_to_string(gate.dir.path().join("gate.toml")).unwrap());
     again.check(&[]).expect_code(1);
     assert_eq!(check(&again.report(), "perf")["metrics"], perf["metrics"]);
+}
+
+/// The metrics of predictions streamed past the target (no slices, no confidence bounds) are
+/// those of the rows held in the sandbox (slices hold them), bit for bit: 150,007 rows span three
+/// host chunks and several levels of the pairwise sums, for a binary, a multiclass and a
+/// regression target, each with a baseline.
+#[test]
+fn streamed_metrics_equal_the_metrics_of_rows_held_bit_for_bit() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut unit = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut csv = String::from("g,label,pred,base,p1,b1,cls,cpred,q0,q1,q2,y,yhat,ybase\n");
+    for i in 0..150_007 {
+        let label = u8::from(unit() < 0.4);
+        // Probabilities rounded to float32 as an ONNX model gives them; ties in the scores.
+        let p1 = f64::from(
+            ((0.3 + 0.4 * f64::from(label) + 0.5 * (unit() - 0.5)) as f32).clamp(0.0, 1.0),
+        );
+        let b1 = (unit() * 20.0).round() / 20.0;
+        let (pred, base) = (u8::from(p1 >= 0.5), u8::from(b1 >= 0.5));
+        let cls = ["x", "y", "z"][(unit() * 3.0) as usize];
+        let cpred = if unit() < 0.7 { cls } else { "y" };
+        let (q0, q1) = (unit() * 0.5, unit() * 0.5);
+        let y = 100.0 * unit() - 20.0;
+        writeln!(
+            csv,
+            "{},{label},{pred},{base},{p1},{b1},{cls},{cpred},{q0},{q1},{},{y},{},{}",
+            ["a", "b"][i % 2],
+            1.0 - q0 - q1,
+            y + 10.0 * (unit() - 0.5),
+            y * 0.9 + 3.0,
+        )
+        .unwrap();
+    }
+    let tasks = [
+        (
+            "type = \"binary\"\ntarget = \"label\"\npositive_label = 1",
+            "predictions = \"pred\"\nprobabilities = [\"p0\", \"p1\"]\nclasses = [0, 1]",
+            "predictions = \"base\"\nprobabilities = [\"b0\", \"b1\"]\nclasses = [0, 1]",
+            "accuracy = { min = 0.0 }",
+        ),
+        (
+            "type = \"multiclass\"\ntarget = \"cls\"",
+            "predictions = \"cpred\"\nprobabilities = [\"q0\", \"q1\", \"q2\"]\nclasses = [\"x\", \"y\", \"z\"]",
+            "predictions = \"cpred\"",
+            "accuracy = { min = 0.0 }",
+        ),
+        (
+            "type = \"regression\"\ntarget = \"y\"",
+            "predictions = \"yhat\"",
+            "predictions = \"ybase\"",
+            "rmse = { max = 1000.0 }",
+        ),
+    ];
+    // p0 = 1 - p1 and b0 = 1 - b1, as columns of their own.
+    let mut with_complements = String::new();
+    for (i, line) in csv.lines().enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        if i == 0 {
+            with_complements.push_str(&format!("{line},p0,b0\n"));
+        } else {
+            let c = |s: &str| 1.0 - s.parse::<f64>().unwrap();
+            with_complements.push_str(&format!("{line},{},{}\n", c(f[4]), c(f[5])));
+        }
+    }
+    for (task, candidate, baseline, bound) in tasks {
+        let metrics_of = |slices: &str| {
+            let gate = Gate::new(&format!(
+                "version = 1\nname = \"stream\"\n[task]\n{task}\n[datasets]\ncurrent = \
+                 \"data.csv\"\n[models.candidate]\n{candidate}\n[models.baseline]\n{baseline}\n\
+                 [[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config]\n{slices}\n\
+                 [checks.config.metrics]\n{bound}\n"
+            ));
+            std::fs::write(gate.dir.path().join("data.csv"), &with_complements).unwrap();
+            gate.check(&[]).expect_code(0);
+            let report = gate.report();
+            let perf = check(&report, "perf");
+            let overall: Vec<serde_json::Value> = perf["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["slice"].is_null())
+                .cloned()
+                .collect();
+            (overall, perf["details"].clone())
+        };
+        let (streamed, streamed_details) = metrics_of("");
+        let (held, held_details) = metrics_of("slices = [\"g\"]");
+        assert!(streamed.len() >= 8, "{task}: {streamed:?}");
+        assert_eq!(streamed, held, "{task}");
+        assert_eq!(streamed_details["models"], held_details["models"], "{task}");
+    }
 }

@@ -281,6 +281,8 @@ impl Model {
                         self.name, data.name
                     ))
                 })?;
+                drop(feed); // the inputs are not needed while the outputs become columns
+
                 match (out.labels, out.values) {
                     (Some(labels), _) => columns.push(labels.with_name("prediction".into()).into()),
                     (None, Some(v)) => columns.push(Series::new("prediction".into(), v).into()),

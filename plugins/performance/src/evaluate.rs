@@ -2,7 +2,9 @@
 //! check result. No host calls here, so all of it runs in native unit tests.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use modelgate_sdk::bounds::fmt_num;
 use modelgate_sdk::details::{details_json, ConfusionMatrix, ModelPlots};
@@ -13,7 +15,7 @@ use modelgate_sdk::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::metrics;
+use crate::metrics::{self, try_pairwise_sums};
 
 /// The task, as far as the metrics care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,27 +310,102 @@ pub fn sort_labels(labels: &mut [String]) {
     }
 }
 
-/// Maps the codes of a [`Dictionary`] without nulls onto positions in `labels`.
-fn recode(dict: &Dictionary, labels: &[String]) -> Vec<u32> {
-    let map: Vec<u32> = dict
-        .values
-        .iter()
-        .map(|v| {
-            labels
-                .iter()
-                .position(|l| l == v)
-                .expect("label in the union") as u32
-        })
-        .collect();
-    dict.codes
-        .iter()
-        .map(|c| map[c.expect("nulls rejected before") as usize])
-        .collect()
+/// A classification target and one model's predicted labels, counted: what every label metric
+/// and the confusion matrix need. A pass over the rows fills it without holding them.
+#[derive(Debug, Clone, Default)]
+pub struct LabelCounts {
+    /// Labels in the order first seen; codes are positions here.
+    labels: Vec<String>,
+    /// Codes by label, once there are more than [`Self::SCAN_LIMIT`] labels.
+    index: HashMap<String, u32, BuildHasherDefault<DefaultHasher>>,
+    /// `pairs[true][predicted]`: rows (rows grow as predicted codes appear).
+    pairs: Vec<Vec<u64>>,
+    rows: usize,
 }
 
-/// Classification metrics of one model: `y_true` and `y_pred` are the target and predicted
-/// labels (as text, without nulls; the caller checks), `proba` the model's probabilities if it
-/// has any (already checked against its classes).
+impl LabelCounts {
+    /// Up to this many labels, a linear scan beats hashing.
+    const SCAN_LIMIT: usize = 16;
+
+    /// Counts that know `labels` (a target's distinct values) as codes `0..labels.len()`.
+    pub fn with_labels(labels: &[String]) -> Self {
+        let mut counts = Self::default();
+        for l in labels {
+            counts.code(l);
+        }
+        counts
+    }
+
+    /// The code of `label`, adding it if it is new.
+    pub fn code(&mut self, label: &str) -> u32 {
+        let found = if self.labels.len() <= Self::SCAN_LIMIT {
+            self.labels
+                .iter()
+                .position(|l| l == label)
+                .map(|c| c as u32)
+        } else {
+            self.index.get(label).copied()
+        };
+        if let Some(c) = found {
+            return c;
+        }
+        let c = self.labels.len() as u32;
+        self.labels.push(label.to_string());
+        if self.labels.len() == Self::SCAN_LIMIT + 1 {
+            self.index = (0..)
+                .zip(&self.labels)
+                .map(|(i, l)| (l.clone(), i))
+                .collect();
+        } else if self.labels.len() > Self::SCAN_LIMIT + 1 {
+            self.index.insert(label.to_string(), c);
+        }
+        c
+    }
+
+    /// The labels, in the order first seen (codes are positions).
+    pub fn into_labels(self) -> Vec<String> {
+        self.labels
+    }
+
+    /// Counts one row with true label `truth` predicted as `predicted` (codes).
+    pub fn add(&mut self, truth: u32, predicted: u32) {
+        let (t, p) = (truth as usize, predicted as usize);
+        if self.pairs.len() <= t {
+            self.pairs.resize(t + 1, Vec::new());
+        }
+        let row = &mut self.pairs[t];
+        if row.len() <= p {
+            row.resize(p + 1, 0);
+        }
+        row[p] += 1;
+        self.rows += 1;
+    }
+}
+
+/// What the probability metrics of one model need, gathered in one pass over the rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoreSums {
+    /// The positive class's probability on the positive rows, and on the others (binary).
+    pub positive_scores: Vec<f64>,
+    pub negative_scores: Vec<f64>,
+    /// [`pairwise_sum`](metrics::pairwise_sum)s over the rows, in row order, of
+    /// [`metrics::log_loss_term`] and (binary) [`metrics::brier_term`].
+    pub sums: [f64; 2],
+}
+
+/// One row's terms of [`ScoreSums::sums`]: `positive` is the row's class (binary), `p_true` the
+/// probability of its true class, `p_positive` that of the positive class (binary).
+pub fn score_terms(positive: bool, p_true: f64, p_positive: Option<f64>) -> [f64; 2] {
+    [
+        metrics::log_loss_term(p_true),
+        p_positive.map_or(0.0, |p| metrics::brier_term(positive, p)),
+    ]
+}
+
+/// Classification metrics of one model from rows held in memory: `y_true` and `y_pred` are the
+/// target and predicted labels (as text, without nulls; the caller checks), `proba` the model's
+/// probabilities if it has any (already checked against its classes). The same as
+/// [`classification_from`] on counts gathered from the host's chunks, bit for bit.
 pub fn classification(
     task: &Task,
     y_true: &Dictionary,
@@ -338,12 +415,51 @@ pub fn classification(
 ) -> Result<ModelMetrics, String> {
     let n = y_true.len();
     debug_assert_eq!(n, y_pred.len());
-    let mut labels: Vec<String> = y_true.values.clone();
-    for v in &y_pred.values {
-        if !labels.contains(v) {
-            labels.push(v.clone());
-        }
+    let mut counts = LabelCounts::with_labels(&y_true.values);
+    let predicted: Vec<u32> = y_pred.values.iter().map(|v| counts.code(v)).collect();
+    let code = |d: &Dictionary, i: usize| d.codes[i].expect("nulls rejected before") as usize;
+    for i in 0..n {
+        counts.add(code(y_true, i) as u32, predicted[code(y_pred, i)]);
     }
+    let positive = match task {
+        Task::Binary { positive } => y_true.values.iter().position(|v| v == positive),
+        _ => None,
+    };
+    let is_positive = |i: usize| positive == Some(code(y_true, i));
+    let scores = proba.map(|proba| {
+        let mut s = ScoreSums::default();
+        if let Some(p) = &proba.p_positive {
+            for (i, &p) in p.iter().enumerate() {
+                if is_positive(i) {
+                    s.positive_scores.push(p);
+                } else {
+                    s.negative_scores.push(p);
+                }
+            }
+        }
+        s.sums = try_pairwise_sums(n, |i| {
+            Ok::<_, Infallible>(score_terms(
+                is_positive(i),
+                proba.p_true[i],
+                proba.p_positive.as_ref().map(|p| p[i]),
+            ))
+        })
+        .unwrap_or_else(|e| match e {});
+        s
+    });
+    classification_from(task, &counts, model, scores)
+}
+
+/// Classification metrics of one model from its [`LabelCounts`] and, if it has probabilities,
+/// its [`ScoreSums`].
+pub fn classification_from(
+    task: &Task,
+    counts: &LabelCounts,
+    model: &str,
+    scores: Option<ScoreSums>,
+) -> Result<ModelMetrics, String> {
+    let n = counts.rows;
+    let mut labels = counts.labels.clone();
     if let Task::Binary { positive } = task {
         if labels.len() > 2 {
             sort_labels(&mut labels);
@@ -368,10 +484,22 @@ pub fn classification(
         }
     }
     sort_labels(&mut labels);
-    let t = recode(y_true, &labels);
-    let p = recode(y_pred, &labels);
-    let matrix = metrics::confusion_matrix(&t, &p, labels.len());
-    let accuracy = metrics::accuracy(&t, &p);
+    let position = |code: u32| {
+        let label = &counts.labels[code as usize];
+        labels
+            .iter()
+            .position(|l| l == label)
+            .expect("label in the union")
+    };
+    let mut matrix = vec![vec![0u64; labels.len()]; labels.len()];
+    let codes: Vec<usize> = (0..counts.labels.len() as u32).map(position).collect();
+    for (t, row) in counts.pairs.iter().enumerate() {
+        for (p, &rows) in row.iter().enumerate() {
+            matrix[codes[t]][codes[p]] += rows;
+        }
+    }
+    let hits: u64 = (0..labels.len()).map(|l| matrix[l][l]).sum();
+    let accuracy = hits as f64 / n as f64;
 
     let mut values: Vec<(&'static str, Outcome)> = vec![("accuracy", Outcome::Value(accuracy))];
     match task {
@@ -379,25 +507,21 @@ pub fn classification(
             let pos = labels
                 .iter()
                 .position(|l| l == positive)
-                .expect("added above") as u32;
-            let prf = metrics::binary_prf(&t, &p, pos);
+                .expect("added above");
+            let predicted: u64 = matrix.iter().map(|row| row[pos]).sum();
+            let positives: u64 = matrix[pos].iter().sum();
+            let prf = metrics::prf(matrix[pos][pos], predicted, positives);
             values.push(("precision", Outcome::Value(prf.precision)));
             values.push(("recall", Outcome::Value(prf.recall)));
             values.push(("f1", Outcome::Value(prf.f1)));
-            let y: Vec<bool> = t.iter().map(|&c| c == pos).collect();
-            let positives = y.iter().filter(|&&b| b).count();
-            match proba {
+            match scores {
                 None => {
                     for name in ["roc_auc", "pr_auc", "log_loss", "brier"] {
                         values.push((name, Outcome::NoProbabilities));
                     }
                 }
-                Some(proba) => {
-                    let score = proba
-                        .p_positive
-                        .as_deref()
-                        .expect("binary probabilities have p_positive");
-                    let curve = metrics::clf_curve(&y, score);
+                Some(s) => {
+                    let curve = metrics::clf_curve_split(s.positive_scores, s.negative_scores);
                     values.push((
                         "roc_auc",
                         match curve.as_ref().and_then(metrics::ClfCurve::roc_auc) {
@@ -419,8 +543,8 @@ pub fn classification(
                         },
                     ));
                     drop(curve);
-                    values.push(("log_loss", Outcome::Value(metrics::log_loss(&proba.p_true))));
-                    values.push(("brier", Outcome::Value(metrics::brier(&y, score))));
+                    values.push(("log_loss", Outcome::Value(s.sums[0] / n as f64)));
+                    values.push(("brier", Outcome::Value(metrics::brier_from(n, s.sums[1]))));
                 }
             }
         }
@@ -434,8 +558,8 @@ pub fn classification(
             values.push(("f1_weighted", Outcome::Value(a.weighted.f1)));
             values.push((
                 "log_loss",
-                match proba {
-                    Some(proba) => Outcome::Value(metrics::log_loss(&proba.p_true)),
+                match scores {
+                    Some(s) => Outcome::Value(s.sums[0] / n as f64),
                     None => Outcome::NoProbabilities,
                 },
             ));
@@ -450,17 +574,28 @@ pub fn classification(
 
 /// Regression metrics of one model (finite values, equal lengths; the caller checks).
 pub fn regression(y: &[f64], p: &[f64]) -> ModelMetrics {
+    let sums = try_pairwise_sums(y.len(), |i| {
+        Ok::<_, Infallible>(metrics::regression_terms(y[i], p[i]))
+    })
+    .unwrap_or_else(|e| match e {});
+    regression_from(y.len(), sums, metrics::r2_denominator(y))
+}
+
+/// Regression metrics of `n` rows from the [`pairwise_sum`](metrics::pairwise_sum)s of their
+/// [`metrics::regression_terms`] and [`metrics::r2_denominator`] of the target.
+pub fn regression_from(n: usize, sums: [f64; 3], r2_denominator: f64) -> ModelMetrics {
+    let mean = |sum: f64| sum / n as f64;
     let values = vec![
-        ("rmse", Outcome::Value(metrics::rmse(y, p))),
-        ("mae", Outcome::Value(metrics::mae(y, p))),
+        ("rmse", Outcome::Value(mean(sums[0]).sqrt())),
+        ("mae", Outcome::Value(mean(sums[1]))),
         (
             "r2",
-            match metrics::r2(y, p) {
+            match metrics::r2_from(n, sums[0], r2_denominator) {
                 Some(v) => Outcome::Value(v),
                 None => Outcome::Undefined("fewer than two rows".into()),
             },
         ),
-        ("mape", Outcome::Value(metrics::mape(y, p))),
+        ("mape", Outcome::Value(mean(sums[2]))),
     ];
     ModelMetrics {
         outcomes: attach_defs(&Task::Regression, values),

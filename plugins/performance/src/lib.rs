@@ -31,19 +31,21 @@
 //! bounds; each slice's metrics carry `slice = "column=value"` and a failing slice fails the check.
 //!
 //! The math is in [`metrics`]; [`evaluate`] turns columns into metric values and bounds into a
-//! result; [`slices`] cuts rows; this file reads the host's tables.
+//! result; [`slices`] cuts rows; [`read`] reads the host's tables (streaming predictions past
+//! the target unless slices or confidence bounds need the rows).
 
 pub mod bootstrap;
 pub mod evaluate;
 pub mod metrics;
+pub mod read;
 pub mod slices;
 
 use modelgate_sdk::{
-    export_validator, log, warn, About, Check, CheckResult, Context, Dictionary, Metric, ModelRef,
-    Needs, Status, Table, TaskKind,
+    export_validator, log, warn, About, Check, CheckResult, Context, Metric, ModelRef, Needs,
+    Status, Table, TaskKind,
 };
 
-use evaluate::{quote_list, Config, Evaluated, ModelMetrics, Probabilities, Task};
+use evaluate::{Config, Evaluated, ModelMetrics, Task};
 use slices::{Predictions, Truth};
 
 /// The check.
@@ -122,74 +124,149 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
         .column(target)
         .map_err(|e| format!("target column: {e}"))?;
 
-    let subjects: Vec<&ModelRef<'_>> = std::iter::once(&candidate)
-        .chain(baseline.as_ref())
-        .collect();
-    let (truth, preds) = match &task {
-        Task::Regression => {
-            let y = read_finite(table, target)?;
-            let mut preds = Vec::new();
-            for s in &subjects {
-                let p = predictions(s, table, dataset, rows)?;
-                let predicted = Truth::Values(read_finite(&p, "prediction")?);
-                preds.push(Predictions {
-                    name: s.name.to_string(),
-                    predicted,
-                    proba: None,
-                });
-            }
-            (Truth::Values(y), preds)
-        }
-        Task::Binary { .. } | Task::Multiclass => {
-            let y_true = read_labels(table, target)?;
-            let mut preds = Vec::new();
-            for s in &subjects {
-                let p = predictions(s, table, dataset, rows)?;
-                let predicted = Truth::Labels(read_labels(&p, "prediction")?);
-                let proba = read_probabilities(s, &p, &y_true, &task)?;
-                preds.push(Predictions {
-                    name: s.name.to_string(),
-                    predicted,
-                    proba,
-                });
-            }
-            (Truth::Labels(y_true), preds)
-        }
+    let subjects = Subjects {
+        table,
+        dataset,
+        rows,
+        target,
+        models: std::iter::once(&candidate)
+            .chain(baseline.as_ref())
+            .collect(),
     };
-    let evaluated: Vec<(String, ModelMetrics)> = preds
-        .iter()
-        .map(|p| Ok((p.name.clone(), slices::metrics_on(&task, &truth, p, None)?)))
-        .collect::<Result<_, String>>()?;
-
+    // Bootstrap resamples and slices need the rows; without them, predictions stream past.
+    let needs_rows =
+        !config.slices.is_empty() || config.metrics.values().any(|b| b.confidence.is_some());
+    let mut held = None;
+    let evaluated: Vec<(String, ModelMetrics)> = if needs_rows {
+        let (truth, preds) = hold_rows(&task, &subjects)?;
+        let evaluated = preds
+            .iter()
+            .map(|p| Ok((p.name.clone(), slices::metrics_on(&task, &truth, p, None)?)))
+            .collect::<Result<_, String>>()?;
+        held = Some((truth, preds));
+        evaluated
+    } else {
+        stream(&task, &subjects)?
+    };
     let mut models = evaluated
         .iter()
         .map(|(name, metrics)| Evaluated { name, metrics });
     let candidate_eval = models.next().expect("the candidate is evaluated");
     let baseline_eval = models.next();
-    let (ci, ci_metrics) = bootstrap::intervals(
-        &config.metrics,
-        &task,
-        &truth,
-        &preds,
-        config
-            .bootstrap_samples
-            .unwrap_or(bootstrap::DEFAULT_SAMPLES),
-        config.bootstrap_seed.unwrap_or(0),
-    )?;
+    let (ci, ci_metrics) = match &held {
+        Some((truth, preds)) => bootstrap::intervals(
+            &config.metrics,
+            &task,
+            truth,
+            preds,
+            config
+                .bootstrap_samples
+                .unwrap_or(bootstrap::DEFAULT_SAMPLES),
+            config.bootstrap_seed.unwrap_or(0),
+        )?,
+        None => Default::default(),
+    };
     let (mut result, notes) =
         evaluate::assemble(config, dataset, rows, candidate_eval, baseline_eval, &ci)?;
     result.metrics.extend(ci_metrics);
     for (level, note) in notes {
         log(level, note);
     }
-    evaluate_slices(ctx, config, table, &task, &truth, &preds, &mut result)?;
+    if let Some((truth, preds)) = &held {
+        evaluate_slices(config, table, &task, truth, preds, &mut result)?;
+    }
     Ok(result)
+}
+
+/// The labelled dataset and the models evaluated on it.
+struct Subjects<'a> {
+    table: &'a Table,
+    dataset: &'a str,
+    rows: usize,
+    target: &'a str,
+    models: Vec<&'a ModelRef<'a>>,
+}
+
+/// Every model's metrics, its predictions streaming past the target held in the sandbox.
+fn stream(task: &Task, on: &Subjects<'_>) -> Result<Vec<(String, ModelMetrics)>, String> {
+    let Subjects {
+        table,
+        dataset,
+        rows,
+        target,
+        ref models,
+    } = *on;
+    match task {
+        Task::Regression => {
+            let y = read::read_finite(table, target)?;
+            let r2_denominator = metrics::r2_denominator(&y);
+            models
+                .iter()
+                .map(|s| {
+                    let p = read::predictions(s, table, dataset, rows)?;
+                    Ok((
+                        s.name.to_string(),
+                        read::regression(&y, r2_denominator, &p)?,
+                    ))
+                })
+                .collect()
+        }
+        Task::Binary { .. } | Task::Multiclass => {
+            let y = read::Labels::read(table, target)?;
+            models
+                .iter()
+                .map(|s| {
+                    let p = read::predictions(s, table, dataset, rows)?;
+                    Ok((s.name.to_string(), read::classification(task, &y, s, &p)?))
+                })
+                .collect()
+        }
+    }
+}
+
+/// The target and every model's predictions, held per row (for slices and resamples).
+fn hold_rows(task: &Task, on: &Subjects<'_>) -> Result<(Truth, Vec<Predictions>), String> {
+    let Subjects {
+        table,
+        dataset,
+        rows,
+        target,
+        ref models,
+    } = *on;
+    let mut preds = Vec::new();
+    match task {
+        Task::Regression => {
+            let y = read::read_finite(table, target)?;
+            for s in models {
+                let p = read::predictions(s, table, dataset, rows)?;
+                preds.push(Predictions {
+                    name: s.name.to_string(),
+                    predicted: Truth::Values(read::read_finite(&p, "prediction")?),
+                    proba: None,
+                });
+            }
+            Ok((Truth::Values(y), preds))
+        }
+        Task::Binary { .. } | Task::Multiclass => {
+            let y = read::Labels::read(table, target)?;
+            for s in models {
+                let p = read::predictions(s, table, dataset, rows)?;
+                let predicted = read::Labels::read(&p, "prediction")?.to_dictionary();
+                let proba = read::read_probabilities(s, &p, &y, task)?;
+                preds.push(Predictions {
+                    name: s.name.to_string(),
+                    predicted: Truth::Labels(predicted),
+                    proba,
+                });
+            }
+            Ok((Truth::Labels(y.to_dictionary()), preds))
+        }
+    }
 }
 
 /// Evaluates the metrics on every configured slice and merges them into `result`: each slice's
 /// metrics carry its name, a failed bound in any slice fails the check.
 fn evaluate_slices(
-    _ctx: &Context,
     config: &Config,
     table: &Table,
     task: &Task,
@@ -310,170 +387,6 @@ fn task_name(kind: TaskKind) -> &'static str {
         TaskKind::Multiclass => "multiclass",
         TaskKind::Regression => "regression",
     }
-}
-
-/// The model's predictions on the dataset, checked to have one row per dataset row and a
-/// `prediction` column.
-fn predictions(
-    s: &ModelRef<'_>,
-    table: &Table,
-    dataset: &str,
-    rows: usize,
-) -> Result<Table, String> {
-    let preds = s.model.predict(table).map_err(|e| {
-        format!(
-            "predictions of model `{}` on `{dataset}`: {}",
-            s.name, e.message
-        )
-    })?;
-    let n = preds.row_count()?;
-    if n != rows {
-        return Err(format!(
-            "predictions of model `{}` on `{dataset}` have {n} rows, the dataset {rows}",
-            s.name
-        ));
-    }
-    preds.column("prediction")?;
-    Ok(preds)
-}
-
-/// A numeric column without nulls, NaN or infinities.
-fn read_finite(table: &Table, column: &str) -> Result<Vec<f64>, String> {
-    let values = table.read_column_f64(column)?;
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(format!(
-            "column `{column}` of `{}` has the value {} at row {i}; the metrics need finite numbers",
-            table.name(),
-            values[i]
-        ));
-    }
-    Ok(values)
-}
-
-/// A column of class labels as text, without nulls.
-fn read_labels(table: &Table, column: &str) -> Result<Dictionary, String> {
-    let labels = table.read_column_dictionary(column)?;
-    if let Some(first) = labels.first_null() {
-        return Err(format!(
-            "column `{column}` of `{}` has {} null(s) (the first at row {first}); every row \
-             needs a label",
-            table.name(),
-            labels.null_count()
-        ));
-    }
-    Ok(labels)
-}
-
-/// The model's class probabilities reduced to what the metrics need, or `None` if its
-/// predictions have no probability columns.
-fn read_probabilities(
-    s: &ModelRef<'_>,
-    preds: &Table,
-    y_true: &Dictionary,
-    task: &Task,
-) -> Result<Option<Probabilities>, String> {
-    let name = s.name;
-    let columns = preds.column_names();
-    let classes = s.model.classes();
-    let wanted: Vec<String> = (0..classes.len()).map(|i| format!("proba_{i}")).collect();
-    let present = wanted.iter().filter(|c| columns.contains(c)).count();
-    let any_proba = columns.iter().any(|c| c.starts_with("proba_"));
-    if present == 0 {
-        if any_proba && classes.is_empty() {
-            return Err(format!(
-                "the predictions of model `{name}` have probability columns, but the model \
-                 declares no classes to map them to"
-            ));
-        }
-        return Ok(None);
-    }
-    if present != classes.len() {
-        return Err(format!(
-            "the predictions of model `{name}` have {present} of the {} probability columns \
-             proba_0..proba_{} its classes need",
-            classes.len(),
-            classes.len() - 1
-        ));
-    }
-    let positive_class = match task {
-        Task::Binary { positive } => {
-            if classes.len() != 2 {
-                return Err(format!(
-                    "the task is binary, but model `{name}` has {} classes: {}",
-                    classes.len(),
-                    quote_list(&classes, 10)
-                ));
-            }
-            Some(classes.iter().position(|c| c == positive).ok_or_else(|| {
-                format!(
-                    "positive_label `{positive}` is not one of model `{name}`'s classes: {}",
-                    quote_list(&classes, 10)
-                )
-            })?)
-        }
-        _ => None,
-    };
-    // The class (probability column) of each target value.
-    let class_of: Vec<usize> = y_true
-        .values
-        .iter()
-        .map(|v| {
-            classes.iter().position(|c| c == v).ok_or_else(|| {
-                format!(
-                    "the target holds the label `{v}`, which is not one of model `{name}`'s \
-                     classes ({}): its probabilities cannot score it",
-                    quote_list(&classes, 10)
-                )
-            })
-        })
-        .collect::<Result<_, _>>()?;
-
-    let rows = y_true.len();
-    let mut p_true = vec![f64::NAN; rows];
-    let mut p_positive = positive_class.map(|_| vec![f64::NAN; rows]);
-    let mut row_sum = vec![0.0f64; rows];
-    for (c, column) in wanted.iter().enumerate() {
-        preds.for_each_f64(column, |i, v| {
-            let v = v.ok_or_else(|| {
-                format!(
-                    "column `{column}` of the predictions of model `{name}` has a null at row {i}"
-                )
-            })?;
-            if !(0.0..=1.0).contains(&v) {
-                return Err(format!(
-                    "column `{column}` of the predictions of model `{name}` has {v} at row {i}, \
-                     not a probability in [0, 1]"
-                ));
-            }
-            row_sum[i] += v;
-            let code = y_true.codes[i].expect("nulls rejected") as usize;
-            if class_of[code] == c {
-                p_true[i] = v;
-            }
-            if let (Some(p), Some(pc)) = (p_positive.as_mut(), positive_class) {
-                if pc == c {
-                    p[i] = v;
-                }
-            }
-            Ok(())
-        })?;
-    }
-    // scikit-learn warns (and goes on) when rows do not sum to 1: np.allclose(sum, 1,
-    // rtol=sqrt(eps of the dtype)). Models output float32 probabilities (ONNX), so use float32's
-    // epsilon, as scikit-learn does on a float32 array; float64 would flag every rounded row.
-    let tolerance = 1e-8 + f64::from(f32::EPSILON).sqrt();
-    let off: Vec<usize> = (0..rows)
-        .filter(|&i| (row_sum[i] - 1.0).abs() > tolerance)
-        .collect();
-    if let Some(&first) = off.first() {
-        warn(format!(
-            "the class probabilities of model `{name}` do not sum to 1 on {} of {rows} rows (the \
-             first is row {first}, sum {})",
-            off.len(),
-            row_sum[first]
-        ));
-    }
-    Ok(Some(Probabilities { p_true, p_positive }))
 }
 
 #[cfg(test)]

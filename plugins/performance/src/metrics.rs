@@ -11,7 +11,7 @@
 //! that is an error (a threshold is configured) or a metric to skip.
 
 // numpy's summation order, shared with the other plugins through the SDK.
-pub use modelgate_sdk::numeric::{mean_by, pairwise_sum, pairwise_sum_by};
+pub use modelgate_sdk::numeric::{mean_by, pairwise_sum, pairwise_sum_by, try_pairwise_sums};
 
 // ---------------------------------------------------------------------------------------------
 // Classification from labels. Labels are codes (indices into a sorted list of label names).
@@ -124,22 +124,24 @@ pub struct ClfCurve {
 /// The [`ClfCurve`] of a binary target (`true` = positive class) and the positive class's
 /// score. `None` if a score is not finite (scikit-learn raises) or there are no rows.
 pub fn clf_curve(y: &[bool], score: &[f64]) -> Option<ClfCurve> {
-    if y.is_empty() || score.iter().any(|s| !s.is_finite()) {
+    let of = |class: bool| -> Vec<f64> {
+        score
+            .iter()
+            .zip(y)
+            .filter(|(_, &y)| y == class)
+            .map(|(&s, _)| s)
+            .collect()
+    };
+    clf_curve_split(of(true), of(false))
+}
+
+/// [`clf_curve`] from the scores of the positive rows and of the negative rows, each in any
+/// order (what a pass over the rows collects without holding the target).
+pub fn clf_curve_split(mut pos: Vec<f64>, mut neg: Vec<f64>) -> Option<ClfCurve> {
+    if (pos.is_empty() && neg.is_empty()) || pos.iter().chain(&neg).any(|s| !s.is_finite()) {
         return None;
     }
     let descending = |a: &f64, b: &f64| b.partial_cmp(a).expect("finite scores");
-    let mut pos: Vec<f64> = score
-        .iter()
-        .zip(y)
-        .filter(|(_, &y)| y)
-        .map(|(&s, _)| s)
-        .collect();
-    let mut neg: Vec<f64> = score
-        .iter()
-        .zip(y)
-        .filter(|(_, &y)| !y)
-        .map(|(&s, _)| s)
-        .collect();
     pos.sort_unstable_by(descending);
     neg.sort_unstable_by(descending);
     let (mut fps, mut tps) = (Vec::new(), Vec::new());
@@ -254,19 +256,35 @@ pub fn average_precision(y: &[bool], score: &[f64]) -> Option<f64> {
 /// to `[eps, 1 - eps]` with `eps = f64::EPSILON` (`np.finfo(float64).eps`), as scikit-learn 1.7
 /// does (it no longer renormalises rows), and the mean of `-ln p` is returned.
 pub fn log_loss(p_true: &[f64]) -> f64 {
+    mean_by(p_true.len(), |i| log_loss_term(p_true[i]))
+}
+
+/// One row's term of [`log_loss`]: `-ln p`, `p` clipped to `[eps, 1 - eps]`.
+pub fn log_loss_term(p_true: f64) -> f64 {
     let eps = f64::EPSILON;
-    mean_by(p_true.len(), |i| -p_true[i].clamp(eps, 1.0 - eps).ln())
+    -p_true.clamp(eps, 1.0 - eps).ln()
 }
 
 /// `brier_score_loss` of a binary target and the positive class's probability, computed as
 /// scikit-learn 1.7 does: half the mean over rows of the two-column squared error
 /// `((1 - y) - (1 - p))² + (y - p)²`.
 pub fn brier(y: &[bool], p: &[f64]) -> f64 {
+    brier_from(
+        y.len(),
+        pairwise_sum_by(y.len(), |i| brier_term(y[i], p[i])),
+    )
+}
+
+/// One row's term of [`brier`]: the two-column squared error.
+pub fn brier_term(y: bool, p: f64) -> f64 {
     let sq = |x: f64| x * x;
-    0.5 * mean_by(y.len(), |i| {
-        let t = if y[i] { 1.0 } else { 0.0 };
-        sq((1.0 - t) - (1.0 - p[i])) + sq(t - p[i])
-    })
+    let t = if y { 1.0 } else { 0.0 };
+    sq((1.0 - t) - (1.0 - p)) + sq(t - p)
+}
+
+/// [`brier`] from the [`pairwise_sum`] of its `n` terms.
+pub fn brier_from(n: usize, sum: f64) -> f64 {
+    0.5 * (sum / n as f64)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,32 +293,47 @@ pub fn brier(y: &[bool], p: &[f64]) -> f64 {
 
 /// `root_mean_squared_error`.
 pub fn rmse(y: &[f64], p: &[f64]) -> f64 {
-    mean_by(y.len(), |i| (y[i] - p[i]) * (y[i] - p[i])).sqrt()
+    mean_by(y.len(), |i| regression_terms(y[i], p[i])[0]).sqrt()
 }
 
 /// `mean_absolute_error`.
 pub fn mae(y: &[f64], p: &[f64]) -> f64 {
-    mean_by(y.len(), |i| (p[i] - y[i]).abs())
+    mean_by(y.len(), |i| regression_terms(y[i], p[i])[1])
 }
 
 /// `mean_absolute_percentage_error`: mean of `|p - y| / max(|y|, eps)` with
 /// `eps = f64::EPSILON`. A fraction, not a percentage (0.1 = 10 %).
 pub fn mape(y: &[f64], p: &[f64]) -> f64 {
-    mean_by(y.len(), |i| {
-        (p[i] - y[i]).abs() / y[i].abs().max(f64::EPSILON)
-    })
+    mean_by(y.len(), |i| regression_terms(y[i], p[i])[2])
+}
+
+/// One row's terms of the regression metrics: the squared error (of [`rmse`] and of [`r2`]'s
+/// numerator), the absolute error ([`mae`]) and the absolute percentage error ([`mape`]). Their
+/// [`pairwise_sum`]s over the rows give every regression metric but [`r2`]'s denominator,
+/// which depends on the target alone ([`r2_denominator`]).
+pub fn regression_terms(y: f64, p: f64) -> [f64; 3] {
+    let error = (p - y).abs();
+    [(y - p) * (y - p), error, error / y.abs().max(f64::EPSILON)]
 }
 
 /// `r2_score` with `force_finite=True`: 1 for perfect predictions, 0 for imperfect predictions
 /// of a constant target. `None` with fewer than two rows (scikit-learn returns NaN).
 pub fn r2(y: &[f64], p: &[f64]) -> Option<f64> {
-    let n = y.len();
+    let numerator = pairwise_sum_by(y.len(), |i| regression_terms(y[i], p[i])[0]);
+    r2_from(y.len(), numerator, r2_denominator(y))
+}
+
+/// [`r2`]'s denominator: the squared deviations of the target from its mean, summed.
+pub fn r2_denominator(y: &[f64]) -> f64 {
+    let mean = mean_by(y.len(), |i| y[i]);
+    pairwise_sum_by(y.len(), |i| (y[i] - mean) * (y[i] - mean))
+}
+
+/// [`r2`] of `n` rows from its numerator (the summed squared errors) and its denominator.
+pub fn r2_from(n: usize, numerator: f64, denominator: f64) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    let numerator = pairwise_sum_by(n, |i| (y[i] - p[i]) * (y[i] - p[i]));
-    let mean = mean_by(n, |i| y[i]);
-    let denominator = pairwise_sum_by(n, |i| (y[i] - mean) * (y[i] - mean));
     Some(if numerator == 0.0 {
         1.0
     } else if denominator == 0.0 {

@@ -72,6 +72,62 @@ fn pairwise_range(f: &impl Fn(usize) -> f64, start: usize, n: usize) -> f64 {
     }
 }
 
+/// [`pairwise_sum_by`] of `K` virtual arrays at once, streamed: `next(i)` gives the `i`-th value
+/// of every lane and is called exactly once per index, in increasing order, so it may read its
+/// values from a source it advances (chunks of a column). Each lane gets the same additions in
+/// the same order as [`pairwise_sum_by`] of that lane alone, so the sums are bit-identical to
+/// it. Stops at the first error of `next`.
+pub fn try_pairwise_sums<const K: usize, E>(
+    n: usize,
+    mut next: impl FnMut(usize) -> Result<[f64; K], E>,
+) -> Result<[f64; K], E> {
+    lanes_range(&mut next, 0, n)
+}
+
+/// [`pairwise_range`], lane by lane.
+fn lanes_range<const K: usize, E>(
+    next: &mut impl FnMut(usize) -> Result<[f64; K], E>,
+    start: usize,
+    n: usize,
+) -> Result<[f64; K], E> {
+    let add = |a: &mut [f64; K], b: [f64; K]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+    if n < 8 {
+        let mut res = [0.0; K];
+        for i in start..start + n {
+            add(&mut res, next(i)?);
+        }
+        Ok(res)
+    } else if n <= PW_BLOCKSIZE {
+        let mut r = [[0.0f64; K]; 8];
+        for (j, r) in r.iter_mut().enumerate() {
+            *r = next(start + j)?;
+        }
+        let mut i = 8;
+        while i < n - n % 8 {
+            for (j, r) in r.iter_mut().enumerate() {
+                add(r, next(start + i + j)?);
+            }
+            i += 8;
+        }
+        let mut res = [0.0; K];
+        for (k, res) in res.iter_mut().enumerate() {
+            *res = ((r[0][k] + r[1][k]) + (r[2][k] + r[3][k]))
+                + ((r[4][k] + r[5][k]) + (r[6][k] + r[7][k]));
+        }
+        while i < n {
+            add(&mut res, next(start + i)?);
+            i += 1;
+        }
+        Ok(res)
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        let mut left = lanes_range(next, start, n2)?;
+        add(&mut left, lanes_range(next, start + n2, n - n2)?);
+        Ok(left)
+    }
+}
+
 /// `np.mean` of `a`: its [`pairwise_sum`] divided by its length. NaN for an empty slice.
 pub fn mean(a: &[f64]) -> f64 {
     pairwise_sum(a) / a.len() as f64
@@ -150,6 +206,27 @@ mod tests {
                 "n = {n}"
             );
         }
+    }
+
+    #[test]
+    fn streamed_lanes_match_the_scalar_sum_bit_for_bit() {
+        let value = |lane: usize, i: usize| ((i * 7 + lane * 3) as f64).sqrt() * 0.1 - lane as f64;
+        for n in (0..600).chain([1024, 1031, 65_536 + 9, 300_001]) {
+            let mut expected_index = 0;
+            let sums = try_pairwise_sums(n, |i| {
+                assert_eq!(i, expected_index, "indices come in order, once each");
+                expected_index += 1;
+                Ok::<_, ()>([value(0, i), value(1, i), value(2, i)])
+            })
+            .unwrap();
+            assert_eq!(expected_index, n);
+            for (lane, sum) in sums.iter().enumerate() {
+                let scalar = pairwise_sum_by(n, |i| value(lane, i));
+                assert_eq!(sum.to_bits(), scalar.to_bits(), "n = {n}, lane {lane}");
+            }
+        }
+        let stopped = try_pairwise_sums(200, |i| if i == 150 { Err(i) } else { Ok([1.0]) });
+        assert_eq!(stopped, Err(150));
     }
 
     #[test]
