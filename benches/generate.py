@@ -16,6 +16,8 @@ Writes, into --out:
     model.onnx         candidate: StandardScaler + LogisticRegression (examples/common.py)
     baseline.onnx      baseline: DecisionTree(max_depth=2), same inputs
     gate.toml          the policy: data-quality, drift over all 19 features, performance, latency
+    gate-*.toml        parts of it for single targets (see variants()); --csv adds reference.csv
+                       and current.csv for gate-csv.toml
 
 20 columns, in file order:
 
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import sys
 import time
@@ -299,18 +302,71 @@ latency_p95_ms = {{ max = 1000.0 }}
 """
 
 
+def variants(rows: int) -> dict[str, str]:
+    """The policies beside gate.toml, for the targets measured on parts of the gate:
+
+    gate-data.toml       data quality + drift only (against polars reading and describing the files)
+    gate-csv.toml        the same on reference.csv / current.csv (loading CSV against polars' read_csv)
+    gate-bootstrap.toml  performance with 95 % paired bootstrap bounds, 1,000 resamples
+    """
+    head, *checks = gate_toml(rows).split("[[checks]]")
+    check = {re.search(r'id = "([^"]+)"', c).group(1): "[[checks]]" + c for c in checks}
+    data = head + check["data-quality"] + check["drift"]
+    bootstrap = check["performance"].replace(
+        "# Default limits: predictions stream through the sandbox, which holds the labels (4 bytes a row)\n"
+        "# and one model's positive-class scores (8 bytes a row).\n",
+        "# Resamples need the rows: the sandbox holds labels, predictions and probabilities.\n",
+    ).replace(
+        "[checks.config]\n", "[checks.config]\nbootstrap_samples = 1000\n", 1
+    ).replace(
+        "accuracy = { min = 0.6 }", "accuracy = { min = 0.6, confidence = 0.95 }"
+    ).replace(
+        "roc_auc = { min = 0.7, max_drop = 0.0 }", "roc_auc = { min = 0.7, max_drop = 0.0, confidence = 0.95 }"
+    )
+    assert "bootstrap_samples" in bootstrap and bootstrap.count("confidence") == 2, bootstrap
+    return {
+        "gate-data.toml": data,
+        "gate-csv.toml": data.replace('"reference.parquet"', '"reference.csv"').replace(
+            '"current.parquet"', '"current.csv"'
+        ),
+        "gate-bootstrap.toml": head + bootstrap,
+    }
+
+
+def write_policies(out: Path, rows: int) -> None:
+    (out / "gate.toml").write_text(gate_toml(rows))
+    for name, text in variants(rows).items():
+        (out / name).write_text(text)
+
+
+def write_csv(out: Path) -> None:
+    """reference.csv and current.csv from the Parquet files (for gate-csv.toml), if missing."""
+    import pyarrow.csv as pacsv
+
+    for name in ("reference", "current"):
+        target = out / f"{name}.csv"
+        if not target.exists():
+            tmp = target.with_suffix(".csv.tmp")
+            pacsv.write_csv(pq.read_table(out / f"{name}.parquet"), tmp)
+            tmp.rename(target)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, required=True, help="rows per dataset")
     ap.add_argument("--out", type=Path, required=True, help="output directory")
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--gate-only", action="store_true",
-                    help="only rewrite gate.toml (the data and models are kept)")
+                    help="only rewrite the policies (the data and models are kept)")
+    ap.add_argument("--csv", action="store_true",
+                    help="also write reference.csv and current.csv from the Parquet files")
     args = ap.parse_args()
     assert args.rows >= 1000, "--rows must be at least 1000"
     args.out.mkdir(parents=True, exist_ok=True)
     if args.gate_only:
-        (args.out / "gate.toml").write_text(gate_toml(args.rows))
+        write_policies(args.out, args.rows)
+        if args.csv:
+            write_csv(args.out)
         return 0
 
     ref_ss, cur_ss = np.random.SeedSequence(args.seed).spawn(2)
@@ -322,7 +378,9 @@ def main() -> int:
     t2 = time.perf_counter()
     models = train_and_export(head, args.out)
     t3 = time.perf_counter()
-    (args.out / "gate.toml").write_text(gate_toml(args.rows))
+    write_policies(args.out, args.rows)
+    if args.csv:
+        write_csv(args.out)
 
     files = ["reference.parquet", "current.parquet", "model.onnx", "baseline.onnx", "gate.toml"]
     print(json.dumps({

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate BENCHMARKS.md: build the release binary and the native floor, make the venvs
-# (.venv: data generation and onnxruntime; .venv-reference: Evidently), generate the data under
+# (.venv: data generation and onnxruntime; .venv-reference: Evidently; .venv-bench: polars), generate the data under
 # benches/data (kept between runs; ~1.2 GB per 10M-row dataset), run everything side by side.
 #
 # usage: benches/run.sh [--rows 1000000,10000000] [--repeat 3] [--evidently-max-rows 1000000]
@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tests/run.sh setup >/dev/null
 tests/venv.sh .venv-reference tests/reference/requirements.txt
+tests/venv.sh .venv-bench benches/requirements.txt
 command -v /usr/bin/time >/dev/null || { echo "benches/run.sh: needs GNU time (Debian: apt-get install time)" >&2; exit 1; }
 cargo build --release --locked -q
 cargo bench --locked -q --bench floor --no-run

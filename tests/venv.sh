@@ -8,6 +8,7 @@
 #   .venv-componentize  examples/plugins/requirements.txt (componentize-py): Python plugins
 #   .venv-mlflow        tests/mlflow/requirements.txt (MLflow): the registry tests
 #   .venv-spark         tests/spark/requirements.txt (pyspark: Spark's jars): the Spark engine tests
+#   .venv-bench         benches/requirements.txt (polars): the benchmarks' independent floor
 #
 # Idempotent: a stamp file (VENV/.requirements.sha256) records the hash of the requirements that
 # were installed; when it matches, nothing is done. Concurrent callers wait for each other.

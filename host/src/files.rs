@@ -15,15 +15,22 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 /// Streams a file through sha256 and returns the hex digest.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    sha256_file_with(path, |_| {})
+}
+
+/// [`sha256_file`], showing `visit` every piece of the file as it is hashed, in order: one read
+/// for the digest and whatever else needs the bytes.
+pub fn sha256_file_with(path: &Path, mut visit: impl FnMut(&[u8])) -> std::io::Result<String> {
     let mut f = File::open(path)?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
+    let mut buf = vec![0u8; 1 << 18];
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
+        visit(&buf[..n]);
     }
     Ok(hex::encode(h.finalize()))
 }

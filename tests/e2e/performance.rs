@@ -295,3 +295,46 @@ fn streamed_metrics_equal_the_metrics_of_rows_held_bit_for_bit() {
         assert_eq!(streamed_details["models"], held_details["models"], "{task}");
     }
 }
+
+/// An ONNX model runs on a large dataset in batches of 65,536 rows; each row's prediction is its
+/// own: the example's 228 rows repeated 307 times (69,996 rows, two batches) give the metrics of
+/// the 228 rows, bit for bit, for every metric that is a ratio of counts (log loss and Brier are
+/// means summed in another order, so they are left out).
+#[test]
+fn onnx_predictions_in_batches_are_each_rows_own() {
+    let metrics_on = |current: &str| {
+        let gate = Gate::new(&format!(
+            "{}[[checks]]\nid = \"perf\"\nplugin = \"performance\"\n[checks.config.metrics]\n\
+             accuracy = {{ min = 0.5 }}\n",
+            EXAMPLE_HEAD.replace("{example}/data/current.csv", current)
+        ));
+        gate.check(&[]).expect_code(0);
+        let report = gate.report();
+        let perf = check(&report, "perf");
+        let mut values = Vec::new();
+        for model in ["candidate", "baseline"] {
+            for name in ["accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc"] {
+                values.push((
+                    format!("{model}.{name}"),
+                    metric(perf, name, model).to_bits(),
+                ));
+            }
+        }
+        (
+            values,
+            report["inputs"]["datasets"]["current"]["rows"].clone(),
+        )
+    };
+    let original = example().join("data/current.csv");
+    let (alone, rows) = metrics_on(&original.display().to_string());
+    assert_eq!(rows, 228);
+
+    let text = std::fs::read_to_string(&original).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("current.csv");
+    std::fs::write(&big, format!("{header}\n{}", body.repeat(307))).unwrap();
+    let (repeated, rows) = metrics_on(&big.display().to_string());
+    assert_eq!(rows, 228 * 307);
+    assert_eq!(repeated, alone);
+}

@@ -1,20 +1,7 @@
-//! The CSV shape check that runs before polars parses a file.
-
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+//! The CSV shape check, fed the file's bytes as they are hashed (beside polars' parse).
 
 use super::shorten;
 use crate::policy::CsvDialect;
-
-/// Reads a CSV file once, quote-aware, before polars does, and refuses what polars would read
-/// wrongly or explain badly: a header that is one column holding another delimiter, duplicate
-/// column names (polars would rename them silently), and rows with more or fewer fields than the
-/// header. Blank lines are skipped, as polars does. The error says what is wrong and what to do.
-pub(super) fn check_csv_shape(path: &Path, dialect: &CsvDialect) -> Result<(), String> {
-    let file = File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    check_csv_records(file, dialect)
-}
 
 /// How a separator is named in messages.
 fn separator_name(d: u8) -> String {
@@ -24,119 +11,209 @@ fn separator_name(d: u8) -> String {
     }
 }
 
-fn check_csv_records(reader: impl Read, dialect: &CsvDialect) -> Result<(), String> {
-    let (sep, quote) = (dialect.separator, dialect.quote_char);
-    let sep_name = separator_name(sep);
-    let mut header: Option<Vec<String>> = None;
-    let mut fields: Vec<Vec<u8>> = vec![Vec::new()];
-    let (mut in_quotes, mut quote_pending, mut empty) = (false, false, true);
-    let (mut line, mut record_line) = (1usize, 1usize);
-    let mut end_record = |fields: &mut Vec<Vec<u8>>,
-                          empty: bool,
-                          record_line: usize|
-     -> Result<(), String> {
-        let n = fields.len();
-        let taken = std::mem::replace(fields, vec![Vec::new()]);
-        if empty {
-            return Ok(());
-        }
-        match &header {
-            None => {
-                let names: Vec<String> = taken.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-                if names.len() == 1 {
-                    let others = [b',', b';', b'\t', b'|'].into_iter().filter(|d| *d != sep);
-                    if let Some(d) = others.into_iter().find(|d| names[0].as_bytes().contains(d)) {
-                        let (shown, escaped) = (separator_name(d), if d == b'\t' { "\\t".to_string() } else { (d as char).to_string() });
-                        return Err(format!(
-                            "the first row is a single field `{}`: the file looks separated by {shown}, not \
-                             {sep_name}; say so on the dataset: `{{ path = \"…\", separator = \"{escaped}\" }}`",
-                            shorten(&names[0], 60)
-                        ));
-                    }
-                }
-                if !dialect.has_header {
-                    // Without a header row the first row is data: it only sets the field count.
-                    header = Some((0..names.len()).map(|i| format!("column_{}", i + 1)).collect());
-                    return Ok(());
-                }
-                let mut seen = std::collections::HashMap::new();
-                for (i, n) in names.iter().enumerate() {
-                    if let Some(first) = seen.insert(n.as_str(), i) {
-                        return Err(format!(
-                            "column `{n}` appears twice in the header (columns {} and {}); rename or drop one of \
-                             them: modelgate does not guess which one is meant",
-                            first + 1,
-                            i + 1
-                        ));
-                    }
-                }
-                header = Some(names);
-            }
-            Some(h) if n != h.len() => {
-                return Err(format!(
-                    "line {record_line} has {n} fields but the {} has {}; fix that row (a missing or extra \
-                     {sep_name}, or a {sep_name} inside a value that is not quoted)",
-                    if dialect.has_header { "header" } else { "first row" },
-                    h.len()
-                ))
-            }
-            Some(_) => {}
-        }
-        Ok(())
-    };
-    for b in std::io::BufReader::with_capacity(1 << 16, reader).bytes() {
-        let b = b.map_err(|e| format!("cannot read the file: {e}"))?;
-        if quote_pending {
-            quote_pending = false;
-            if Some(b) == quote {
-                fields.last_mut().expect("a record has a field").push(b);
-                continue;
-            }
-            in_quotes = false;
-        }
-        if in_quotes {
-            match b {
-                b if Some(b) == quote => quote_pending = true,
-                b'\n' => {
-                    line += 1;
-                    fields.last_mut().expect("a record has a field").push(b);
-                }
-                _ => fields.last_mut().expect("a record has a field").push(b),
-            }
-            continue;
-        }
-        match b {
-            b if Some(b) == quote && fields.last().is_some_and(|f| f.is_empty()) => {
-                in_quotes = true;
-                empty = false;
-            }
-            b if b == sep => {
-                fields.push(Vec::new());
-                empty = false;
-            }
-            b'\n' => {
-                end_record(&mut fields, empty, record_line)?;
-                empty = true;
-                line += 1;
-                record_line = line;
-            }
-            b'\r' => {}
-            _ => {
-                fields.last_mut().expect("a record has a field").push(b);
-                empty = false;
-            }
+/// Reads a CSV file's bytes once, quote-aware, and refuses what polars would read wrongly or
+/// explain badly: a header that is one column holding another delimiter, duplicate column names
+/// (polars would rename them silently), and rows with more or fewer fields than the header.
+/// Blank lines are skipped, as polars does. The error says what is wrong and what to do.
+///
+/// Fed in pieces ([`CsvShape::feed`], any split) and finished ([`CsvShape::finish`]): the file
+/// is read once for this and its digest, while polars parses it.
+pub(super) struct CsvShape<'d> {
+    dialect: &'d CsvDialect,
+    /// The first record's fields, until it ends; then only counts.
+    first: Option<Vec<Vec<u8>>>,
+    /// Fields in the header (or the first row).
+    width: usize,
+    /// Fields of the current record so far (the last one still open).
+    fields: usize,
+    /// Whether the open field has no byte yet (a quote opens a quoted field only there).
+    field_empty: bool,
+    /// Whether the current record has anything (blank lines are skipped).
+    empty: bool,
+    in_quotes: bool,
+    quote_pending: bool,
+    line: usize,
+    record_line: usize,
+}
+
+impl<'d> CsvShape<'d> {
+    pub(super) fn new(dialect: &'d CsvDialect) -> Self {
+        CsvShape {
+            dialect,
+            first: Some(vec![Vec::new()]),
+            width: 0,
+            fields: 1,
+            field_empty: true,
+            empty: true,
+            in_quotes: false,
+            quote_pending: false,
+            line: 1,
+            record_line: 1,
         }
     }
-    end_record(&mut fields, empty, record_line)
+
+    /// Takes the next bytes of the file.
+    pub(super) fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let (sep, quote) = (self.dialect.separator, self.dialect.quote_char);
+        for &b in bytes {
+            if self.quote_pending {
+                self.quote_pending = false;
+                if Some(b) == quote {
+                    self.push(b);
+                    continue;
+                }
+                self.in_quotes = false;
+            }
+            if self.in_quotes {
+                if Some(b) == quote {
+                    self.quote_pending = true;
+                } else {
+                    if b == b'\n' {
+                        self.line += 1;
+                    }
+                    self.push(b);
+                }
+                continue;
+            }
+            match b {
+                b if Some(b) == quote && self.field_empty => {
+                    self.in_quotes = true;
+                    self.empty = false;
+                }
+                b if b == sep => {
+                    self.fields += 1;
+                    self.field_empty = true;
+                    if let Some(first) = &mut self.first {
+                        first.push(Vec::new());
+                    }
+                    self.empty = false;
+                }
+                b'\n' => {
+                    self.end_record()?;
+                    self.line += 1;
+                    self.record_line = self.line;
+                }
+                b'\r' => {}
+                _ => {
+                    self.push(b);
+                    self.empty = false;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the file (its last record may lack a newline).
+    pub(super) fn finish(mut self) -> Result<(), String> {
+        self.end_record()
+    }
+
+    fn push(&mut self, b: u8) {
+        self.field_empty = false;
+        if let Some(first) = &mut self.first {
+            first.last_mut().expect("a record has a field").push(b);
+        }
+    }
+
+    fn end_record(&mut self) -> Result<(), String> {
+        let n = std::mem::replace(&mut self.fields, 1);
+        self.field_empty = true;
+        if std::mem::replace(&mut self.empty, true) {
+            if let Some(first) = &mut self.first {
+                *first = vec![Vec::new()];
+            }
+            return Ok(());
+        }
+        match self.first.take() {
+            Some(names) => self.header(names),
+            None if n != self.width => {
+                let sep_name = separator_name(self.dialect.separator);
+                Err(format!(
+                    "line {} has {n} fields but the {} has {}; fix that row (a missing or extra \
+                     {sep_name}, or a {sep_name} inside a value that is not quoted)",
+                    self.record_line,
+                    if self.dialect.has_header {
+                        "header"
+                    } else {
+                        "first row"
+                    },
+                    self.width
+                ))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Checks the first record: the header, or the first row of a file without one.
+    fn header(&mut self, fields: Vec<Vec<u8>>) -> Result<(), String> {
+        let sep = self.dialect.separator;
+        let names: Vec<String> = fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        self.width = names.len();
+        if names.len() == 1 {
+            let others = [b',', b';', b'\t', b'|'].into_iter().filter(|d| *d != sep);
+            if let Some(d) = others.into_iter().find(|d| names[0].as_bytes().contains(d)) {
+                let shown = separator_name(d);
+                let escaped = if d == b'\t' {
+                    "\\t".to_string()
+                } else {
+                    (d as char).to_string()
+                };
+                return Err(format!(
+                    "the first row is a single field `{}`: the file looks separated by {shown}, \
+                     not {}; say so on the dataset: `{{ path = \"…\", separator = \"{escaped}\" }}`",
+                    shorten(&names[0], 60),
+                    separator_name(sep)
+                ));
+            }
+        }
+        if !self.dialect.has_header {
+            // Without a header row the first row is data: it only sets the field count.
+            return Ok(());
+        }
+        let mut seen = std::collections::HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            if let Some(first) = seen.insert(n.as_str(), i) {
+                return Err(format!(
+                    "column `{n}` appears twice in the header (columns {} and {}); rename or drop \
+                     one of them: modelgate does not guess which one is meant",
+                    first + 1,
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The whole text, fed in pieces of every size from 1 byte to all of it: the verdict is the
+    /// same for every split.
+    fn check_csv_records(text: &[u8], dialect: &CsvDialect) -> Result<(), String> {
+        let whole = {
+            let mut shape = CsvShape::new(dialect);
+            shape.feed(text).and_then(|()| shape.finish())
+        };
+        for piece in 1..text.len().max(1) {
+            let mut shape = CsvShape::new(dialect);
+            let split = text
+                .chunks(piece)
+                .try_for_each(|c| shape.feed(c))
+                .and_then(|()| shape.finish());
+            assert_eq!(split, whole, "fed {piece} bytes at a time");
+        }
+        whole
+    }
+
     #[test]
     fn csv_shape_refuses_duplicates_other_delimiters_and_ragged_rows() {
         let check = |t: &str| check_csv_records(t.as_bytes(), &CsvDialect::default());
+        assert_eq!(check(""), Ok(()));
         assert_eq!(check("a,b\n1,2\n\n3,4\n"), Ok(()));
         assert_eq!(
             check("a,\"b,c\"\r\n1,\"x \"\"y\"\", z\"\r\n2,\"multi\nline\"\n"),

@@ -24,9 +24,9 @@ pub use moments::{GroupMoments, MAX_GROUPS, MAX_MOMENT_COLUMNS};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::files::sha256_file;
+use crate::files::sha256_file_with;
 use anyhow::{anyhow, bail, Context as _};
-use csv::check_csv_shape;
+use csv::CsvShape;
 use polars::prelude::*;
 
 use crate::policy::{CsvDialect, DataFormat};
@@ -286,9 +286,7 @@ impl Dataset {
         if meta.len() == 0 {
             bail!("{} is an empty file; write the data into it (with a header row for CSV), or check `datasets.{name}`", what());
         }
-        if format == DataFormat::Csv {
-            check_csv_shape(path, csv).map_err(|e| anyhow!("{}: {e}", what()))?;
-        } else if !csv.is_default() {
+        if format != DataFormat::Csv && !csv.is_default() {
             bail!(
                 "{}: `separator`, `quote_char`, `null_values` and `has_header` apply to CSV files only, and this \
                  file is read as {}; remove them from `datasets.{name}`",
@@ -296,18 +294,35 @@ impl Dataset {
                 format_name(format)
             );
         }
-        // The digest for the report is computed while polars parses the file.
-        let (sha256, df) = std::thread::scope(|s| {
-            let digest = s.spawn(|| sha256_file(path));
+        // One read of the file, while polars parses it, gives the report's digest and (CSV)
+        // the shape check; a shape error wins over polars' own.
+        let ((sha256, shape), df) = std::thread::scope(|s| {
+            let side = s.spawn(|| {
+                let mut shape = (format == DataFormat::Csv).then(|| CsvShape::new(csv));
+                let mut refused = None;
+                let sha256 = sha256_file_with(path, |bytes| {
+                    if let (Some(check), None) = (shape.as_mut(), &refused) {
+                        refused = check.feed(bytes).err();
+                    }
+                });
+                let shape = match (refused, shape) {
+                    (Some(e), _) => Err(e),
+                    (None, Some(check)) => check.finish(),
+                    (None, None) => Ok(()),
+                };
+                (sha256, shape)
+            });
             let df = read_frame(path, format, csv);
-            (
-                digest
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("hashing failed"))),
-                df,
-            )
+            let side = side.join().unwrap_or_else(|_| {
+                (
+                    Err(std::io::Error::other("hashing failed")),
+                    Err("the shape check failed".to_string()),
+                )
+            });
+            (side, df)
         });
         let sha256 = sha256.with_context(|| format!("cannot read {}", what()))?;
+        shape.map_err(|e| anyhow!("{}: {e}", what()))?;
         let df = df.with_context(|| {
             let hint = match format {
                 DataFormat::Csv => "the file is not valid CSV; fix it or re-export it",

@@ -29,6 +29,7 @@ use polars::prelude::*;
 
 use crate::data::{CallError, CallErrorKind, Dataset};
 use crate::policy::{MissingFeatures, ModelSpec, TaskType};
+use outputs::RawOutputs;
 
 /// Pinned ONNX Runtime version the repo's set-up installs; named in error messages.
 pub const ONNXRUNTIME_VERSION: &str = "1.23.2";
@@ -273,50 +274,70 @@ impl Model {
                     columns.push(s.with_name(format!("proba_{i}").into()).into());
                 }
             }
-            Source::Onnx(m) => {
-                let missing::Inputs { feed, rows, kept } = self.inputs(m, data)?;
-                let out = m.run(&feed, rows, &self.classes).map_err(|e| {
-                    fail(format!(
-                        "model `{}` failed on dataset `{}`: {e:#}",
-                        self.name, data.name
-                    ))
-                })?;
-                drop(feed); // the inputs are not needed while the outputs become columns
-
-                match (out.labels, out.values) {
-                    (Some(labels), _) => columns.push(labels.with_name("prediction".into()).into()),
-                    (None, Some(v)) => columns.push(Series::new("prediction".into(), v).into()),
-                    (None, None) => {
-                        return Err(fail(format!(
-                            "model `{}` produced no prediction output",
-                            self.name
-                        )))
-                    }
-                }
-                if let Some((p, k)) = out.proba {
-                    if !self.classes.is_empty() && k != self.classes.len() {
-                        return Err(fail(format!(
-                            "model `{}` outputs {k} probabilities per row but has {} classes ({})",
-                            self.name,
-                            self.classes.len(),
-                            self.classes.join(", ")
-                        )));
-                    }
-                    for j in 0..k {
-                        let col: Vec<f64> = (0..rows).map(|i| p[i * k + j]).collect();
-                        columns.push(Series::new(format!("proba_{j}").into(), col).into());
-                    }
-                }
-                if self.missing == MissingFeatures::Nan {
-                    self.check_finite_outputs(data, &columns)?;
-                }
-                if let Some(kept) = kept {
-                    columns = missing::spread(columns, &kept).map_err(|e| fail(e.to_string()))?;
-                }
-            }
+            Source::Onnx(m) => columns = self.onnx_predictions(m, data)?,
         }
         let df = DataFrame::new_infer_height(columns).map_err(|e| fail(e.to_string()))?;
         Ok(Dataset::from_frame(name, df))
+    }
+
+    /// Rows an ONNX model runs on at once when every row's inputs are complete: a run's input
+    /// matrix and intermediate tensors stay a few MiB whatever the dataset's size.
+    const BATCH_ROWS: usize = 65_536;
+
+    /// The prediction columns of an ONNX model on `data`: in batches of [`Self::BATCH_ROWS`] rows
+    /// when no row misses a feature (rows are independent, so the batches' outputs are the
+    /// whole run's), else in one run (see [`missing`]). The batches' outputs go straight into
+    /// the columns: the largest transient is one batch.
+    fn onnx_predictions(&self, m: &OnnxModel, data: &Dataset) -> Result<Vec<Column>, CallError> {
+        let rows = data.rows();
+        let batched =
+            rows > Self::BATCH_ROWS && data.complete_rows(&self.features).iter().all(|&k| k);
+        let mut kept: Option<Vec<bool>> = None;
+        let mut predicted = Predicted::default();
+        if batched {
+            let frame = data.frame()?;
+            for start in (0..rows).step_by(Self::BATCH_ROWS) {
+                let part = Dataset::from_frame(
+                    data.name.clone(),
+                    frame.slice(start as i64, Self::BATCH_ROWS),
+                );
+                let (out, n, _) = self.run_onnx(m, &part)?;
+                predicted.push(out, n, rows, self)?;
+            }
+        } else {
+            let (out, n, k) = self.run_onnx(m, data)?;
+            predicted.push(out, n, n, self)?;
+            kept = k;
+        }
+        let columns = predicted.into_columns(self)?;
+        if self.missing == MissingFeatures::Nan {
+            self.check_finite_outputs(data, &columns)?;
+        }
+        match kept {
+            Some(kept) => missing::spread(columns, &kept)
+                .map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string())),
+            None => Ok(columns),
+        }
+    }
+
+    /// One run of an ONNX model on `data`: its outputs, the rows it ran on and, when rows with
+    /// a missing feature were left out, which rows those are.
+    fn run_onnx(
+        &self,
+        m: &OnnxModel,
+        data: &Dataset,
+    ) -> Result<(RawOutputs, usize, Option<Vec<bool>>), CallError> {
+        let missing::Inputs { feed, rows, kept } = self.inputs(m, data)?;
+        let out = m.run(&feed, rows, &self.classes).map_err(|e| {
+            CallError::new(
+                CallErrorKind::Failed,
+                format!(
+                    "model `{}` failed on dataset `{}`: {e:#}",
+                    self.name, data.name
+                ),
+            )
+        })?;
+        Ok((out, rows, kept))
     }
 
     /// Times `iterations` runs on the first `batch` rows (on an engine: its sample of `batch`
@@ -383,5 +404,83 @@ impl Model {
             }
         }
         Ok(out)
+    }
+}
+
+/// A model's outputs gathered into full-length columns, run by run.
+#[derive(Default)]
+struct Predicted {
+    labels: Option<Series>,
+    values: Option<Vec<f64>>,
+    /// One column per class.
+    proba: Option<Vec<Vec<f64>>>,
+}
+
+impl Predicted {
+    /// Appends one run's outputs for `rows` rows (of `total` in all).
+    fn push(
+        &mut self,
+        out: RawOutputs,
+        rows: usize,
+        total: usize,
+        model: &Model,
+    ) -> Result<(), CallError> {
+        let fail = |m: String| CallError::new(CallErrorKind::Failed, m);
+        match (out.labels, out.values) {
+            (Some(labels), _) => match &mut self.labels {
+                None => self.labels = Some(labels),
+                Some(all) => {
+                    all.append_owned(labels).map_err(|e| fail(e.to_string()))?;
+                }
+            },
+            (None, Some(v)) => self
+                .values
+                .get_or_insert_with(|| Vec::with_capacity(total))
+                .extend(v),
+            (None, None) => {
+                return Err(fail(format!(
+                    "model `{}` produced no prediction output",
+                    model.name
+                )))
+            }
+        }
+        if let Some((p, k)) = out.proba {
+            if !model.classes.is_empty() && k != model.classes.len() {
+                return Err(fail(format!(
+                    "model `{}` outputs {k} probabilities per row but has {} classes ({})",
+                    model.name,
+                    model.classes.len(),
+                    model.classes.join(", ")
+                )));
+            }
+            let columns = self
+                .proba
+                .get_or_insert_with(|| (0..k).map(|_| Vec::with_capacity(total)).collect());
+            for (j, column) in columns.iter_mut().enumerate() {
+                column.extend((0..rows).map(|i| p[i * k + j]));
+            }
+        }
+        Ok(())
+    }
+
+    /// `prediction` and `proba_0`, `proba_1`, ...
+    fn into_columns(self, model: &Model) -> Result<Vec<Column>, CallError> {
+        let mut columns: Vec<Column> = Vec::new();
+        match (self.labels, self.values) {
+            (Some(labels), _) => {
+                columns.push(labels.rechunk().with_name("prediction".into()).into());
+            }
+            (None, Some(v)) => columns.push(Series::new("prediction".into(), v).into()),
+            (None, None) => {
+                return Err(CallError::new(
+                    CallErrorKind::Failed,
+                    format!("model `{}` produced no prediction output", model.name),
+                ))
+            }
+        }
+        for (j, p) in self.proba.into_iter().flatten().enumerate() {
+            columns.push(Series::new(format!("proba_{j}").into(), p).into());
+        }
+        Ok(columns)
     }
 }
