@@ -265,15 +265,25 @@ fn main() {
         times.insert("performance_s", ps);
     });
     let stats_s = t.elapsed().as_secs_f64();
-    let bytes = reference.frame().expect("loaded").estimated_size()
-        + current.frame().expect("loaded").estimated_size();
+    let frames = [&reference, &current].map(|d| d.frame().expect("loaded"));
+    let bytes: usize = frames.iter().map(|f| f.estimated_size()).sum();
+    // polars' estimate counts a text column's string bytes only, not its 16-byte view per row
+    // (Arrow's binary views, where strings up to 12 bytes live inline): add them.
+    let views: usize = frames
+        .iter()
+        .flat_map(|f| f.columns())
+        .filter(|c| matches!(c.dtype(), DataType::String))
+        .map(|c| 16 * c.len())
+        .sum();
     println!(
         "{{\"rows\": {}, \"load_s\": {load_s:.4}, \"quality_s\": {:.4}, \"drift_s\": {:.4}, \"performance_s\": {:.4}, \
-         \"stats_s\": {stats_s:.4}, \"total_s\": {:.4}, \"frame_bytes\": {bytes}, \"checksum\": {sink}}}",
+         \"stats_s\": {stats_s:.4}, \"total_s\": {:.4}, \"frame_bytes\": {bytes}, \"frame_bytes_with_views\": {}, \
+         \"checksum\": {sink}}}",
         current.rows(),
         times["quality_s"],
         times["drift_s"],
         times["performance_s"],
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        bytes + views,
     );
 }

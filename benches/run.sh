@@ -5,8 +5,11 @@
 #
 # usage: benches/run.sh [--rows 1000000,10000000] [--repeat 3] [--evidently-max-rows 1000000]
 #                       [--evidently-timeout 1800] [--out BENCHMARKS.md] [--ab-units 10000000]
+#                       [--csv-max-rows 1000000] [--bootstrap-max-rows 1000000]
+#                       [--bootstrap-timeout 900] [--warm-runs 20]
 #       benches/run.sh --only-ab   # only the ab-test benchmark (10M units x 3 metrics), its section
-# Takes ~10 minutes on 2 cores at the default sizes (Evidently alone ~2 min at 1M rows).
+# Takes ~30 minutes on 2 cores at the default sizes (Evidently alone ~2 min at 1M rows; the
+# bootstrap gate up to --bootstrap-timeout).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tests/run.sh setup >/dev/null

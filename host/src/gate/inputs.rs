@@ -232,6 +232,18 @@ fn complete_views(
 
 /// Resolves the task's features, checks what the models need of the data (before loading any),
 /// then loads each model.
+/// The ONNX Runtime library named by `--onnxruntime` or the policy's `runtime.onnxruntime`.
+pub(super) fn onnxruntime_path(policy: &Policy, opts: &GateOptions) -> Option<PathBuf> {
+    opts.onnxruntime.clone().or_else(|| {
+        policy
+            .spec
+            .runtime
+            .onnxruntime
+            .as_ref()
+            .map(|p| policy.resolve(p))
+    })
+}
+
 pub(super) async fn load_models(
     policy: &Policy,
     opts: &GateOptions,
@@ -304,10 +316,7 @@ pub(super) async fn load_models(
             );
         }
     }
-    let ort = opts
-        .onnxruntime
-        .clone()
-        .or_else(|| spec.runtime.onnxruntime.as_ref().map(|p| policy.resolve(p)));
+    let ort = onnxruntime_path(policy, opts);
     let model_task = ModelTask {
         kind: task.kind,
         features: features.clone(),

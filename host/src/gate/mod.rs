@@ -87,8 +87,30 @@ pub async fn prepare(
     let policy_sha = sha256_file(&policy.path)
         .with_context(|| format!("cannot read {}", policy.path.display()))?;
     let mut timings = Vec::new();
-    let data = inputs::load_datasets(policy, progress, &mut timings).await?;
-    let models = inputs::load_models(policy, opts, &data.datasets, progress, &mut timings).await?;
+    // Loading ONNX Runtime takes longer than a small gate's data: start it beside them (the
+    // models wait for it; its error, if any, is theirs).
+    let onnxruntime = policy
+        .spec
+        .models
+        .values()
+        .any(|m| m.onnx.is_some())
+        .then(|| {
+            let path = inputs::onnxruntime_path(policy, opts);
+            std::thread::spawn(move || {
+                let _ = crate::model::init_onnxruntime(path.as_deref());
+            })
+        });
+    let loaded = match inputs::load_datasets(policy, progress, &mut timings).await {
+        Ok(data) => inputs::load_models(policy, opts, &data.datasets, progress, &mut timings)
+            .await
+            .map(|models| (data, models)),
+        Err(e) => Err(e),
+    };
+    // Never left running into an early exit.
+    if let Some(loading) = onnxruntime {
+        let _ = loading.join();
+    }
+    let (data, models) = loaded?;
     let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
     let checks = plugins::prepare(policy, &rt, progress, &mut timings).await?;
     let jobs = opts
