@@ -315,7 +315,8 @@ def variants(rows: int) -> dict[str, str]:
     bootstrap = check["performance"].replace(
         "# Default limits: predictions stream through the sandbox, which holds the labels (4 bytes a row)\n"
         "# and one model's positive-class scores (8 bytes a row).\n",
-        "# Resamples need the rows: the sandbox holds labels, predictions and probabilities.\n",
+        "# Resamples need the rows: the sandbox holds labels, predictions and probabilities.\n"
+        "timeout_s = 1800\n",
     ).replace(
         "[checks.config]\n", "[checks.config]\nbootstrap_samples = 1000\n", 1
     ).replace(

@@ -13,6 +13,13 @@
 //! - `max_rise`: the upper bound of candidate − baseline must be ≤ max_rise;
 //! - `max_relative_drop`: the upper bound of worsening / |baseline| must be ≤ the limit.
 //!
+//! A resample is not materialised: each row's multiplicity (how often it was drawn, the same
+//! SplitMix64 draws) weighs it in linear passes over rows kept in order once (the target and the
+//! predictions as codes, each binary model's rows sorted by score). Label metrics and the ROC and
+//! precision-recall curves are those of the drawn rows exactly; log loss, Brier and the regression
+//! sums are summed in row order with weights instead of in draw order (equal up to rounding, ~1e-16
+//! relative).
+//!
 //! Resamples on which the metric is undefined (e.g. one class only, for roc_auc) are dropped; if
 //! more than 1 % are, the check errors (the bound would be biased).
 
@@ -21,8 +28,10 @@ use std::collections::BTreeMap;
 use modelgate_sdk::numeric::percentile;
 use modelgate_sdk::{BoundKind, Direction, Metric};
 
+use crate::evaluate::{classification_from, regression_from, LabelCounts, ModelMetrics, ScoreSums};
 use crate::evaluate::{MetricBounds, Outcome, Task};
-use crate::slices::{metrics_on, Predictions, Truth};
+use crate::metrics::{self, pairwise_sum_by};
+use crate::slices::{Predictions, Truth};
 
 /// Default number of resamples.
 pub const DEFAULT_SAMPLES: u32 = 1000;
@@ -96,14 +105,16 @@ pub fn intervals(
         .collect();
     let mut dropped: BTreeMap<&str, u32> = BTreeMap::new();
     let mut rng = SplitMix64::new(seed);
-    let mut rows = vec![0usize; n];
+    let resampled = Resampled::new(task, truth, preds);
+    let mut weights = vec![0u64; n];
     for _ in 0..samples {
-        for r in rows.iter_mut() {
-            *r = rng.below(n);
+        weights.fill(0);
+        for _ in 0..n {
+            weights[rng.below(n)] += 1;
         }
-        let cand = metrics_on(task, truth, candidate, Some(&rows))?;
+        let cand = resampled.metrics(0, &weights)?;
         let base = baseline
-            .map(|b| metrics_on(task, truth, b, Some(&rows)))
+            .map(|_| resampled.metrics(1, &weights))
             .transpose()?;
         for (name, _, _) in &wanted {
             let c = value(cand.get(name));
@@ -194,6 +205,135 @@ pub fn intervals(
     Ok((ci, extra))
 }
 
+/// The rows once, arranged so that a resample's metrics are computed from how many times each
+/// row was drawn (its weight) in linear passes: the metrics of the resampled rows themselves
+/// (label metrics and the ROC and precision-recall curves exactly; sums up to rounding, since
+/// they are summed in row order with weights rather than in draw order).
+struct Resampled<'a> {
+    task: &'a Task,
+    /// Classification: the labels of the target and of every model's predictions, and the
+    /// target as codes into them.
+    labels: Vec<String>,
+    truth: Vec<u32>,
+    /// Regression: the target.
+    y: &'a [f64],
+    models: Vec<ResampledModel<'a>>,
+}
+
+struct ResampledModel<'a> {
+    name: &'a str,
+    /// Classification: the predicted labels as codes.
+    predicted: Vec<u32>,
+    /// Per row, [`crate::evaluate::score_terms`] (with probabilities).
+    terms: Option<Vec<[f64; 2]>>,
+    /// Rows by descending positive-class probability, with that probability and the row's class
+    /// (binary with probabilities).
+    by_score: Option<Vec<(f64, bool, u32)>>,
+    /// Regression: the predictions.
+    values: &'a [f64],
+}
+
+impl<'a> Resampled<'a> {
+    fn new(task: &'a Task, truth: &'a Truth, preds: &'a [Predictions]) -> Self {
+        let mut counts = LabelCounts::default();
+        let (truth_codes, y) = match truth {
+            Truth::Labels(d) => (codes(&mut counts, d), &[][..]),
+            Truth::Values(v) => (Vec::new(), &v[..]),
+        };
+        let positive = match task {
+            Task::Binary { positive } => Some(counts.code(positive)),
+            _ => None,
+        };
+        let models = preds
+            .iter()
+            .map(|p| {
+                let (predicted, values) = match &p.predicted {
+                    Truth::Labels(d) => (codes(&mut counts, d), &[][..]),
+                    Truth::Values(v) => (Vec::new(), &v[..]),
+                };
+                let is_positive = |i: usize| positive == Some(truth_codes[i]);
+                let terms = p.proba.as_ref().map(|pr| {
+                    (0..pr.p_true.len())
+                        .map(|i| {
+                            crate::evaluate::score_terms(
+                                is_positive(i),
+                                pr.p_true[i],
+                                pr.p_positive.as_ref().map(|v| v[i]),
+                            )
+                        })
+                        .collect()
+                });
+                let by_score = p
+                    .proba
+                    .as_ref()
+                    .and_then(|pr| pr.p_positive.as_ref())
+                    .map(|v| {
+                        let mut rows: Vec<(f64, bool, u32)> = (0..v.len())
+                            .map(|i| (v[i], is_positive(i), i as u32))
+                            .collect();
+                        rows.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                        rows
+                    });
+                ResampledModel {
+                    name: &p.name,
+                    predicted,
+                    terms,
+                    by_score,
+                    values,
+                }
+            })
+            .collect();
+        Resampled {
+            task,
+            labels: counts.into_labels(),
+            truth: truth_codes,
+            y,
+            models,
+        }
+    }
+
+    /// The metrics of model `m` on the resample whose rows are drawn `weights[row]` times.
+    fn metrics(&self, m: usize, weights: &[u64]) -> Result<ModelMetrics, String> {
+        let model = &self.models[m];
+        let n = weights.len();
+        let weighted =
+            |term: &dyn Fn(usize) -> f64| pairwise_sum_by(n, |i| weights[i] as f64 * term(i));
+        if let Task::Regression = self.task {
+            let (y, p) = (self.y, model.values);
+            let term = |k: usize| move |i: usize| metrics::regression_terms(y[i], p[i])[k];
+            let sums = [weighted(&term(0)), weighted(&term(1)), weighted(&term(2))];
+            let mean = weighted(&|i| y[i]) / n as f64;
+            let denominator = weighted(&|i| (y[i] - mean) * (y[i] - mean));
+            return Ok(regression_from(n, sums, denominator));
+        }
+        let k = self.labels.len();
+        let mut matrix = vec![vec![0u64; k]; k];
+        for ((&t, &p), &w) in self.truth.iter().zip(&model.predicted).zip(weights) {
+            matrix[t as usize][p as usize] += w;
+        }
+        let counts = LabelCounts::from_matrix(&self.labels, &matrix);
+        let scores = model.terms.as_ref().map(|terms| ScoreSums {
+            curve: model.by_score.as_ref().and_then(|rows| {
+                metrics::clf_curve_weighted(
+                    rows.iter()
+                        .map(|&(score, positive, row)| (score, positive, weights[row as usize])),
+                )
+            }),
+            sums: [weighted(&|i| terms[i][0]), weighted(&|i| terms[i][1])],
+        });
+        classification_from(self.task, &counts, model.name, scores)
+    }
+}
+
+/// A label column as codes into `counts`' labels.
+fn codes(counts: &mut LabelCounts, d: &modelgate_sdk::Dictionary) -> Vec<u32> {
+    let map: Vec<u32> = d.values.iter().map(|v| counts.code(v)).collect();
+    d.codes
+        .iter()
+        .map(|c| map[c.expect("nulls rejected before") as usize])
+        .collect()
+}
+
 fn value(o: Option<&Outcome>) -> Option<f64> {
     match o {
         Some(Outcome::Value(v)) if v.is_finite() => Some(*v),
@@ -204,6 +344,115 @@ fn value(o: Option<&Outcome>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::evaluate::Probabilities;
+    use crate::slices::metrics_on;
+
+    fn dictionary(labels: &[&str]) -> modelgate_sdk::Dictionary {
+        let mut values: Vec<String> = Vec::new();
+        let codes = labels
+            .iter()
+            .map(|l| {
+                let c = values.iter().position(|v| v == l).unwrap_or_else(|| {
+                    values.push(l.to_string());
+                    values.len() - 1
+                });
+                Some(c as u32)
+            })
+            .collect();
+        modelgate_sdk::Dictionary { values, codes }
+    }
+
+    /// A resample's metrics from its weights are those of its drawn rows: label metrics and the
+    /// curves' areas to the bit, sums to rounding.
+    #[test]
+    fn weighted_resamples_equal_the_drawn_rows() {
+        let n = 300;
+        let labels = ["a", "b", "c"];
+        let classes: Vec<&str> = (0..n).map(|i| labels[(i * 7 + i / 5) % 3]).collect();
+        let truth_binary: Vec<&str> = (0..n)
+            .map(|i| ["0", "1"][(i * 13 % 7 < 3) as usize])
+            .collect();
+        let score = |i: usize| ((i * 37 % 101) as f64 / 100.0 * 8.0).round() / 8.0;
+        let cases = [
+            (
+                Task::Binary {
+                    positive: "1".into(),
+                },
+                Truth::Labels(dictionary(&truth_binary)),
+                Truth::Labels(dictionary(
+                    &(0..n)
+                        .map(|i| ["0", "1"][(score(i) >= 0.5) as usize])
+                        .collect::<Vec<_>>(),
+                )),
+                Some(Probabilities {
+                    p_true: (0..n)
+                        .map(|i| {
+                            if truth_binary[i] == "1" {
+                                score(i)
+                            } else {
+                                1.0 - score(i)
+                            }
+                        })
+                        .collect(),
+                    p_positive: Some((0..n).map(score).collect()),
+                }),
+            ),
+            (
+                Task::Multiclass,
+                Truth::Labels(dictionary(&classes)),
+                Truth::Labels(dictionary(
+                    &(0..n).map(|i| labels[(i * 5 % 11) % 3]).collect::<Vec<_>>(),
+                )),
+                Some(Probabilities {
+                    p_true: (0..n).map(|i| 0.2 + score(i) * 0.5).collect(),
+                    p_positive: None,
+                }),
+            ),
+            (
+                Task::Regression,
+                Truth::Values((0..n).map(|i| (i as f64).sqrt() * 3.0 - 7.0).collect()),
+                Truth::Values(
+                    (0..n)
+                        .map(|i| (i as f64).sqrt() * 2.9 - 6.0 + score(i))
+                        .collect(),
+                ),
+                None,
+            ),
+        ];
+        for (task, truth, predicted, proba) in cases {
+            let preds = vec![Predictions {
+                name: "m".into(),
+                predicted,
+                proba,
+            }];
+            let resampled = Resampled::new(&task, &truth, &preds);
+            let mut rng = SplitMix64::new(3);
+            for _ in 0..20 {
+                let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+                let mut weights = vec![0u64; n];
+                rows.iter().for_each(|&r| weights[r] += 1);
+                let drawn = metrics_on(&task, &truth, &preds[0], Some(&rows)).unwrap();
+                let weighted = resampled.metrics(0, &weights).unwrap();
+                assert_eq!(drawn.confusion, weighted.confusion, "{task:?}");
+                for ((def, a), (_, b)) in drawn.outcomes.iter().zip(&weighted.outcomes) {
+                    match (a, b) {
+                        (Outcome::Value(a), Outcome::Value(b))
+                            if ["log_loss", "brier", "rmse", "mae", "mape", "r2"]
+                                .contains(&def.name) =>
+                        {
+                            assert!(
+                                (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                                "{}: {a} vs {b}",
+                                def.name
+                            )
+                        }
+                        _ => assert_eq!(a, b, "{}", def.name),
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn splitmix_matches_the_reference_sequence() {

@@ -362,6 +362,28 @@ impl LabelCounts {
         c
     }
 
+    /// Counts from a matrix of rows by (true, predicted) label code over `labels`, leaving out
+    /// the labels no row has (as counting the rows one by one would).
+    pub fn from_matrix(labels: &[String], matrix: &[Vec<u64>]) -> Self {
+        let mut counts = Self::default();
+        let present: Vec<Option<u32>> = (0..labels.len())
+            .map(|l| {
+                let rows = matrix[l].iter().sum::<u64>() + matrix.iter().map(|r| r[l]).sum::<u64>();
+                (rows > 0).then(|| counts.code(&labels[l]))
+            })
+            .collect();
+        counts.pairs = vec![vec![0; counts.labels.len()]; counts.labels.len()];
+        for (t, row) in matrix.iter().enumerate() {
+            for (p, &rows) in row.iter().enumerate() {
+                if let (Some(ct), Some(cp), true) = (present[t], present[p], rows > 0) {
+                    counts.pairs[ct as usize][cp as usize] += rows;
+                    counts.rows += rows as usize;
+                }
+            }
+        }
+        counts
+    }
+
     /// The labels, in the order first seen (codes are positions).
     pub fn into_labels(self) -> Vec<String> {
         self.labels
@@ -385,9 +407,8 @@ impl LabelCounts {
 /// What the probability metrics of one model need, gathered in one pass over the rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScoreSums {
-    /// The positive class's probability on the positive rows, and on the others (binary).
-    pub positive_scores: Vec<f64>,
-    pub negative_scores: Vec<f64>,
+    /// The curve of the positive class's probability (binary; `None` for a single-class target).
+    pub curve: Option<metrics::ClfCurve>,
     /// [`pairwise_sum`](metrics::pairwise_sum)s over the rows, in row order, of
     /// [`metrics::log_loss_term`] and (binary) [`metrics::brier_term`].
     pub sums: [f64; 2],
@@ -429,13 +450,8 @@ pub fn classification(
     let scores = proba.map(|proba| {
         let mut s = ScoreSums::default();
         if let Some(p) = &proba.p_positive {
-            for (i, &p) in p.iter().enumerate() {
-                if is_positive(i) {
-                    s.positive_scores.push(p);
-                } else {
-                    s.negative_scores.push(p);
-                }
-            }
+            let y: Vec<bool> = (0..n).map(is_positive).collect();
+            s.curve = metrics::clf_curve(&y, p);
         }
         s.sums = try_pairwise_sums(n, |i| {
             Ok::<_, Infallible>(score_terms(
@@ -521,7 +537,7 @@ pub fn classification_from(
                     }
                 }
                 Some(s) => {
-                    let curve = metrics::clf_curve_split(s.positive_scores, s.negative_scores);
+                    let curve = s.curve;
                     values.push((
                         "roc_auc",
                         match curve.as_ref().and_then(metrics::ClfCurve::roc_auc) {

@@ -168,6 +168,37 @@ pub fn clf_curve_split(mut pos: Vec<f64>, mut neg: Vec<f64>) -> Option<ClfCurve>
     Some(ClfCurve { fps, tps })
 }
 
+/// [`clf_curve`] of rows that count `weight` times each (a bootstrap resample's multiplicities),
+/// given in descending score order (ties in any order): the curve of the rows repeated that
+/// often, without repeating them. `None` if no row has weight, or a weighted score is not finite.
+pub fn clf_curve_weighted(rows: impl IntoIterator<Item = (f64, bool, u64)>) -> Option<ClfCurve> {
+    let (mut fps, mut tps) = (Vec::new(), Vec::new());
+    let (mut threshold, mut tp, mut fp) = (None, 0u64, 0u64);
+    for (score, positive, weight) in rows {
+        if weight == 0 {
+            continue;
+        }
+        if !score.is_finite() {
+            return None;
+        }
+        // `!=` keeps 0.0 and -0.0 in one group, as `clf_curve` does.
+        if threshold.is_some_and(|t| score != t) {
+            fps.push(fp);
+            tps.push(tp);
+        }
+        threshold = Some(score);
+        if positive {
+            tp += weight;
+        } else {
+            fp += weight;
+        }
+    }
+    threshold?;
+    fps.push(fp);
+    tps.push(tp);
+    Some(ClfCurve { fps, tps })
+}
+
 impl ClfCurve {
     /// `roc_auc_score`: the ROC curve as `roc_curve` builds it (tied scores grouped, collinear
     /// points dropped), integrated with the trapezoidal rule. Equals the Mann–Whitney U
@@ -346,6 +377,32 @@ pub fn r2_from(n: usize, numerator: f64, denominator: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_curve_is_the_curve_of_the_repeated_rows() {
+        // Scores with ties across classes, 0.0 and -0.0, and rows of weight 0, 1 and more.
+        let rows: Vec<(f64, bool, u64)> = (0..400u64)
+            .map(|i| {
+                let score = [0.9, 0.5, 0.5, 0.0, -0.0, 0.25, 0.125][(i * 7 % 13 % 7) as usize];
+                (score, (i * 31) % 5 < 2, (i * 11) % 4)
+            })
+            .collect();
+        let (mut y, mut s) = (Vec::new(), Vec::new());
+        for &(score, positive, weight) in &rows {
+            for _ in 0..weight {
+                y.push(positive);
+                s.push(score);
+            }
+        }
+        let mut sorted = rows.clone();
+        sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        assert_eq!(
+            clf_curve_weighted(sorted.iter().copied()),
+            clf_curve(&y, &s)
+        );
+        assert_eq!(clf_curve_weighted([(0.5, true, 0)]), None);
+        assert_eq!(clf_curve_weighted([(f64::NAN, true, 1)]), None);
+    }
 
     /// Naive left-to-right sum, to show where pairwise summation differs.
     fn naive(a: &[f64]) -> f64 {

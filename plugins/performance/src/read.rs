@@ -165,22 +165,29 @@ pub fn classification(
         None => None,
         Some(columns) => {
             let positive = columns.positive_code(task, target);
+            let columns_binary = columns.positive_class.is_some();
             let mut reader = columns.reader(preds, target);
-            let mut scores = ScoreSums::default();
-            scores.sums = try_pairwise_sums(target.codes.len(), |i| {
+            let (mut positives, mut negatives) = (Vec::new(), Vec::new());
+            let sums = try_pairwise_sums(target.codes.len(), |i| {
                 let (p_true, p_positive) = reader.row(i)?;
                 let is_positive = positive == Some(target.codes[i]);
                 if let Some(p) = p_positive {
                     if is_positive {
-                        scores.positive_scores.push(p);
+                        positives.push(p);
                     } else {
-                        scores.negative_scores.push(p);
+                        negatives.push(p);
                     }
                 }
                 Ok::<_, String>(score_terms(is_positive, p_true, p_positive))
             })?;
             reader.finish();
-            Some(scores)
+            let binary = columns_binary;
+            Some(ScoreSums {
+                curve: binary
+                    .then(|| metrics::clf_curve_split(positives, negatives))
+                    .flatten(),
+                sums,
+            })
         }
     };
     evaluate::classification_from(task, &counts, s.name, scores)
