@@ -30,7 +30,9 @@ use modelgate_sdk::{BoundKind, Direction, Metric};
 
 use crate::evaluate::{classification_from, regression_from, LabelCounts, ModelMetrics, ScoreSums};
 use crate::evaluate::{MetricBounds, Outcome, Task};
-use crate::metrics::{self, pairwise_sum_by};
+use std::convert::Infallible;
+
+use crate::metrics::{self, try_pairwise_sums};
 use crate::slices::{Predictions, Truth};
 
 /// Default number of resamples.
@@ -59,7 +61,17 @@ impl SplitMix64 {
 
     /// A uniform index in [0, n) (Lemire's multiply-shift; the bias is below 2^-32 for n < 2^32).
     pub fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+        let x = self.next_u64();
+        match u32::try_from(n) {
+            // The high half of the 96-bit product x * n from two 64-bit products (WebAssembly
+            // has no 64 x 64 -> 128 multiply): with x = a 2^32 + b, x n / 2^64 rounds down to
+            // (a n + (b n >> 32)) >> 32, which cannot overflow for n < 2^32.
+            Ok(n) => {
+                let n = u64::from(n);
+                (((x >> 32) * n + (((x & 0xFFFF_FFFF) * n) >> 32)) >> 32) as usize
+            }
+            Err(_) => ((u128::from(x) * n as u128) >> 64) as usize,
+        }
     }
 }
 
@@ -106,7 +118,7 @@ pub fn intervals(
     let mut dropped: BTreeMap<&str, u32> = BTreeMap::new();
     let mut rng = SplitMix64::new(seed);
     let resampled = Resampled::new(task, truth, preds);
-    let mut weights = vec![0u64; n];
+    let mut weights = vec![0u32; n];
     for _ in 0..samples {
         weights.fill(0);
         for _ in 0..n {
@@ -293,36 +305,41 @@ impl<'a> Resampled<'a> {
     }
 
     /// The metrics of model `m` on the resample whose rows are drawn `weights[row]` times.
-    fn metrics(&self, m: usize, weights: &[u64]) -> Result<ModelMetrics, String> {
+    fn metrics(&self, m: usize, weights: &[u32]) -> Result<ModelMetrics, String> {
         let model = &self.models[m];
         let n = weights.len();
-        let weighted =
-            |term: &dyn Fn(usize) -> f64| pairwise_sum_by(n, |i| weights[i] as f64 * term(i));
+        let w = |i: usize| f64::from(weights[i]);
         if let Task::Regression = self.task {
             let (y, p) = (self.y, model.values);
-            let term = |k: usize| move |i: usize| metrics::regression_terms(y[i], p[i])[k];
-            let sums = [weighted(&term(0)), weighted(&term(1)), weighted(&term(2))];
-            let mean = weighted(&|i| y[i]) / n as f64;
-            let denominator = weighted(&|i| (y[i] - mean) * (y[i] - mean));
+            let [sums @ .., mean] = weighted_sums(n, |i| {
+                let [a, b, c] = metrics::regression_terms(y[i], p[i]);
+                [w(i) * a, w(i) * b, w(i) * c, w(i) * y[i]]
+            });
+            let mean = mean / n as f64;
+            let [denominator] = weighted_sums(n, |i| [w(i) * ((y[i] - mean) * (y[i] - mean))]);
             return Ok(regression_from(n, sums, denominator));
         }
         let k = self.labels.len();
         let mut matrix = vec![vec![0u64; k]; k];
         for ((&t, &p), &w) in self.truth.iter().zip(&model.predicted).zip(weights) {
-            matrix[t as usize][p as usize] += w;
+            matrix[t as usize][p as usize] += u64::from(w);
         }
         let counts = LabelCounts::from_matrix(&self.labels, &matrix);
         let scores = model.terms.as_ref().map(|terms| ScoreSums {
             curve: model.by_score.as_ref().and_then(|rows| {
-                metrics::clf_curve_weighted(
-                    rows.iter()
-                        .map(|&(score, positive, row)| (score, positive, weights[row as usize])),
-                )
+                metrics::clf_curve_weighted(rows.iter().map(|&(score, positive, row)| {
+                    (score, positive, u64::from(weights[row as usize]))
+                }))
             }),
-            sums: [weighted(&|i| terms[i][0]), weighted(&|i| terms[i][1])],
+            sums: weighted_sums(n, |i| [w(i) * terms[i][0], w(i) * terms[i][1]]),
         });
         classification_from(self.task, &counts, model.name, scores)
     }
+}
+
+/// Pairwise sums of `K` weighted terms in one pass.
+fn weighted_sums<const K: usize>(n: usize, term: impl Fn(usize) -> [f64; K]) -> [f64; K] {
+    try_pairwise_sums(n, |i| Ok::<_, Infallible>(term(i))).unwrap_or_else(|e| match e {})
 }
 
 /// A label column as codes into `counts`' labels.
@@ -430,7 +447,7 @@ mod tests {
             let mut rng = SplitMix64::new(3);
             for _ in 0..20 {
                 let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
-                let mut weights = vec![0u64; n];
+                let mut weights = vec![0u32; n];
                 rows.iter().for_each(|&r| weights[r] += 1);
                 let drawn = metrics_on(&task, &truth, &preds[0], Some(&rows)).unwrap();
                 let weighted = resampled.metrics(0, &weights).unwrap();
@@ -461,6 +478,22 @@ mod tests {
         assert_eq!(r.next_u64(), 6457827717110365317);
         assert_eq!(r.next_u64(), 3203168211198807973);
         assert_eq!(r.next_u64(), 9817491932198370423);
+    }
+
+    #[test]
+    fn indices_below_2_pow_32_are_the_128_bit_products() {
+        let mut r = SplitMix64::new(99);
+        for n in [1usize, 2, 3, 228, 1_000_000, 10_000_000, u32::MAX as usize] {
+            for _ in 0..10_000 {
+                let mut copy = SplitMix64(r.0);
+                let x = copy.next_u64();
+                assert_eq!(
+                    r.below(n),
+                    ((u128::from(x) * n as u128) >> 64) as usize,
+                    "n = {n}"
+                );
+            }
+        }
     }
 
     #[test]
