@@ -52,52 +52,84 @@ impl<'d> CsvShape<'d> {
         }
     }
 
-    /// Takes the next bytes of the file.
+    /// Takes the next bytes of the file. Once the header is read, runs of bytes that mean
+    /// nothing to the shape (a field's content) are skipped at once (`memchr`), and only
+    /// separators, quotes and line ends are looked at one by one.
     pub(super) fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
         let (sep, quote) = (self.dialect.separator, self.dialect.quote_char);
-        for &b in bytes {
-            if self.quote_pending {
-                self.quote_pending = false;
-                if Some(b) == quote {
-                    self.push(b);
-                    continue;
-                }
-                self.in_quotes = false;
-            }
-            if self.in_quotes {
-                if Some(b) == quote {
-                    self.quote_pending = true;
-                } else {
-                    if b == b'\n' {
-                        self.line += 1;
-                    }
-                    self.push(b);
-                }
-                continue;
-            }
-            match b {
-                b if Some(b) == quote && self.field_empty => {
-                    self.in_quotes = true;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.first.is_none() && !self.quote_pending {
+                let next = match (self.in_quotes, quote) {
+                    (true, Some(q)) => memchr::memchr2(q, b'\n', rest),
+                    (false, Some(q)) => memchr::memchr3(sep, q, b'\n', rest),
+                    (false, None) => memchr::memchr2(sep, b'\n', rest),
+                    (true, None) => memchr::memchr(b'\n', rest),
+                };
+                let run = next.unwrap_or(rest.len());
+                // Content: every byte in quotes; outside them, anything but a carriage return.
+                if rest[..run].iter().any(|&b| self.in_quotes || b != b'\r') {
+                    self.field_empty = false;
                     self.empty = false;
                 }
-                b if b == sep => {
-                    self.fields += 1;
-                    self.field_empty = true;
-                    if let Some(first) = &mut self.first {
-                        first.push(Vec::new());
-                    }
-                    self.empty = false;
-                }
-                b'\n' => {
-                    self.end_record()?;
+                rest = &rest[run..];
+                let Some((&b, tail)) = rest.split_first() else {
+                    break;
+                };
+                self.step(b)?;
+                rest = tail;
+            } else {
+                self.step(rest[0])?;
+                rest = &rest[1..];
+            }
+        }
+        Ok(())
+    }
+
+    /// One byte, whatever the state.
+    fn step(&mut self, b: u8) -> Result<(), String> {
+        let (sep, quote) = (self.dialect.separator, self.dialect.quote_char);
+        if self.quote_pending {
+            self.quote_pending = false;
+            if Some(b) == quote {
+                self.push(b);
+                return Ok(());
+            }
+            self.in_quotes = false;
+        }
+        if self.in_quotes {
+            if Some(b) == quote {
+                self.quote_pending = true;
+            } else {
+                if b == b'\n' {
                     self.line += 1;
-                    self.record_line = self.line;
                 }
-                b'\r' => {}
-                _ => {
-                    self.push(b);
-                    self.empty = false;
+                self.push(b);
+            }
+            return Ok(());
+        }
+        match b {
+            b if Some(b) == quote && self.field_empty => {
+                self.in_quotes = true;
+                self.empty = false;
+            }
+            b if b == sep => {
+                self.fields += 1;
+                self.field_empty = true;
+                if let Some(first) = &mut self.first {
+                    first.push(Vec::new());
                 }
+                self.empty = false;
+            }
+            b'\n' => {
+                self.end_record()?;
+                self.line += 1;
+                self.record_line = self.line;
+            }
+            b'\r' => {}
+            _ => {
+                self.push(b);
+                self.empty = false;
             }
         }
         Ok(())
@@ -214,6 +246,14 @@ mod tests {
     fn csv_shape_refuses_duplicates_other_delimiters_and_ragged_rows() {
         let check = |t: &str| check_csv_records(t.as_bytes(), &CsvDialect::default());
         assert_eq!(check(""), Ok(()));
+        assert_eq!(check("a,b\r\n\r\n1,2\r\n\r\n"), Ok(()), "blank CRLF lines");
+        let e = check("a,b\n1,2\n\"3\",\"4\"\"\"\n5,6,7\n").unwrap_err();
+        assert!(e.contains("line 4 has 3 fields"), "{e}");
+        assert_eq!(
+            check("a,b\nx\"y,2\n3,4\n"),
+            Ok(()),
+            "a quote inside a field is content"
+        );
         assert_eq!(check("a,b\n1,2\n\n3,4\n"), Ok(()));
         assert_eq!(
             check("a,\"b,c\"\r\n1,\"x \"\"y\"\", z\"\r\n2,\"multi\nline\"\n"),
