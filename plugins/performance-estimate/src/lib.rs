@@ -469,19 +469,7 @@ fn read(
         None
     };
 
-    let preds = model.model.predict(table).map_err(|e| {
-        format!(
-            "predictions of model `{}` on `{name}`: {}",
-            model.name, e.message
-        )
-    })?;
-    let n = preds.row_count()?;
-    if n != rows {
-        return Err(format!(
-            "predictions of model `{}` on `{name}` have {n} rows, the dataset {rows}",
-            model.name
-        ));
-    }
+    let preds = model.predictions(table, name)?;
     let mut scores = Vec::with_capacity(classes.len());
     for (c, class) in classes.iter().enumerate() {
         let column = format!("proba_{c}");

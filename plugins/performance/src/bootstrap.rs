@@ -28,11 +28,11 @@ use std::collections::BTreeMap;
 use modelgate_sdk::numeric::percentile;
 use modelgate_sdk::{BoundKind, Direction, Metric};
 
-use crate::evaluate::{classification_from, regression_from, LabelCounts, ModelMetrics, ScoreSums};
-use crate::evaluate::{MetricBounds, Outcome, Task};
-use std::convert::Infallible;
-
-use crate::metrics::{self, try_pairwise_sums};
+use crate::evaluate::{
+    classification_from, regression_from, LabelCounts, MetricBounds, ModelMetrics, Outcome,
+    ScoreSums, Task,
+};
+use crate::metrics::{self, pairwise_sums};
 use crate::slices::{Predictions, Truth};
 
 /// Default number of resamples.
@@ -249,7 +249,7 @@ impl<'a> Resampled<'a> {
     fn new(task: &'a Task, truth: &'a Truth, preds: &'a [Predictions]) -> Self {
         let mut counts = LabelCounts::default();
         let (truth_codes, y) = match truth {
-            Truth::Labels(d) => (codes(&mut counts, d), &[][..]),
+            Truth::Labels(d) => (counts.codes_of(d), &[][..]),
             Truth::Values(v) => (Vec::new(), &v[..]),
         };
         let positive = match task {
@@ -260,7 +260,7 @@ impl<'a> Resampled<'a> {
             .iter()
             .map(|p| {
                 let (predicted, values) = match &p.predicted {
-                    Truth::Labels(d) => (codes(&mut counts, d), &[][..]),
+                    Truth::Labels(d) => (counts.codes_of(d), &[][..]),
                     Truth::Values(v) => (Vec::new(), &v[..]),
                 };
                 let is_positive = |i: usize| positive == Some(truth_codes[i]);
@@ -311,12 +311,12 @@ impl<'a> Resampled<'a> {
         let w = |i: usize| f64::from(weights[i]);
         if let Task::Regression = self.task {
             let (y, p) = (self.y, model.values);
-            let [sums @ .., mean] = weighted_sums(n, |i| {
+            let [sums @ .., mean] = pairwise_sums(n, |i| {
                 let [a, b, c] = metrics::regression_terms(y[i], p[i]);
                 [w(i) * a, w(i) * b, w(i) * c, w(i) * y[i]]
             });
             let mean = mean / n as f64;
-            let [denominator] = weighted_sums(n, |i| [w(i) * ((y[i] - mean) * (y[i] - mean))]);
+            let [denominator] = pairwise_sums(n, |i| [w(i) * ((y[i] - mean) * (y[i] - mean))]);
             return Ok(regression_from(n, sums, denominator));
         }
         let k = self.labels.len();
@@ -331,24 +331,10 @@ impl<'a> Resampled<'a> {
                     (score, positive, u64::from(weights[row as usize]))
                 }))
             }),
-            sums: weighted_sums(n, |i| [w(i) * terms[i][0], w(i) * terms[i][1]]),
+            sums: pairwise_sums(n, |i| [w(i) * terms[i][0], w(i) * terms[i][1]]),
         });
         classification_from(self.task, &counts, model.name, scores)
     }
-}
-
-/// Pairwise sums of `K` weighted terms in one pass.
-fn weighted_sums<const K: usize>(n: usize, term: impl Fn(usize) -> [f64; K]) -> [f64; K] {
-    try_pairwise_sums(n, |i| Ok::<_, Infallible>(term(i))).unwrap_or_else(|e| match e {})
-}
-
-/// A label column as codes into `counts`' labels.
-fn codes(counts: &mut LabelCounts, d: &modelgate_sdk::Dictionary) -> Vec<u32> {
-    let map: Vec<u32> = d.values.iter().map(|v| counts.code(v)).collect();
-    d.codes
-        .iter()
-        .map(|c| map[c.expect("nulls rejected before") as usize])
-        .collect()
 }
 
 fn value(o: Option<&Outcome>) -> Option<f64> {

@@ -3,7 +3,6 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::convert::Infallible;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
 use modelgate_sdk::bounds::fmt_num;
@@ -15,7 +14,7 @@ use modelgate_sdk::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{self, try_pairwise_sums};
+use crate::metrics::{self, pairwise_sums};
 
 /// The task, as far as the metrics care.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -336,17 +335,21 @@ impl LabelCounts {
         counts
     }
 
-    /// The code of `label`, adding it if it is new.
-    pub fn code(&mut self, label: &str) -> u32 {
-        let found = if self.labels.len() <= Self::SCAN_LIMIT {
+    /// The code of `label`, if it is known.
+    pub fn find(&self, label: &str) -> Option<u32> {
+        if self.labels.len() <= Self::SCAN_LIMIT {
             self.labels
                 .iter()
                 .position(|l| l == label)
                 .map(|c| c as u32)
         } else {
             self.index.get(label).copied()
-        };
-        if let Some(c) = found {
+        }
+    }
+
+    /// The code of `label`, adding it if it is new.
+    pub fn code(&mut self, label: &str) -> u32 {
+        if let Some(c) = self.find(label) {
             return c;
         }
         let c = self.labels.len() as u32;
@@ -360,6 +363,15 @@ impl LabelCounts {
             self.index.insert(label.to_string(), c);
         }
         c
+    }
+
+    /// A label column without nulls as codes, adding its labels.
+    pub fn codes_of(&mut self, d: &Dictionary) -> Vec<u32> {
+        let map: Vec<u32> = d.values.iter().map(|v| self.code(v)).collect();
+        d.codes
+            .iter()
+            .map(|c| map[c.expect("nulls rejected before") as usize])
+            .collect()
     }
 
     /// Counts from a matrix of rows by (true, predicted) label code over `labels`, leaving out
@@ -436,31 +448,30 @@ pub fn classification(
 ) -> Result<ModelMetrics, String> {
     let n = y_true.len();
     debug_assert_eq!(n, y_pred.len());
-    let mut counts = LabelCounts::with_labels(&y_true.values);
-    let predicted: Vec<u32> = y_pred.values.iter().map(|v| counts.code(v)).collect();
-    let code = |d: &Dictionary, i: usize| d.codes[i].expect("nulls rejected before") as usize;
-    for i in 0..n {
-        counts.add(code(y_true, i) as u32, predicted[code(y_pred, i)]);
+    let mut counts = LabelCounts::default();
+    let truth = counts.codes_of(y_true);
+    let predicted = counts.codes_of(y_pred);
+    for (&t, &p) in truth.iter().zip(&predicted) {
+        counts.add(t, p);
     }
     let positive = match task {
-        Task::Binary { positive } => y_true.values.iter().position(|v| v == positive),
+        Task::Binary { positive } => counts.find(positive),
         _ => None,
     };
-    let is_positive = |i: usize| positive == Some(code(y_true, i));
+    let is_positive = |i: usize| positive == Some(truth[i]);
     let scores = proba.map(|proba| {
         let mut s = ScoreSums::default();
         if let Some(p) = &proba.p_positive {
             let y: Vec<bool> = (0..n).map(is_positive).collect();
             s.curve = metrics::clf_curve(&y, p);
         }
-        s.sums = try_pairwise_sums(n, |i| {
-            Ok::<_, Infallible>(score_terms(
+        s.sums = pairwise_sums(n, |i| {
+            score_terms(
                 is_positive(i),
                 proba.p_true[i],
                 proba.p_positive.as_ref().map(|p| p[i]),
-            ))
-        })
-        .unwrap_or_else(|e| match e {});
+            )
+        });
         s
     });
     classification_from(task, &counts, model, scores)
@@ -590,10 +601,7 @@ pub fn classification_from(
 
 /// Regression metrics of one model (finite values, equal lengths; the caller checks).
 pub fn regression(y: &[f64], p: &[f64]) -> ModelMetrics {
-    let sums = try_pairwise_sums(y.len(), |i| {
-        Ok::<_, Infallible>(metrics::regression_terms(y[i], p[i]))
-    })
-    .unwrap_or_else(|e| match e {});
+    let sums = pairwise_sums(y.len(), |i| metrics::regression_terms(y[i], p[i]));
     regression_from(y.len(), sums, metrics::r2_denominator(y))
 }
 

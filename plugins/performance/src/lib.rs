@@ -127,7 +127,6 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let subjects = Subjects {
         table,
         dataset,
-        rows,
         target,
         models: std::iter::once(&candidate)
             .chain(baseline.as_ref())
@@ -182,20 +181,20 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
 struct Subjects<'a> {
     table: &'a Table,
     dataset: &'a str,
-    rows: usize,
     target: &'a str,
     models: Vec<&'a ModelRef<'a>>,
 }
 
+impl Subjects<'_> {
+    /// Model `s`'s predictions on the dataset.
+    fn predictions(&self, s: &ModelRef<'_>) -> Result<Table, String> {
+        read::predictions(s, self.table, self.dataset)
+    }
+}
+
 /// Every model's metrics, its predictions streaming past the target held in the sandbox.
 fn stream(task: &Task, on: &Subjects<'_>) -> Result<Vec<(String, ModelMetrics)>, String> {
-    let Subjects {
-        table,
-        dataset,
-        rows,
-        target,
-        ref models,
-    } = *on;
+    let (table, target, models) = (on.table, on.target, &on.models);
     match task {
         Task::Regression => {
             let y = read::read_finite(table, target)?;
@@ -203,7 +202,7 @@ fn stream(task: &Task, on: &Subjects<'_>) -> Result<Vec<(String, ModelMetrics)>,
             models
                 .iter()
                 .map(|s| {
-                    let p = read::predictions(s, table, dataset, rows)?;
+                    let p = on.predictions(s)?;
                     Ok((
                         s.name.to_string(),
                         read::regression(&y, r2_denominator, &p)?,
@@ -216,7 +215,7 @@ fn stream(task: &Task, on: &Subjects<'_>) -> Result<Vec<(String, ModelMetrics)>,
             models
                 .iter()
                 .map(|s| {
-                    let p = read::predictions(s, table, dataset, rows)?;
+                    let p = on.predictions(s)?;
                     Ok((s.name.to_string(), read::classification(task, &y, s, &p)?))
                 })
                 .collect()
@@ -226,19 +225,13 @@ fn stream(task: &Task, on: &Subjects<'_>) -> Result<Vec<(String, ModelMetrics)>,
 
 /// The target and every model's predictions, held per row (for slices and resamples).
 fn hold_rows(task: &Task, on: &Subjects<'_>) -> Result<(Truth, Vec<Predictions>), String> {
-    let Subjects {
-        table,
-        dataset,
-        rows,
-        target,
-        ref models,
-    } = *on;
+    let (table, target, models) = (on.table, on.target, &on.models);
     let mut preds = Vec::new();
     match task {
         Task::Regression => {
             let y = read::read_finite(table, target)?;
             for s in models {
-                let p = read::predictions(s, table, dataset, rows)?;
+                let p = on.predictions(s)?;
                 preds.push(Predictions {
                     name: s.name.to_string(),
                     predicted: Truth::Values(read::read_finite(&p, "prediction")?),
@@ -250,7 +243,7 @@ fn hold_rows(task: &Task, on: &Subjects<'_>) -> Result<(Truth, Vec<Predictions>)
         Task::Binary { .. } | Task::Multiclass => {
             let y = read::Labels::read(table, target)?;
             for s in models {
-                let p = read::predictions(s, table, dataset, rows)?;
+                let p = on.predictions(s)?;
                 let predicted = read::Labels::read(&p, "prediction")?.to_dictionary();
                 let proba = read::read_probabilities(s, &p, &y, task)?;
                 preds.push(Predictions {

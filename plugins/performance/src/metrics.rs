@@ -11,7 +11,9 @@
 //! that is an error (a threshold is configured) or a metric to skip.
 
 // numpy's summation order, shared with the other plugins through the SDK.
-pub use modelgate_sdk::numeric::{mean_by, pairwise_sum, pairwise_sum_by, try_pairwise_sums};
+pub use modelgate_sdk::numeric::{
+    mean_by, pairwise_sum, pairwise_sum_by, pairwise_sums, try_pairwise_sums,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Classification from labels. Labels are codes (indices into a sorted list of label names).
@@ -144,28 +146,24 @@ pub fn clf_curve_split(mut pos: Vec<f64>, mut neg: Vec<f64>) -> Option<ClfCurve>
     let descending = |a: &f64, b: &f64| b.partial_cmp(a).expect("finite scores");
     pos.sort_unstable_by(descending);
     neg.sort_unstable_by(descending);
-    let (mut fps, mut tps) = (Vec::new(), Vec::new());
-    let (mut i, mut j, mut tp, mut fp) = (0, 0, 0u64, 0u64);
-    while i < pos.len() || j < neg.len() {
-        let t = match (pos.get(i), neg.get(j)) {
-            (Some(&p), Some(&n)) => p.max(n),
-            (Some(&p), None) => p,
-            (None, Some(&n)) => n,
-            (None, None) => unreachable!("loop condition"),
-        };
-        // `==` groups 0.0 with -0.0, as `np.diff(y_score) != 0` does.
-        while i < pos.len() && pos[i] == t {
-            tp += 1;
+    // The two sorted lists merged into one descending stream of rows of weight 1.
+    let (mut i, mut j) = (0, 0);
+    let merged = std::iter::from_fn(|| match (pos.get(i), neg.get(j)) {
+        (Some(&p), Some(&n)) if p >= n => {
             i += 1;
+            Some((p, true, 1))
         }
-        while j < neg.len() && neg[j] == t {
-            fp += 1;
+        (_, Some(&n)) => {
             j += 1;
+            Some((n, false, 1))
         }
-        fps.push(fp);
-        tps.push(tp);
-    }
-    Some(ClfCurve { fps, tps })
+        (Some(&p), None) => {
+            i += 1;
+            Some((p, true, 1))
+        }
+        (None, None) => None,
+    });
+    clf_curve_weighted(merged)
 }
 
 /// [`clf_curve`] of rows that count `weight` times each (a bootstrap resample's multiplicities),

@@ -31,25 +31,7 @@ impl Labels {
     pub fn read(table: &Table, column: &str) -> Result<Labels, String> {
         let mut counts = LabelCounts::default();
         let mut codes = Vec::with_capacity(table.row_count()?);
-        let (mut nulls, mut first_null) = (0usize, None);
-        table.for_each_utf8(column, |row, v| {
-            match v {
-                Some(v) => codes.push(counts.code(v)),
-                None => {
-                    nulls += 1;
-                    first_null.get_or_insert(row);
-                    codes.push(0);
-                }
-            }
-            Ok(())
-        })?;
-        if let Some(first) = first_null {
-            return Err(format!(
-                "column `{column}` of `{}` has {nulls} null(s) (the first at row {first}); every \
-                 row needs a label",
-                table.name()
-            ));
-        }
+        for_each_label(table, column, |_, label| codes.push(counts.code(label)))?;
         Ok(Labels {
             values: counts.into_labels(),
             codes,
@@ -65,27 +47,38 @@ impl Labels {
     }
 }
 
-/// The model's predictions on the dataset, checked to have one row per dataset row and a
-/// `prediction` column.
-pub fn predictions(
-    s: &ModelRef<'_>,
+/// Calls `f(row, label)` for every row of a column of class labels, in order; an error naming
+/// the nulls, after the pass, if it has any.
+fn for_each_label(
     table: &Table,
-    dataset: &str,
-    rows: usize,
-) -> Result<Table, String> {
-    let preds = s.model.predict(table).map_err(|e| {
-        format!(
-            "predictions of model `{}` on `{dataset}`: {}",
-            s.name, e.message
-        )
+    column: &str,
+    mut f: impl FnMut(usize, &str),
+) -> Result<(), String> {
+    let (mut nulls, mut first_null) = (0usize, None);
+    table.for_each_utf8(column, |row, v| {
+        match v {
+            Some(v) => f(row, v),
+            None => {
+                nulls += 1;
+                first_null.get_or_insert(row);
+            }
+        }
+        Ok(())
     })?;
-    let n = preds.row_count()?;
-    if n != rows {
-        return Err(format!(
-            "predictions of model `{}` on `{dataset}` have {n} rows, the dataset {rows}",
-            s.name
-        ));
+    match first_null {
+        Some(first) => Err(format!(
+            "column `{column}` of `{}` has {nulls} null(s) (the first at row {first}); every row \
+             needs a label",
+            table.name()
+        )),
+        None => Ok(()),
     }
+}
+
+/// The model's predictions on the dataset ([`ModelRef::predictions`]), checked to have a
+/// `prediction` column.
+pub fn predictions(s: &ModelRef<'_>, table: &Table, dataset: &str) -> Result<Table, String> {
+    let preds = s.predictions(table, dataset)?;
     preds.column("prediction")?;
     Ok(preds)
 }
@@ -121,8 +114,9 @@ pub fn read_finite(table: &Table, column: &str) -> Result<Vec<f64>, String> {
 /// Regression metrics of one model whose predictions stream past the target `y` (finite).
 pub fn regression(y: &[f64], r2_denominator: f64, preds: &Table) -> Result<ModelMetrics, String> {
     let mut chunk = Chunk::default();
+    let column = ["prediction".to_string()];
     let sums = try_pairwise_sums(y.len(), |i| {
-        let p = chunk.row(preds, &["prediction".to_string()], i)?[0];
+        let p = chunk.row(preds, &column, i)?[0];
         match p {
             Some(p) if p.is_finite() => Ok(metrics::regression_terms(y[i], p)),
             _ => Err(not_finite(preds, "prediction", i, p)),
@@ -140,32 +134,15 @@ pub fn classification(
     preds: &Table,
 ) -> Result<ModelMetrics, String> {
     let mut counts = LabelCounts::with_labels(&target.values);
-    let (mut nulls, mut first_null) = (0usize, None);
-    preds.for_each_utf8("prediction", |row, v| {
-        match v {
-            Some(v) => {
-                let p = counts.code(v);
-                counts.add(target.codes[row], p);
-            }
-            None => {
-                nulls += 1;
-                first_null.get_or_insert(row);
-            }
-        }
-        Ok(())
+    for_each_label(preds, "prediction", |row, label| {
+        let p = counts.code(label);
+        counts.add(target.codes[row], p);
     })?;
-    if let Some(first) = first_null {
-        return Err(format!(
-            "column `prediction` of `{}` has {nulls} null(s) (the first at row {first}); every \
-             row needs a label",
-            preds.name()
-        ));
-    }
     let scores = match ProbaColumns::of(s, preds, &target.values, task)? {
         None => None,
         Some(columns) => {
             let positive = columns.positive_code(task, target);
-            let columns_binary = columns.positive_class.is_some();
+            let binary = columns.positive_class.is_some();
             let mut reader = columns.reader(preds, target);
             let (mut positives, mut negatives) = (Vec::new(), Vec::new());
             let sums = try_pairwise_sums(target.codes.len(), |i| {
@@ -181,7 +158,6 @@ pub fn classification(
                 Ok::<_, String>(score_terms(is_positive, p_true, p_positive))
             })?;
             reader.finish();
-            let binary = columns_binary;
             Some(ScoreSums {
                 curve: binary
                     .then(|| metrics::clf_curve_split(positives, negatives))

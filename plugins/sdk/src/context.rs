@@ -139,6 +139,27 @@ pub struct ModelRef<'a> {
     pub model: &'a Model,
 }
 
+impl ModelRef<'_> {
+    /// The model's predictions on `table` (the dataset `dataset` of the policy), checked to have
+    /// one row per row of the table; an error names the model and the dataset.
+    pub fn predictions(&self, table: &Table, dataset: &str) -> Result<Table, String> {
+        let preds = self.model.predict(table).map_err(|e| {
+            format!(
+                "predictions of model `{}` on `{dataset}`: {}",
+                self.name, e.message
+            )
+        })?;
+        let (n, rows) = (preds.row_count()?, table.row_count()?);
+        if n != rows {
+            return Err(format!(
+                "predictions of model `{}` on `{dataset}` have {n} rows, the dataset {rows}",
+                self.name
+            ));
+        }
+        Ok(preds)
+    }
+}
+
 /// Renders names as "`a`, `b`" or "(none)".
 pub(crate) fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();

@@ -72,6 +72,17 @@ fn pairwise_range(f: &impl Fn(usize) -> f64, start: usize, n: usize) -> f64 {
     }
 }
 
+/// [`try_pairwise_sums`] of terms that cannot fail.
+pub fn pairwise_sums<const K: usize>(
+    n: usize,
+    mut next: impl FnMut(usize) -> [f64; K],
+) -> [f64; K] {
+    match try_pairwise_sums(n, |i| Ok::<_, std::convert::Infallible>(next(i))) {
+        Ok(sums) => sums,
+        Err(never) => match never {},
+    }
+}
+
 /// [`pairwise_sum_by`] of `K` virtual arrays at once, streamed: `next(i)` gives the `i`-th value
 /// of every lane and is called exactly once per index, in increasing order, so it may read its
 /// values from a source it advances (chunks of a column). Each lane gets the same additions in
