@@ -407,6 +407,13 @@ impl Model {
     }
 }
 
+fn no_prediction(model: &Model) -> CallError {
+    CallError::new(
+        CallErrorKind::Failed,
+        format!("model `{}` produced no prediction output", model.name),
+    )
+}
+
 /// A model's outputs gathered into full-length columns, run by run.
 #[derive(Default)]
 struct Predicted {
@@ -437,12 +444,7 @@ impl Predicted {
                 .values
                 .get_or_insert_with(|| Vec::with_capacity(total))
                 .extend(v),
-            (None, None) => {
-                return Err(fail(format!(
-                    "model `{}` produced no prediction output",
-                    model.name
-                )))
-            }
+            (None, None) => return Err(no_prediction(model)),
         }
         if let Some((p, k)) = out.proba {
             if !model.classes.is_empty() && k != model.classes.len() {
@@ -471,12 +473,7 @@ impl Predicted {
                 columns.push(labels.rechunk().with_name("prediction".into()).into());
             }
             (None, Some(v)) => columns.push(Series::new("prediction".into(), v).into()),
-            (None, None) => {
-                return Err(CallError::new(
-                    CallErrorKind::Failed,
-                    format!("model `{}` produced no prediction output", model.name),
-                ))
-            }
+            (None, None) => return Err(no_prediction(model)),
         }
         for (j, p) in self.proba.into_iter().flatten().enumerate() {
             columns.push(Series::new(format!("proba_{j}").into(), p).into());
