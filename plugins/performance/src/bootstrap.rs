@@ -18,7 +18,8 @@
 //! predictions as codes, each binary model's rows sorted by score). Label metrics and the ROC and
 //! precision-recall curves are those of the drawn rows exactly; log loss, Brier and the regression
 //! sums are summed in row order with weights instead of in draw order (equal up to rounding, ~1e-16
-//! relative).
+//! relative). Only what the bounded metrics need is computed on each resample (the curve for
+//! `roc_auc` and `pr_auc`, the probability sums for `log_loss` and `brier`).
 //!
 //! Resamples on which the metric is undefined (e.g. one class only, for roc_auc) are dropped; if
 //! more than 1 % are, the check errors (the bound would be biased).
@@ -117,20 +118,19 @@ pub fn intervals(
         .collect();
     let mut dropped: BTreeMap<&str, u32> = BTreeMap::new();
     let mut rng = SplitMix64::new(seed);
-    let resampled = Resampled::new(task, truth, preds);
-    let mut weights = vec![0u32; n];
+    let names: Vec<&str> = wanted.iter().map(|(name, _, _)| *name).collect();
+    let resampled = Resampled::new(task, truth, preds, Need::of(&names));
+    let mut drawn = Multiplicities::new(n);
+    let mut curve = metrics::ClfCurve::default();
     for _ in 0..samples {
-        weights.fill(0);
-        for _ in 0..n {
-            weights[rng.below(n)] += 1;
-        }
-        let cand = resampled.metrics(0, &weights)?;
+        let weights = drawn.draw(&mut rng);
+        let cand = resampled.values(0, weights, &names, &mut curve)?;
         let base = baseline
-            .map(|_| resampled.metrics(1, &weights))
+            .map(|_| resampled.values(1, weights, &names, &mut curve))
             .transpose()?;
-        for (name, _, _) in &wanted {
-            let c = value(cand.get(name));
-            let b = base.as_ref().map(|m| value(m.get(name)));
+        for (i, name) in names.iter().enumerate() {
+            let c = cand[i];
+            let b = base.as_ref().map(|m| m[i]);
             match (c, b) {
                 (Some(c), None) if baseline.is_none() => {
                     draws.get_mut(name).expect("wanted").candidate.push(c)
@@ -217,12 +217,113 @@ pub fn intervals(
     Ok((ci, extra))
 }
 
+/// How often each row was drawn in a resample, one byte a row: the passes in score order read
+/// the weights at random, and a byte a row keeps them in cache (1 MB at 1M rows, against 4 MB
+/// of `u32`). A row drawn 256 times or more is listed in `carries` once per 256 draws, and
+/// that resample's weights are widened to `u32` (at n rows, each row's count is Binomial(n,
+/// 1/n) ≈ Poisson(1): P(≥ 256) is below 10^-500, but a correct count must not depend on it).
+struct Multiplicities {
+    bytes: Vec<u8>,
+    carries: Vec<u32>,
+    words: Vec<u32>,
+}
+
+/// A resample's multiplicities, per row.
+#[derive(Clone, Copy)]
+enum Weights<'a> {
+    Bytes(&'a [u8]),
+    Words(&'a [u32]),
+}
+
+impl Weights<'_> {
+    #[inline]
+    fn get(self, row: usize) -> u32 {
+        match self {
+            Weights::Bytes(w) => u32::from(w[row]),
+            Weights::Words(w) => w[row],
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Weights::Bytes(w) => w.len(),
+            Weights::Words(w) => w.len(),
+        }
+    }
+}
+
+impl Multiplicities {
+    fn new(n: usize) -> Self {
+        Multiplicities {
+            bytes: vec![0; n],
+            carries: Vec::new(),
+            words: Vec::new(),
+        }
+    }
+
+    /// Draws the next resample: `n` uniform rows, as [`SplitMix64::below`] gives them.
+    fn draw(&mut self, rng: &mut SplitMix64) -> Weights<'_> {
+        let n = self.bytes.len();
+        self.bytes.fill(0);
+        self.carries.clear();
+        for _ in 0..n {
+            self.add(rng.below(n));
+        }
+        self.weights()
+    }
+
+    /// Counts one more draw of `row`.
+    fn add(&mut self, row: usize) {
+        let w = &mut self.bytes[row];
+        *w = w.wrapping_add(1);
+        if *w == 0 {
+            self.carries.push(row as u32);
+        }
+    }
+
+    fn weights(&mut self) -> Weights<'_> {
+        if self.carries.is_empty() {
+            return Weights::Bytes(&self.bytes);
+        }
+        self.words.clear();
+        self.words.extend(self.bytes.iter().map(|&b| u32::from(b)));
+        for &row in &self.carries {
+            self.words[row as usize] += 256;
+        }
+        Weights::Words(&self.words)
+    }
+}
+
+/// What a resample must compute for the bounded metrics: the others are left out (the curve
+/// and the probability sums cost a pass over the rows each).
+#[derive(Debug, Clone, Copy)]
+struct Need {
+    /// `roc_auc` or `pr_auc`: the curve.
+    curve: bool,
+    /// `log_loss` or `brier`: the sums of the rows' probability terms.
+    sums: bool,
+    /// `r2`: the spread of the target.
+    r2: bool,
+}
+
+impl Need {
+    fn of(names: &[&str]) -> Self {
+        let any = |of: &[&str]| names.iter().any(|n| of.contains(n));
+        Need {
+            curve: any(&["roc_auc", "pr_auc"]),
+            sums: any(&["log_loss", "brier"]),
+            r2: any(&["r2"]),
+        }
+    }
+}
+
 /// The rows once, arranged so that a resample's metrics are computed from how many times each
 /// row was drawn (its weight) in linear passes: the metrics of the resampled rows themselves
 /// (label metrics and the ROC and precision-recall curves exactly; sums up to rounding, since
 /// they are summed in row order with weights rather than in draw order).
 struct Resampled<'a> {
     task: &'a Task,
+    need: Need,
     /// Classification: the labels of the target and of every model's predictions, and the
     /// target as codes into them.
     labels: Vec<String>,
@@ -236,17 +337,19 @@ struct ResampledModel<'a> {
     name: &'a str,
     /// Classification: the predicted labels as codes.
     predicted: Vec<u32>,
-    /// Per row, [`crate::evaluate::score_terms`] (with probabilities).
+    /// Whether the model gave probabilities.
+    proba: bool,
+    /// Per row, [`crate::evaluate::score_terms`] (when [`Need::sums`]).
     terms: Option<Vec<[f64; 2]>>,
     /// Rows by descending positive-class probability, with that probability and the row's class
-    /// (binary with probabilities).
+    /// (binary with probabilities, when [`Need::curve`]).
     by_score: Option<Vec<(f64, bool, u32)>>,
     /// Regression: the predictions.
     values: &'a [f64],
 }
 
 impl<'a> Resampled<'a> {
-    fn new(task: &'a Task, truth: &'a Truth, preds: &'a [Predictions]) -> Self {
+    fn new(task: &'a Task, truth: &'a Truth, preds: &'a [Predictions], need: Need) -> Self {
         let mut counts = LabelCounts::default();
         let (truth_codes, y) = match truth {
             Truth::Labels(d) => (counts.codes_of(d), &[][..]),
@@ -264,7 +367,7 @@ impl<'a> Resampled<'a> {
                     Truth::Values(v) => (Vec::new(), &v[..]),
                 };
                 let is_positive = |i: usize| positive == Some(truth_codes[i]);
-                let terms = p.proba.as_ref().map(|pr| {
+                let terms = p.proba.as_ref().filter(|_| need.sums).map(|pr| {
                     (0..pr.p_true.len())
                         .map(|i| {
                             crate::evaluate::score_terms(
@@ -279,6 +382,7 @@ impl<'a> Resampled<'a> {
                     .proba
                     .as_ref()
                     .and_then(|pr| pr.p_positive.as_ref())
+                    .filter(|_| need.curve)
                     .map(|v| {
                         let mut rows: Vec<(f64, bool, u32)> = (0..v.len())
                             .map(|i| (v[i], is_positive(i), i as u32))
@@ -289,6 +393,7 @@ impl<'a> Resampled<'a> {
                 ResampledModel {
                     name: &p.name,
                     predicted,
+                    proba: p.proba.is_some(),
                     terms,
                     by_score,
                     values,
@@ -297,6 +402,7 @@ impl<'a> Resampled<'a> {
             .collect();
         Resampled {
             task,
+            need,
             labels: counts.into_labels(),
             truth: truth_codes,
             y,
@@ -304,11 +410,43 @@ impl<'a> Resampled<'a> {
         }
     }
 
-    /// The metrics of model `m` on the resample whose rows are drawn `weights[row]` times.
-    fn metrics(&self, m: usize, weights: &[u32]) -> Result<ModelMetrics, String> {
+    /// The value of each metric of `names` for model `m` on the resample whose rows are drawn
+    /// `weights[row]` times; `None` where it is undefined. `curve` is memory reused between
+    /// calls.
+    fn values(
+        &self,
+        m: usize,
+        weights: Weights,
+        names: &[&str],
+        curve: &mut metrics::ClfCurve,
+    ) -> Result<Vec<Option<f64>>, String> {
+        let rest = self.metrics(m, weights)?;
+        let has_curve = self.models[m].by_score.as_ref().is_some_and(|rows| {
+            metrics::clf_curve_weighted_into(
+                rows.iter().map(|&(score, positive, row)| {
+                    (score, positive, u64::from(weights.get(row as usize)))
+                }),
+                curve,
+            )
+        });
+        Ok(names
+            .iter()
+            .map(|name| match *name {
+                "roc_auc" if has_curve => curve.roc_auc(),
+                "pr_auc" if has_curve => curve.average_precision(),
+                "roc_auc" | "pr_auc" => None,
+                name => value(rest.get(name)),
+            })
+            .collect())
+    }
+
+    /// The metrics of model `m` on the resample whose rows are drawn `weights[row]` times, but
+    /// for the curve's (`roc_auc` and `pr_auc`, see [`Resampled::values`]) and those that
+    /// [`Need`] leaves out (NaN).
+    fn metrics(&self, m: usize, weights: Weights) -> Result<ModelMetrics, String> {
         let model = &self.models[m];
         let n = weights.len();
-        let w = |i: usize| f64::from(weights[i]);
+        let w = |i: usize| f64::from(weights.get(i));
         if let Task::Regression = self.task {
             let (y, p) = (self.y, model.values);
             let [sums @ .., mean] = pairwise_sums(n, |i| {
@@ -316,22 +454,24 @@ impl<'a> Resampled<'a> {
                 [w(i) * a, w(i) * b, w(i) * c, w(i) * y[i]]
             });
             let mean = mean / n as f64;
-            let [denominator] = pairwise_sums(n, |i| [w(i) * ((y[i] - mean) * (y[i] - mean))]);
+            let denominator = match self.need.r2 {
+                true => pairwise_sums(n, |i| [w(i) * ((y[i] - mean) * (y[i] - mean))])[0],
+                false => f64::NAN,
+            };
             return Ok(regression_from(n, sums, denominator));
         }
         let k = self.labels.len();
         let mut matrix = vec![vec![0u64; k]; k];
-        for ((&t, &p), &w) in self.truth.iter().zip(&model.predicted).zip(weights) {
-            matrix[t as usize][p as usize] += u64::from(w);
+        for (i, (&t, &p)) in self.truth.iter().zip(&model.predicted).enumerate() {
+            matrix[t as usize][p as usize] += u64::from(weights.get(i));
         }
         let counts = LabelCounts::from_matrix(&self.labels, &matrix);
-        let scores = model.terms.as_ref().map(|terms| ScoreSums {
-            curve: model.by_score.as_ref().and_then(|rows| {
-                metrics::clf_curve_weighted(rows.iter().map(|&(score, positive, row)| {
-                    (score, positive, u64::from(weights[row as usize]))
-                }))
-            }),
-            sums: pairwise_sums(n, |i| [w(i) * terms[i][0], w(i) * terms[i][1]]),
+        let scores = model.proba.then(|| ScoreSums {
+            curve: None,
+            sums: match &model.terms {
+                Some(terms) => pairwise_sums(n, |i| [w(i) * terms[i][0], w(i) * terms[i][1]]),
+                None => [f64::NAN; 2],
+            },
         });
         classification_from(self.task, &counts, model.name, scores)
     }
@@ -429,32 +569,67 @@ mod tests {
                 predicted,
                 proba,
             }];
-            let resampled = Resampled::new(&task, &truth, &preds);
+            let names: Vec<&str> = task.metrics().iter().map(|d| d.name).collect();
+            let resampled = Resampled::new(&task, &truth, &preds, Need::of(&names));
+            let mut curve = metrics::ClfCurve::default();
             let mut rng = SplitMix64::new(3);
             for _ in 0..20 {
                 let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
                 let mut weights = vec![0u32; n];
                 rows.iter().for_each(|&r| weights[r] += 1);
                 let drawn = metrics_on(&task, &truth, &preds[0], Some(&rows)).unwrap();
-                let weighted = resampled.metrics(0, &weights).unwrap();
-                assert_eq!(drawn.confusion, weighted.confusion, "{task:?}");
-                for ((def, a), (_, b)) in drawn.outcomes.iter().zip(&weighted.outcomes) {
+                let weighted = resampled
+                    .values(0, Weights::Words(&weights), &names, &mut curve)
+                    .unwrap();
+                let confusion = resampled
+                    .metrics(0, Weights::Words(&weights))
+                    .unwrap()
+                    .confusion;
+                assert_eq!(drawn.confusion, confusion, "{task:?}");
+                for (name, b) in names.iter().zip(&weighted) {
+                    let a = value(drawn.get(name));
                     match (a, b) {
-                        (Outcome::Value(a), Outcome::Value(b))
+                        (Some(a), Some(b))
                             if ["log_loss", "brier", "rmse", "mae", "mape", "r2"]
-                                .contains(&def.name) =>
+                                .contains(name) =>
                         {
                             assert!(
                                 (a - b).abs() <= 1e-12 * a.abs().max(1.0),
-                                "{}: {a} vs {b}",
-                                def.name
+                                "{name}: {a} vs {b}"
                             )
                         }
-                        _ => assert_eq!(a, b, "{}", def.name),
+                        _ => assert_eq!(a, *b, "{name}"),
                     }
+                }
+                // A metric asked alone is the same as among all of them.
+                for (i, name) in names.iter().enumerate() {
+                    let alone = Resampled::new(&task, &truth, &preds, Need::of(&[name]));
+                    let v = alone
+                        .values(0, Weights::Words(&weights), &[name], &mut curve)
+                        .unwrap();
+                    assert_eq!(
+                        v[0].map(f64::to_bits),
+                        weighted[i].map(f64::to_bits),
+                        "{name}"
+                    );
                 }
             }
         }
+    }
+
+    #[test]
+    fn rows_drawn_256_times_or_more_keep_their_count() {
+        let mut m = Multiplicities::new(5);
+        for (row, times) in [(3, 600), (1, 1), (4, 256), (0, 255)] {
+            (0..times).for_each(|_| m.add(row));
+        }
+        match m.weights() {
+            Weights::Words(w) => assert_eq!(w, [255, 1, 0, 600, 256]),
+            Weights::Bytes(_) => panic!("counts of 256 and more need words"),
+        }
+        let mut m = Multiplicities::new(2);
+        (0..255).for_each(|_| m.add(1));
+        assert!(matches!(m.weights(), Weights::Bytes([0, 255])));
     }
 
     #[test]

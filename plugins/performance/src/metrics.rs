@@ -117,7 +117,7 @@ pub fn averages(confusion: &[Vec<u64>]) -> Averages {
 /// The points of scikit-learn's `_binary_clf_curve`: cumulative false and true positive counts
 /// at each distinct score, from the highest score down. Both ROC AUC and average precision are
 /// computed from it, so it is built (and the scores sorted) once for both.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClfCurve {
     fps: Vec<u64>,
     tps: Vec<u64>,
@@ -170,14 +170,26 @@ pub fn clf_curve_split(mut pos: Vec<f64>, mut neg: Vec<f64>) -> Option<ClfCurve>
 /// given in descending score order (ties in any order): the curve of the rows repeated that
 /// often, without repeating them. `None` if no row has weight, or a weighted score is not finite.
 pub fn clf_curve_weighted(rows: impl IntoIterator<Item = (f64, bool, u64)>) -> Option<ClfCurve> {
-    let (mut fps, mut tps) = (Vec::new(), Vec::new());
+    let mut curve = ClfCurve::default();
+    clf_curve_weighted_into(rows, &mut curve).then_some(curve)
+}
+
+/// [`clf_curve_weighted`] into `curve`, reusing its memory (one curve per bootstrap resample);
+/// `false` where that gives `None`.
+pub fn clf_curve_weighted_into(
+    rows: impl IntoIterator<Item = (f64, bool, u64)>,
+    curve: &mut ClfCurve,
+) -> bool {
+    let ClfCurve { fps, tps } = curve;
+    fps.clear();
+    tps.clear();
     let (mut threshold, mut tp, mut fp) = (None, 0u64, 0u64);
     for (score, positive, weight) in rows {
         if weight == 0 {
             continue;
         }
         if !score.is_finite() {
-            return None;
+            return false;
         }
         // `!=` keeps 0.0 and -0.0 in one group, as `clf_curve` does.
         if threshold.is_some_and(|t| score != t) {
@@ -191,10 +203,12 @@ pub fn clf_curve_weighted(rows: impl IntoIterator<Item = (f64, bool, u64)>) -> O
             fp += weight;
         }
     }
-    threshold?;
+    if threshold.is_none() {
+        return false;
+    }
     fps.push(fp);
     tps.push(tp);
-    Some(ClfCurve { fps, tps })
+    true
 }
 
 impl ClfCurve {
@@ -208,31 +222,27 @@ impl ClfCurve {
         if p == 0 || n == 0 {
             return None;
         }
-        // drop_intermediate: keep the ends and every point where either curve bends.
-        let last = fps.len() - 1;
-        let bends = |v: &[u64], i: usize| v[i - 1] + v[i + 1] != 2 * v[i];
-        let kept: Vec<usize> = (0..fps.len())
-            .filter(|&i| fps.len() <= 2 || i == 0 || i == last || bends(fps, i) || bends(tps, i))
-            .collect();
-        // roc_curve prepends the point (0, 0).
-        let fpr = |k: usize| {
-            if k == 0 {
-                0.0
-            } else {
-                fps[kept[k - 1]] as f64 / n as f64
-            }
+        // roc_curve prepends the point (0, 0); drop_intermediate keeps the ends and every point
+        // where either curve bends. Each kept point adds its trapezoid, in order.
+        let mut terms = Vec::with_capacity(fps.len());
+        let mut previous = (0.0, 0.0);
+        let mut keep = |i: usize| {
+            let (fpr, tpr) = (fps[i] as f64 / n as f64, tps[i] as f64 / p as f64);
+            let (fpr0, tpr0) = std::mem::replace(&mut previous, (fpr, tpr));
+            // scipy.integrate.trapezoid: sum(d * (y[1:] + y[:-1]) / 2.0)
+            terms.push((fpr - fpr0) * (tpr + tpr0) / 2.0);
         };
-        let tpr = |k: usize| {
-            if k == 0 {
-                0.0
-            } else {
-                tps[kept[k - 1]] as f64 / p as f64
+        keep(0);
+        let bends = |v: &[u64]| v[0] + v[2] != 2 * v[1];
+        for (i, (f, t)) in fps.windows(3).zip(tps.windows(3)).enumerate() {
+            if bends(f) || bends(t) {
+                keep(i + 1);
             }
-        };
-        // scipy.integrate.trapezoid: sum(d * (y[1:] + y[:-1]) / 2.0)
-        Some(pairwise_sum_by(kept.len(), |k| {
-            (fpr(k + 1) - fpr(k)) * (tpr(k + 1) + tpr(k)) / 2.0
-        }))
+        }
+        if fps.len() > 1 {
+            keep(fps.len() - 1);
+        }
+        Some(pairwise_sum(&terms))
     }
 
     /// `average_precision_score`: the step-wise integral of the precision–recall curve,
