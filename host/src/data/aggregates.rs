@@ -1,13 +1,13 @@
 //! The table API's aggregates, computed natively by the host: column statistics (cached),
-//! quantiles, histograms, value counts, duplicate rows and the Wasserstein distance.
+//! quantiles, histograms and the Wasserstein distance (value counts and duplicate rows: `counts`).
 
 use std::sync::atomic::Ordering;
 
 use polars::prelude::*;
 
-use super::kernels::{from_order_key, mix, order_key, radix_sort};
+use super::kernels::{from_order_key, order_key, radix_sort};
 use super::{once, Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset, Runs};
-use super::{MAX_EDGES, MAX_QUANTILES, MAX_VALUE_COUNTS};
+use super::{HANDOFF_SHARE, MAX_EDGES, MAX_QUANTILES};
 
 impl Dataset {
     /// The engine that computes aggregates of a numeric column, when the rows live on one; an
@@ -58,15 +58,41 @@ impl Dataset {
                 return runs.map(|r| Arc::new(expand_runs(&r)));
             }
         }
-        let ca = self.numeric(column)?;
-        let mut keys: Vec<u64> = ca
-            .iter()
-            .flatten()
-            .filter(|x| x.is_finite())
-            .map(|x| order_key(x + 0.0))
-            .collect();
-        radix_sort(&mut keys);
-        Ok(Arc::new(keys.into_iter().map(from_order_key).collect()))
+        if let Some(sorted) = self.take_sorted(column) {
+            return Ok(sorted);
+        }
+        Ok(Arc::new(sorted_rows(&self.numeric(column)?)))
+    }
+
+    /// Keeps what [`Dataset::stats`] sorted for the next [`Dataset::sort_finite`] of the column,
+    /// while the values waiting are within [`HANDOFF_SHARE`] of the dataset's size.
+    fn hand_off(&self, column: &str, sorted: Vec<f64>) {
+        let bytes = size_of_val(sorted.as_slice());
+        let budget = self
+            .frame()
+            .map_or(0.0, |df| df.estimated_size() as f64 * HANDOFF_SHARE);
+        let mut waiting = self
+            .shared
+            .handoff
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if (waiting.bytes + bytes) as f64 <= budget {
+            waiting.bytes += bytes;
+            waiting
+                .by_column
+                .insert(column.to_string(), Arc::new(sorted));
+        }
+    }
+
+    fn take_sorted(&self, column: &str) -> Option<Arc<Vec<f64>>> {
+        let mut waiting = self
+            .shared
+            .handoff
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let sorted = waiting.by_column.remove(column)?;
+        waiting.bytes -= size_of_val(sorted.as_slice());
+        Some(sorted)
     }
 
     /// Summary statistics of a column (computed once per column, then cached).
@@ -88,7 +114,7 @@ impl Dataset {
             rows: s.len() as u64,
             null_count: s.null_count() as u64,
             unique_count: if numeric {
-                0 // counted below, by hashing
+                0 // counted below
             } else {
                 let non_null = s.drop_nulls();
                 non_null.n_unique().map_err(CallError::failed)? as u64
@@ -99,22 +125,15 @@ impl Dataset {
             return Ok(st);
         }
         let ca = self.numeric(column)?;
-        // Distinct values by their bits (-0.0 as 0.0, every NaN as one), as polars' n_unique
-        // counts them, without sorting.
-        // Distinct values: the canonical bits, radix-sorted, counted where they change.
-        let mut bits: Vec<u64> = Vec::with_capacity(s.len() - s.null_count());
         let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut infinities = [false; 2];
         for x in ca.iter().flatten() {
-            bits.push(if x.is_nan() {
-                f64::NAN.to_bits()
-            } else {
-                (x + 0.0).to_bits()
-            });
             if x.is_nan() {
                 st.nan_count += 1;
             } else if x.is_infinite() {
                 st.inf_count += 1;
+                infinities[usize::from(x > 0.0)] = true;
             } else {
                 // Welford's update: numerically stable in one pass.
                 n += 1;
@@ -125,9 +144,16 @@ impl Dataset {
                 hi = hi.max(x);
             }
         }
-        radix_sort(&mut bits);
-        st.unique_count = (bits.windows(2).filter(|w| w[0] != w[1]).count()
-            + usize::from(!bits.is_empty())) as u64;
+        // Distinct values by their bits (-0.0 as 0.0, every NaN as one), as polars' n_unique
+        // counts them: the finite ones sorted (which a later caller may take, see
+        // `hand_off`), NaN and each infinity one more.
+        let others =
+            u64::from(st.nan_count > 0) + infinities.iter().map(|&i| u64::from(i)).sum::<u64>();
+        let sorted = sorted_rows(&ca);
+        st.unique_count = others
+            + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
+            + u64::from(!sorted.is_empty());
+        self.hand_off(column, sorted);
         if n > 0 {
             st.min = Some(lo);
             st.max = Some(hi);
@@ -193,131 +219,24 @@ impl Dataset {
         }
         let ca = self.numeric(column)?;
         let mut counts = vec![0u64; bins];
-        let last = edges[edges.len() - 1];
+        let (first, last) = (edges[0], edges[bins]);
+        // Edges are most often evenly spaced (`np.histogram`'s bins): the bin they would give x
+        // is checked against the edges themselves, and a binary search finds it where not.
+        let per_unit = bins as f64 / (last - first);
         for x in ca.iter().flatten().filter(|x| x.is_finite()) {
-            if x < edges[0] || x > last {
+            if x < first || x > last {
                 continue;
             }
-            // Index of the last edge <= x; the last bin is closed on the right.
-            let i = edges.partition_point(|e| *e <= x);
-            counts[(i - 1).min(bins - 1)] += 1;
+            let guess = (((x - first) * per_unit) as usize).min(bins - 1);
+            let bin = if edges[guess] <= x && (guess + 1 == bins || x < edges[guess + 1]) {
+                guess
+            } else {
+                // Index of the last edge <= x; the last bin is closed on the right.
+                (edges.partition_point(|e| *e <= x) - 1).min(bins - 1)
+            };
+            counts[bin] += 1;
         }
         Ok(counts)
-    }
-
-    /// Most frequent non-null values (as text), most frequent first, ties by value.
-    pub fn value_counts(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
-        self.column_type(column)?;
-        if !self.shared.on.load(Ordering::Relaxed) {
-            return self.count_values(column, limit);
-        }
-        once(&self.shared.counts, (column.to_string(), limit), || {
-            self.count_values(column, limit)
-        })
-    }
-
-    fn count_values(&self, column: &str, limit: u32) -> Result<Vec<(String, u64)>, CallError> {
-        if let Some(b) = self.backend() {
-            return b.value_counts(column, limit.min(MAX_VALUE_COUNTS));
-        }
-        let limit = limit.min(MAX_VALUE_COUNTS) as usize;
-        let s = self.series(column)?;
-        let s = s.cast(&DataType::String).map_err(CallError::failed)?;
-        let mut counts: std::collections::HashMap<&str, u64, xxhash_rust::xxh3::Xxh3Builder> =
-            Default::default();
-        for v in s.str().map_err(CallError::failed)?.iter().flatten() {
-            *counts.entry(v).or_default() += 1;
-        }
-        let mut out: Vec<(String, u64)> = counts
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        out.truncate(limit);
-        Ok(out)
-    }
-
-    /// Rows equal to an earlier row over `columns` (all when empty), as pandas' `duplicated().sum()`:
-    /// null equals null, NaN equals NaN, -0.0 equals 0.0. Each row gets a 128-bit hash of its
-    /// values, built column by column (native values, no text rendering); a false match needs a
-    /// 128-bit collision.
-    pub fn duplicate_rows(&self, columns: &[String]) -> Result<u64, CallError> {
-        for c in columns {
-            self.column_type(c)?;
-        }
-        if !self.shared.on.load(Ordering::Relaxed) {
-            return self.count_duplicates(columns);
-        }
-        once(&self.shared.duplicates, columns.to_vec(), || {
-            self.count_duplicates(columns)
-        })
-    }
-
-    fn count_duplicates(&self, columns: &[String]) -> Result<u64, CallError> {
-        let names: Vec<String> = if columns.is_empty() {
-            self.column_names()
-        } else {
-            columns.to_vec()
-        };
-        if let Some(b) = self.backend() {
-            return b.duplicate_rows(&names);
-        }
-        let rows = self.rows();
-        let (mut h1, mut h2) = (
-            vec![0x243f_6a88_85a3_08d3u64; rows],
-            vec![0x1319_8a2e_0370_7344u64; rows],
-        );
-        let mut absorb = |i: usize, tag: u64, bits: u64| {
-            h1[i] = mix(mix(h1[i] ^ tag) ^ bits);
-            h2[i] = mix(mix(h2[i] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0)
-                ^ bits.rotate_left(29)
-                ^ 0x082e_fa98_ec4e_6c89);
-        };
-        for n in &names {
-            let s = self.series(n)?;
-            let kind = ColumnType::of(s.dtype());
-            match kind {
-                ColumnType::Float => {
-                    let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
-                    for (i, v) in s.f64().map_err(CallError::failed)?.iter().enumerate() {
-                        match v {
-                            None => absorb(i, 0, 0),
-                            Some(x) if x.is_nan() => absorb(i, 2, 0),
-                            Some(x) => absorb(i, 1, (x + 0.0).to_bits()), // -0.0 + 0.0 is 0.0
-                        }
-                    }
-                }
-                ColumnType::Integer | ColumnType::Boolean => {
-                    let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
-                    for (i, v) in s.i64().map_err(CallError::failed)?.iter().enumerate() {
-                        match v {
-                            None => absorb(i, 0, 0),
-                            Some(x) => absorb(i, 1, x as u64),
-                        }
-                    }
-                }
-                _ => {
-                    let s = s.cast(&DataType::String).map_err(CallError::failed)?;
-                    for (i, v) in s.str().map_err(CallError::failed)?.iter().enumerate() {
-                        match v {
-                            None => absorb(i, 0, 0),
-                            Some(t) => absorb(
-                                i,
-                                3 ^ (t.len() as u64) << 8,
-                                xxhash_rust::xxh3::xxh3_64(t.as_bytes()),
-                            ),
-                        }
-                    }
-                }
-            }
-        }
-        let mut keys: Vec<u128> = h1
-            .into_iter()
-            .zip(h2)
-            .map(|(a, b)| (u128::from(a) << 64) | u128::from(b))
-            .collect();
-        keys.sort_unstable();
-        Ok(keys.windows(2).filter(|w| w[0] == w[1]).count() as u64)
     }
 
     /// `scipy.stats.wasserstein_distance` between the finite values of `column` here and of
@@ -390,6 +309,20 @@ impl Dataset {
     }
 }
 
+/// The finite values of a numeric column, sorted ascending, -0.0 as 0.0 (by radix sort on
+/// order-preserving keys: linear in the rows, where a comparison sort of 10M values is
+/// cache-bound).
+fn sorted_rows(ca: &Float64Chunked) -> Vec<f64> {
+    let mut keys: Vec<u64> = ca
+        .iter()
+        .flatten()
+        .filter(|x| x.is_finite())
+        .map(|x| order_key(x + 0.0))
+        .collect();
+    radix_sort(&mut keys);
+    keys.into_iter().map(from_order_key).collect()
+}
+
 /// `np.histogram(values, edges)[0]` of sorted finite values: each bin by two binary searches,
 /// the last bin closed on the right. `edges` are checked (at least two, strictly increasing).
 pub fn histogram_sorted(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
@@ -441,6 +374,7 @@ pub fn quantile_sorted(v: &[f64], p: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::kernels::mix;
     use crate::data::tests::ds;
 
     #[test]
@@ -464,6 +398,44 @@ mod tests {
     }
 
     #[test]
+    fn sorted_values_of_the_statistics_are_taken_once_and_within_the_budget() {
+        let n = 10_000;
+        let x: Vec<Option<f64>> = (0..n)
+            .map(|i| match i % 9 {
+                0 => None,
+                1 => Some(f64::NAN),
+                2 => Some(f64::INFINITY),
+                3 => Some(f64::NEG_INFINITY),
+                4 => Some(-0.0),
+                _ => Some(((i * 7919) % 1013) as f64 / 7.0 - 50.0),
+            })
+            .collect();
+        let columns: Vec<Column> = (0..8)
+            .map(|c| Column::new(format!("c{c}").into(), &x))
+            .collect();
+        let d = Dataset::from_frame("t", DataFrame::new(n, columns).unwrap());
+        let fresh = sorted_rows(&d.numeric("c0").unwrap());
+        let mut expected = fresh.clone();
+        expected.dedup();
+        // 1013 finite values (0.0 among them, -0.0 too), NaN, +inf and -inf.
+        assert_eq!(expected.len(), 1013);
+        for c in 0..8 {
+            assert_eq!(d.stats(&format!("c{c}")).unwrap().unique_count, 1013 + 3);
+        }
+        // What fits in a quarter of the frame's size waits: some of the columns, not all.
+        let budget = d.frame().unwrap().estimated_size() as f64 * HANDOFF_SHARE;
+        let fits = (budget / size_of_val(fresh.as_slice()) as f64) as usize;
+        assert!((1..8).contains(&fits), "{fits}");
+        assert_eq!(d.shared.handoff.lock().unwrap().by_column.len(), fits);
+        for c in 0..8 {
+            let column = format!("c{c}");
+            assert_eq!(*d.sorted_finite(&column).unwrap(), fresh, "{column}");
+            assert!(d.take_sorted(&column).is_none(), "taken once");
+        }
+        assert_eq!(*d.shared.handoff.lock().unwrap(), Default::default());
+    }
+
+    #[test]
     fn quantiles_match_numpy_linear() {
         // numpy.quantile([1, 2, 4], [0, 0.25, 0.5, 1]) == [1, 1.5, 2, 4]
         let q = ds().quantiles("x", &[0.0, 0.25, 0.5, 1.0]).unwrap();
@@ -472,41 +444,43 @@ mod tests {
     }
 
     #[test]
+    fn histogram_bins_are_the_binary_searchs_for_any_edges() {
+        let mut state = 11u64;
+        let mut next = || {
+            state = mix(state);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let x: Vec<f64> = (0..20_000)
+            .map(|i| match i % 50 {
+                0 => 0.0,
+                1 => 1.0,
+                2 => 0.25,
+                3 => f64::MAX,
+                _ => next() * 1.2 - 0.1,
+            })
+            .collect();
+        let d = Dataset::from_frame("t", df!("x" => &x).unwrap());
+        let even: Vec<f64> = (0..=20).map(|i| i as f64 / 20.0).collect();
+        let uneven: Vec<f64> = (0..=12).map(|i| (i as f64 / 12.0).powi(3)).collect();
+        let wide = vec![-f64::MAX, 0.0, 0.5, f64::MAX];
+        for edges in [even, uneven, wide, vec![0.25, 0.25f64.next_up()]] {
+            let bins = edges.len() - 1;
+            let mut expected = vec![0u64; bins];
+            for &v in &x {
+                if v >= edges[0] && v <= edges[bins] {
+                    expected[(edges.partition_point(|e| *e <= v) - 1).min(bins - 1)] += 1;
+                }
+            }
+            assert_eq!(d.histogram("x", &edges).unwrap(), expected, "{edges:?}");
+        }
+    }
+
+    #[test]
     fn histogram_matches_numpy_edges() {
         // numpy.histogram([1, 2, 4], bins=[1, 2, 4]) == [1, 2]: last bin closed.
         assert_eq!(ds().histogram("x", &[1.0, 2.0, 4.0]).unwrap(), vec![1, 2]);
         assert_eq!(ds().histogram("i", &[0.0, 3.0, 5.5]).unwrap(), vec![2, 3]);
         assert!(ds().histogram("x", &[2.0, 1.0]).is_err());
-    }
-
-    #[test]
-    fn duplicate_rows_count_later_occurrences_like_pandas() {
-        let df = df!(
-            "a" => [Some(1i64), Some(1), None, None, Some(2), Some(1)],
-            "b" => [Some("x"), Some("x"), None, None, Some("x"), Some("y")],
-        )
-        .unwrap();
-        let d = Dataset::from_frame("t", df);
-        // pandas: DataFrame({"a": [1, 1, None, None, 2, 1], "b": [...]}).duplicated().sum() == 2
-        assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
-        assert_eq!(d.duplicate_rows(&["a".to_string()]).unwrap(), 3);
-        assert_eq!(
-            d.duplicate_rows(&["nope".to_string()]).unwrap_err().kind,
-            CallErrorKind::NoSuchColumn
-        );
-        // pandas: DataFrame({"f": [0.0, -0.0, nan, nan, None, 1.5], "s": ["", "", "a", "a", None, None]})
-        // .duplicated().sum() == 2 (-0.0 == 0.0, NaN == NaN); a null is neither 0, NaN nor "".
-        let df = df!(
-            "f" => [Some(0.0f64), Some(-0.0), Some(f64::NAN), Some(f64::NAN), None, Some(1.5)],
-            "s" => [Some(""), Some(""), Some("a"), Some("a"), None, None],
-        )
-        .unwrap();
-        let d = Dataset::from_frame("t", df);
-        assert_eq!(d.duplicate_rows(&[]).unwrap(), 2);
-        assert_eq!(d.duplicate_rows(&["s".to_string()]).unwrap(), 3);
-        // Equal text in different columns is not an equal row: ("ab", "c") vs ("a", "bc").
-        let df = df!("x" => ["ab", "a"], "y" => ["c", "bc"]).unwrap();
-        assert_eq!(Dataset::from_frame("t", df).duplicate_rows(&[]).unwrap(), 0);
     }
 
     #[test]
@@ -555,12 +529,6 @@ mod tests {
             text.wasserstein("s", &text, "s").unwrap_err().kind,
             CallErrorKind::UnsupportedType
         );
-    }
-
-    #[test]
-    fn value_counts_sorted_by_count_then_value() {
-        let vc = ds().value_counts("s", 2).unwrap();
-        assert_eq!(vc, vec![("a".to_string(), 3), ("b".to_string(), 1)]);
     }
 
     #[test]

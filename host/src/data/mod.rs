@@ -10,6 +10,7 @@
 
 mod aggregates;
 mod backend;
+mod counts;
 mod csv;
 mod kernels;
 mod missing;
@@ -236,17 +237,33 @@ pub struct Dataset {
 /// The next [`Dataset::id`].
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// The caches of a shared dataset: off until [`Dataset::share`].
+/// The caches of a shared dataset: off until [`Dataset::share`] (but the value counts and the
+/// hand-off of sorted values, which every dataset keeps).
 #[derive(Debug, Default)]
 struct Shared {
     on: std::sync::atomic::AtomicBool,
     /// A column's sorted finite values.
     sorted: Cells<String, Result<Arc<Vec<f64>>, CallError>>,
-    /// A column's value counts, by limit.
+    /// A column's value counts, by limit (rows in memory: always kept, at the largest limit).
     counts: Cells<(String, u32), Result<ValueCounts, CallError>>,
     /// Counts of duplicate rows, by columns.
     duplicates: Cells<Vec<String>, Result<u64, CallError>>,
+    /// Sorted finite values that a column's statistics sorted (for its distinct count), kept for
+    /// the next caller that needs them sorted (`wasserstein`, `quantiles`), who takes them: a
+    /// gate's data quality and drift sort each numeric column once between them, not twice.
+    /// At most [`HANDOFF_SHARE`] of the dataset's size waits here.
+    handoff: std::sync::Mutex<Handoff>,
 }
+
+/// Sorted finite values waiting for a caller, by column, and their size in bytes.
+#[derive(Debug, Default, PartialEq)]
+struct Handoff {
+    bytes: usize,
+    by_column: std::collections::HashMap<String, Arc<Vec<f64>>>,
+}
+
+/// The most sorted values kept for a later caller, as a share of the dataset's size in memory.
+const HANDOFF_SHARE: f64 = 0.25;
 
 /// Infers a file's format from its extension.
 pub fn format_of(path: &Path) -> Option<DataFormat> {
