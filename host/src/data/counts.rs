@@ -23,17 +23,17 @@ impl Dataset {
             if !self.shared.on.load(Ordering::Relaxed) {
                 return b.value_counts(column, limit);
             }
-            return once(&self.shared.counts, (column.to_string(), limit), || {
-                b.value_counts(column, limit)
-            });
+            let counts = once(&self.shared.counts, (column.to_string(), limit), || {
+                b.value_counts(column, limit).map(Arc::new)
+            })?;
+            return Ok(counts.to_vec());
         }
-        let mut counts = once(
+        let counts = once(
             &self.shared.counts,
             (column.to_string(), MAX_VALUE_COUNTS),
-            || self.count_values(column),
+            || self.count_values(column).map(Arc::new),
         )?;
-        counts.truncate(limit as usize);
-        Ok(counts)
+        Ok(counts[..counts.len().min(limit as usize)].to_vec())
     }
 
     /// The first [`MAX_VALUE_COUNTS`] of [`Dataset::value_counts`], from the rows.
@@ -163,7 +163,10 @@ fn count_texts(ca: &StringChunked) -> HashMap<&str, u64, Xxh3Builder> {
                 continue;
             }
             if view.length <= INLINE {
-                by_view.entry(view.as_u128()).or_insert((0, arr.value(i))).0 += 1;
+                by_view
+                    .entry(view.as_u128())
+                    .or_insert_with(|| (0, arr.value(i)))
+                    .0 += 1;
             } else {
                 *counts.entry(arr.value(i)).or_default() += 1;
             }

@@ -186,8 +186,8 @@ pub struct Utf8Chunk {
 /// A numeric column's distinct finite values, ascending, and how often each occurs.
 pub type Runs = (Vec<f64>, Vec<u64>);
 
-/// Values and their counts, most frequent first.
-type ValueCounts = Vec<(String, u64)>;
+/// Values and their counts, most frequent first (shared: each caller copies only its limit's).
+type ValueCounts = Arc<Vec<(String, u64)>>;
 
 /// Values by key, each computed by the first caller (see [`once`]).
 type Cells<K, V> = std::sync::Mutex<std::collections::HashMap<K, Arc<std::sync::OnceLock<V>>>>;
