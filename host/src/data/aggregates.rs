@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use polars::prelude::*;
 
-use super::kernels::{from_order_key, order_key, radix_sort};
+use super::kernels::{for_each_value, from_order_key, order_key};
 use super::{once, Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset, Runs};
 use super::{HANDOFF_SHARE, MAX_EDGES, MAX_QUANTILES};
 
@@ -38,8 +38,7 @@ impl Dataset {
         Ok(s.f64().map_err(CallError::failed)?.clone())
     }
 
-    /// Finite values of a numeric column, sorted ascending (by radix sort on order-preserving
-    /// keys: linear in the rows, where a comparison sort of 10M values is cache-bound).
+    /// Finite values of a numeric column, sorted ascending.
     pub(super) fn sorted_finite(&self, column: &str) -> Result<Arc<Vec<f64>>, CallError> {
         if !self.shared.on.load(Ordering::Relaxed) {
             return self.sort_finite(column);
@@ -58,41 +57,65 @@ impl Dataset {
                 return runs.map(|r| Arc::new(expand_runs(&r)));
             }
         }
-        if let Some(sorted) = self.take_sorted(column) {
+        if let Some(sorted) = self.kept_sorted(column) {
             return Ok(sorted);
         }
-        Ok(Arc::new(sorted_rows(&self.numeric(column)?)))
+        let sorted = Arc::new(sorted_rows(&self.numeric(column)?));
+        self.keep_sorted(column, &sorted);
+        Ok(sorted)
     }
 
-    /// Keeps what [`Dataset::stats`] sorted for the next [`Dataset::sort_finite`] of the column,
-    /// while the values waiting are within [`HANDOFF_SHARE`] of the dataset's size.
-    fn hand_off(&self, column: &str, sorted: Vec<f64>) {
+    /// Keeps a column's sorted values for later callers (see `Shared::handoff`); the least
+    /// recently used are dropped while the values kept outgrow [`HANDOFF_SHARE`] of the
+    /// dataset's size.
+    fn keep_sorted(&self, column: &str, sorted: &Arc<Vec<f64>>) {
         let bytes = size_of_val(sorted.as_slice());
-        let budget = self
-            .frame()
-            .map_or(0.0, |df| df.estimated_size() as f64 * HANDOFF_SHARE);
-        let mut waiting = self
-            .shared
-            .handoff
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if (waiting.bytes + bytes) as f64 <= budget {
-            waiting.bytes += bytes;
-            waiting
+        let budget = self.frame().map_or(0, |df| {
+            (df.estimated_size() as f64 * HANDOFF_SHARE) as usize
+        });
+        if bytes > budget {
+            return;
+        }
+        let mut kept = self.handoff();
+        kept.clock += 1;
+        let clock = kept.clock;
+        if let Some((old, _)) = kept
+            .by_column
+            .insert(column.to_string(), (Arc::clone(sorted), clock))
+        {
+            kept.bytes -= size_of_val(old.as_slice());
+        }
+        kept.bytes += bytes;
+        while kept.bytes > budget {
+            let Some(oldest) = kept
                 .by_column
-                .insert(column.to_string(), Arc::new(sorted));
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(c, _)| c.clone())
+            else {
+                break;
+            };
+            if let Some((values, _)) = kept.by_column.remove(&oldest) {
+                kept.bytes -= size_of_val(values.as_slice());
+            }
         }
     }
 
-    fn take_sorted(&self, column: &str) -> Option<Arc<Vec<f64>>> {
-        let mut waiting = self
-            .shared
+    /// A column's kept sorted values, if any (now the most recently used).
+    fn kept_sorted(&self, column: &str) -> Option<Arc<Vec<f64>>> {
+        let mut kept = self.handoff();
+        kept.clock += 1;
+        let clock = kept.clock;
+        let (values, used) = kept.by_column.get_mut(column)?;
+        *used = clock;
+        Some(Arc::clone(values))
+    }
+
+    fn handoff(&self) -> std::sync::MutexGuard<'_, super::Handoff> {
+        self.shared
             .handoff
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let sorted = waiting.by_column.remove(column)?;
-        waiting.bytes -= size_of_val(sorted.as_slice());
-        Some(sorted)
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Summary statistics of a column (computed once per column, then cached).
@@ -128,7 +151,7 @@ impl Dataset {
         let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut infinities = [false; 2];
-        for x in ca.iter().flatten() {
+        for_each_value(&ca, |x| {
             if x.is_nan() {
                 st.nan_count += 1;
             } else if x.is_infinite() {
@@ -143,17 +166,17 @@ impl Dataset {
                 lo = lo.min(x);
                 hi = hi.max(x);
             }
-        }
+        });
         // Distinct values by their bits (-0.0 as 0.0, every NaN as one), as polars' n_unique
-        // counts them: the finite ones sorted (which a later caller may take, see
-        // `hand_off`), NaN and each infinity one more.
+        // counts them: the finite ones sorted (kept for later callers, see `keep_sorted`), NaN
+        // and each infinity one more.
         let others =
             u64::from(st.nan_count > 0) + infinities.iter().map(|&i| u64::from(i)).sum::<u64>();
         let sorted = sorted_rows(&ca);
         st.unique_count = others
             + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
             + u64::from(!sorted.is_empty());
-        self.hand_off(column, sorted);
+        self.keep_sorted(column, &Arc::new(sorted));
         if n > 0 {
             st.min = Some(lo);
             st.max = Some(hi);
@@ -217,15 +240,19 @@ impl Dataset {
             // of a pass over every row (`monitor` bins the reference on each window's edges).
             return Ok(histogram_sorted(&self.sorted_finite(column)?, edges));
         }
+        if let Some(sorted) = self.kept_sorted(column) {
+            return Ok(histogram_sorted(&sorted, edges));
+        }
         let ca = self.numeric(column)?;
         let mut counts = vec![0u64; bins];
         let (first, last) = (edges[0], edges[bins]);
         // Edges are most often evenly spaced (`np.histogram`'s bins): the bin they would give x
         // is checked against the edges themselves, and a binary search finds it where not.
         let per_unit = bins as f64 / (last - first);
-        for x in ca.iter().flatten().filter(|x| x.is_finite()) {
-            if x < first || x > last {
-                continue;
+        for_each_value(&ca, |x| {
+            // Not within [first, last] (NaN and the infinities among them): in no bin.
+            if !(x >= first && x <= last) {
+                return;
             }
             let guess = (((x - first) * per_unit) as usize).min(bins - 1);
             let bin = if edges[guess] <= x && (guess + 1 == bins || x < edges[guess + 1]) {
@@ -235,7 +262,7 @@ impl Dataset {
                 (edges.partition_point(|e| *e <= x) - 1).min(bins - 1)
             };
             counts[bin] += 1;
-        }
+        });
         Ok(counts)
     }
 
@@ -276,50 +303,57 @@ impl Dataset {
                 )));
             }
         }
-        let (nu, nv) = (u.len() as f64, v.len() as f64);
-        let (mut i, mut j) = (0usize, 0usize);
-        let (mut sum, mut compensation) = (0.0f64, 0.0f64);
-        let mut prev: Option<f64> = None;
-        while i < u.len() || j < v.len() {
-            let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) {
-                u[i]
-            } else {
-                v[j]
-            };
-            if let Some(p) = prev {
-                // The term of the interval [p, x): the CDFs are those at p.
-                let term = (i as f64 / nu - j as f64 / nv).abs() * (x - p);
-                let t = sum + term;
-                compensation += if sum.abs() >= term.abs() {
-                    (sum - t) + term
-                } else {
-                    (term - t) + sum
-                };
-                sum = t;
-            }
-            while i < u.len() && u[i] <= x {
-                i += 1;
-            }
-            while j < v.len() && v[j] <= x {
-                j += 1;
-            }
-            prev = Some(x);
-        }
-        Ok(sum + compensation)
+        Ok(cdf_distance(&u, &v))
     }
 }
 
-/// The finite values of a numeric column, sorted ascending, -0.0 as 0.0 (by radix sort on
-/// order-preserving keys: linear in the rows, where a comparison sort of 10M values is
-/// cache-bound).
+/// Σ |F_u − F_v| Δ over the sorted union of two non-empty sorted samples of finite values. The
+/// next point is the smaller head of the two, chosen without a branch (a sample past its end
+/// reads as +∞); the loops over ties are taken only where a value repeats.
+fn cdf_distance(u: &[f64], v: &[f64]) -> f64 {
+    let (nu, nv) = (u.len() as f64, v.len() as f64);
+    let head = |s: &[f64], k: usize| s.get(k).copied().unwrap_or(f64::INFINITY);
+    let (mut i, mut j) = (0usize, 0usize);
+    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
+    let mut prev = f64::NAN;
+    while i < u.len() || j < v.len() {
+        let (a, b) = (head(u, i), head(v, j));
+        let x = if a <= b { a } else { b };
+        if i + j > 0 {
+            // The term of the interval [prev, x): the CDFs are those at prev.
+            let term = (i as f64 / nu - j as f64 / nv).abs() * (x - prev);
+            let t = sum + term;
+            compensation += if sum.abs() >= term.abs() {
+                (sum - t) + term
+            } else {
+                (term - t) + sum
+            };
+            sum = t;
+        }
+        i += usize::from(a <= x);
+        j += usize::from(b <= x);
+        while i < u.len() && u[i] <= x {
+            i += 1;
+        }
+        while j < v.len() && v[j] <= x {
+            j += 1;
+        }
+        prev = x;
+    }
+    sum + compensation
+}
+
+/// The finite values of a numeric column, sorted ascending, -0.0 as 0.0: sorted as integer
+/// keys of the same order (std's unstable sort of u64 beat an 8-bit LSD radix sort here, 1.4x
+/// at 1M values and 2.2x at 10M).
 fn sorted_rows(ca: &Float64Chunked) -> Vec<f64> {
-    let mut keys: Vec<u64> = ca
-        .iter()
-        .flatten()
-        .filter(|x| x.is_finite())
-        .map(|x| order_key(x + 0.0))
-        .collect();
-    radix_sort(&mut keys);
+    let mut keys = Vec::with_capacity(ca.len() - ca.null_count());
+    for_each_value(ca, |x| {
+        if x.is_finite() {
+            keys.push(order_key(x + 0.0));
+        }
+    });
+    keys.sort_unstable();
     keys.into_iter().map(from_order_key).collect()
 }
 
@@ -398,7 +432,7 @@ mod tests {
     }
 
     #[test]
-    fn sorted_values_of_the_statistics_are_taken_once_and_within_the_budget() {
+    fn sorted_values_are_kept_within_the_budget_least_recently_used_first() {
         let n = 10_000;
         let x: Vec<Option<f64>> = (0..n)
             .map(|i| match i % 9 {
@@ -419,20 +453,38 @@ mod tests {
         expected.dedup();
         // 1013 finite values (0.0 among them, -0.0 too), NaN, +inf and -inf.
         assert_eq!(expected.len(), 1013);
+        let kept = |d: &Dataset| {
+            let mut k: Vec<String> = d.handoff().by_column.keys().cloned().collect();
+            k.sort();
+            k
+        };
+        // What fits in the budget is kept: the columns whose statistics came last.
+        let budget = d.frame().unwrap().estimated_size() as f64 * HANDOFF_SHARE;
+        let fits = (budget / size_of_val(fresh.as_slice()) as f64) as usize;
+        assert!((1..7).contains(&fits), "{fits}");
         for c in 0..8 {
             assert_eq!(d.stats(&format!("c{c}")).unwrap().unique_count, 1013 + 3);
         }
-        // What fits in a quarter of the frame's size waits: some of the columns, not all.
-        let budget = d.frame().unwrap().estimated_size() as f64 * HANDOFF_SHARE;
-        let fits = (budget / size_of_val(fresh.as_slice()) as f64) as usize;
-        assert!((1..8).contains(&fits), "{fits}");
-        assert_eq!(d.shared.handoff.lock().unwrap().by_column.len(), fits);
-        for c in 0..8 {
-            let column = format!("c{c}");
-            assert_eq!(*d.sorted_finite(&column).unwrap(), fresh, "{column}");
-            assert!(d.take_sorted(&column).is_none(), "taken once");
-        }
-        assert_eq!(*d.shared.handoff.lock().unwrap(), Default::default());
+        let last: Vec<String> = (8 - fits..8).map(|c| format!("c{c}")).collect();
+        assert_eq!(kept(&d), last);
+        assert!(d.handoff().bytes as f64 <= budget);
+        // A kept column is read, not sorted again; one that is not is sorted and kept in place
+        // of the least recently used.
+        let newest = "c7";
+        let before = d.kept_sorted(newest).unwrap();
+        assert!(Arc::ptr_eq(&d.sorted_finite(newest).unwrap(), &before));
+        assert_eq!(*d.sorted_finite("c0").unwrap(), fresh);
+        let mut now = last[1..].to_vec();
+        now.insert(0, "c0".to_string());
+        assert_eq!(kept(&d), now);
+        // Histograms of a kept column (binary searches) and of the rows agree.
+        let edges = [-50.0, -20.0, 0.0, 0.0001, 30.0, 94.7];
+        let rows = Dataset::from_frame("r", df!("c1" => &x).unwrap());
+        let from_rows = rows.histogram("c1", &edges).unwrap();
+        assert!(kept(&rows).is_empty(), "a histogram of rows keeps nothing");
+        assert_eq!(d.histogram(newest, &edges).unwrap(), from_rows);
+        let within = fresh.iter().filter(|x| (-50.0..=94.7).contains(*x)).count();
+        assert_eq!(from_rows.iter().sum::<u64>(), within as u64);
     }
 
     #[test]

@@ -90,63 +90,143 @@ impl Dataset {
         if let Some(b) = self.backend() {
             return b.duplicate_rows(&names);
         }
+        let columns = names
+            .iter()
+            .map(|n| {
+                let s = self.series(n)?;
+                Ok(match ColumnType::of(s.dtype()) {
+                    ColumnType::Float => RowValues::Float(
+                        s.cast(&DataType::Float64)
+                            .map_err(CallError::failed)?
+                            .f64()
+                            .map_err(CallError::failed)?
+                            .clone(),
+                    ),
+                    ColumnType::Integer | ColumnType::Boolean => RowValues::Integer(
+                        s.cast(&DataType::Int64)
+                            .map_err(CallError::failed)?
+                            .i64()
+                            .map_err(CallError::failed)?
+                            .clone(),
+                    ),
+                    _ => RowValues::Text(
+                        s.cast(&DataType::String)
+                            .map_err(CallError::failed)?
+                            .str()
+                            .map_err(CallError::failed)?
+                            .clone(),
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, CallError>>()?;
         let rows = self.rows();
-        let (mut h1, mut h2) = (
-            vec![0x243f_6a88_85a3_08d3u64; rows],
-            vec![0x1319_8a2e_0370_7344u64; rows],
-        );
-        let mut absorb = |i: usize, tag: u64, bits: u64| {
-            h1[i] = mix(mix(h1[i] ^ tag) ^ bits);
-            h2[i] = mix(mix(h2[i] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0)
-                ^ bits.rotate_left(29)
-                ^ 0x082e_fa98_ec4e_6c89);
-        };
-        for n in &names {
-            let s = self.series(n)?;
-            let kind = ColumnType::of(s.dtype());
-            match kind {
-                ColumnType::Float => {
-                    let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
-                    for (i, v) in s.f64().map_err(CallError::failed)?.iter().enumerate() {
-                        match v {
-                            None => absorb(i, 0, 0),
-                            Some(x) if x.is_nan() => absorb(i, 2, 0),
-                            Some(x) => absorb(i, 1, (x + 0.0).to_bits()), // -0.0 + 0.0 is 0.0
-                        }
-                    }
-                }
-                ColumnType::Integer | ColumnType::Boolean => {
-                    let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
-                    for (i, v) in s.i64().map_err(CallError::failed)?.iter().enumerate() {
-                        match v {
-                            None => absorb(i, 0, 0),
-                            Some(x) => absorb(i, 1, x as u64),
-                        }
-                    }
-                }
-                _ => {
-                    let s = s.cast(&DataType::String).map_err(CallError::failed)?;
-                    for (i, v) in s.str().map_err(CallError::failed)?.iter().enumerate() {
-                        match v {
-                            None => absorb(i, 0, 0),
-                            Some(t) => absorb(
-                                i,
-                                3 ^ (t.len() as u64) << 8,
-                                xxhash_rust::xxh3::xxh3_64(t.as_bytes()),
-                            ),
-                        }
-                    }
+        let mut hashes = vec![[0x243f_6a88_85a3_08d3u64, 0x1319_8a2e_0370_7344u64]; rows];
+        // Blocks of rows through every column (a block's hashes stay in cache), the two halves
+        // of the rows on two threads.
+        let hash_rows = |first: usize, hashes: &mut [[u64; 2]]| {
+            for (b, block) in hashes.chunks_mut(DUPLICATE_BLOCK).enumerate() {
+                let offset = (first + b * DUPLICATE_BLOCK) as i64;
+                for c in &columns {
+                    c.absorb(offset, block);
                 }
             }
+        };
+        let half = rows.div_ceil(2 * DUPLICATE_BLOCK) * DUPLICATE_BLOCK;
+        if half >= rows {
+            hash_rows(0, &mut hashes);
+        } else {
+            std::thread::scope(|s| {
+                let (low, high) = hashes.split_at_mut(half);
+                let low_half = s.spawn(|| hash_rows(0, low));
+                hash_rows(half, high);
+                low_half
+                    .join()
+                    .map_err(|_| CallError::failed("hashing rows failed"))
+            })?;
         }
-        let mut keys: Vec<u128> = h1
+        let mut keys: Vec<u128> = hashes
             .into_iter()
-            .zip(h2)
-            .map(|(a, b)| (u128::from(a) << 64) | u128::from(b))
+            .map(|[a, b]| (u128::from(a) << 64) | u128::from(b))
             .collect();
-        keys.sort_unstable();
-        Ok(keys.windows(2).filter(|w| w[0] == w[1]).count() as u64)
+        Ok(duplicates_of_keys(&mut keys))
     }
+}
+
+/// Rows per block of [`Dataset::duplicate_rows`]' hashing: 256 KiB of hashes.
+const DUPLICATE_BLOCK: usize = 1 << 14;
+
+/// One column's values for [`Dataset::duplicate_rows`], natively typed.
+enum RowValues {
+    Float(Float64Chunked),
+    Integer(Int64Chunked),
+    Text(StringChunked),
+}
+
+impl RowValues {
+    /// Mixes rows `offset..offset + hashes.len()` of the column into their hashes: a tag (null,
+    /// value, NaN, text of a length) and the value's bits.
+    fn absorb(&self, offset: i64, hashes: &mut [[u64; 2]]) {
+        fn absorb(h: &mut [u64; 2], tag: u64, bits: u64) {
+            h[0] = mix(mix(h[0] ^ tag) ^ bits);
+            h[1] = mix(mix(h[1] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0)
+                ^ bits.rotate_left(29)
+                ^ 0x082e_fa98_ec4e_6c89);
+        }
+        let float = |x: f64| match x {
+            x if x.is_nan() => (2, 0),
+            x => (1, (x + 0.0).to_bits()), // -0.0 + 0.0 is 0.0
+        };
+        let text = |t: &str| {
+            (
+                3 ^ (t.len() as u64) << 8,
+                xxhash_rust::xxh3::xxh3_64(t.as_bytes()),
+            )
+        };
+        let len = hashes.len();
+        let mut rows = hashes.iter_mut();
+        macro_rules! each {
+            ($ca:expr, $of:expr) => {
+                for arr in $ca.slice(offset, len).downcast_iter() {
+                    if arr.null_count() == 0 {
+                        // The chunk's values first: `zip` takes no row past its end.
+                        for (v, h) in arr.values_iter().zip(rows.by_ref()) {
+                            let (tag, bits) = $of(v);
+                            absorb(h, tag, bits);
+                        }
+                    } else {
+                        for (v, h) in arr.iter().zip(rows.by_ref()) {
+                            let (tag, bits) = v.map_or((0, 0), $of);
+                            absorb(h, tag, bits);
+                        }
+                    }
+                }
+            };
+        }
+        match self {
+            RowValues::Float(ca) => each!(ca, |x: &f64| float(*x)),
+            RowValues::Integer(ca) => each!(ca, |x: &i64| (1, *x as u64)),
+            RowValues::Text(ca) => each!(ca, text),
+        }
+    }
+}
+
+/// How many of the keys equal another one before them in sorted order; sorted in two halves
+/// on two threads when there are many.
+fn duplicates_of_keys(keys: &mut [u128]) -> u64 {
+    if keys.len() >= 1 << 16 {
+        // Every key of the lower half is <= every key of the upper one: sorted apart, they
+        // make one sorted run.
+        let middle = keys.len() / 2;
+        keys.select_nth_unstable(middle);
+        let (low, high) = keys.split_at_mut(middle);
+        std::thread::scope(|s| {
+            s.spawn(|| low.sort_unstable());
+            high.sort_unstable();
+        });
+    } else {
+        keys.sort_unstable();
+    }
+    keys.windows(2).filter(|w| w[0] == w[1]).count() as u64
 }
 
 /// How often each non-null text occurs. A text of at most 12 bytes sits inside its 16-byte view,
@@ -243,6 +323,67 @@ mod tests {
         // Equal text in different columns is not an equal row: ("ab", "c") vs ("a", "bc").
         let df = df!("x" => ["ab", "a"], "y" => ["c", "bc"]).unwrap();
         assert_eq!(Dataset::from_frame("t", df).duplicate_rows(&[]).unwrap(), 0);
+    }
+
+    #[test]
+    fn duplicate_rows_of_many_blocks_and_chunks_equal_a_set_of_rows() {
+        // Three blocks of rows, split over both threads, in two chunks of different lengths,
+        // with nulls, NaN and -0.0; counted against a set of the rows' values.
+        let n = 2 * DUPLICATE_BLOCK + 5_000;
+        let f = |i: usize| match i % 11 {
+            0 => None,
+            1 => Some(f64::NAN),
+            2 => Some(-0.0),
+            3 => Some(0.0),
+            _ => Some((i % 97) as f64 / 4.0),
+        };
+        let k = |i: usize| (!i.is_multiple_of(5)).then_some((i % 13) as i64);
+        let t = |i: usize| (!i.is_multiple_of(7)).then(|| format!("text-{}", i % 3));
+        let part = |rows: std::ops::Range<usize>| {
+            df!(
+                "f" => rows.clone().map(f).collect::<Vec<_>>(),
+                "k" => rows.clone().map(k).collect::<Vec<_>>(),
+                "t" => rows.map(t).collect::<Vec<_>>(),
+            )
+            .unwrap()
+        };
+        let mut df = part(0..10_007);
+        df.vstack_mut(&part(10_007..n)).unwrap();
+        assert_eq!(df.columns()[0].as_materialized_series().n_chunks(), 2);
+        let d = Dataset::from_frame("t", df);
+        let key = |i: usize| {
+            let f = f(i).map(|x| {
+                if x.is_nan() {
+                    u64::MAX
+                } else {
+                    (x + 0.0).to_bits()
+                }
+            });
+            (f, k(i), t(i))
+        };
+        let distinct = (0..n).map(key).collect::<std::collections::HashSet<_>>();
+        assert_eq!(d.duplicate_rows(&[]).unwrap(), (n - distinct.len()) as u64);
+        let distinct = (0..n).map(t).collect::<std::collections::HashSet<_>>();
+        assert_eq!(
+            d.duplicate_rows(&["t".to_string()]).unwrap(),
+            (n - distinct.len()) as u64
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_sorted_in_halves_count_like_one_sort() {
+        let mut state = 7u64;
+        let mut keys: Vec<u128> = (0..100_000)
+            .map(|_| {
+                state = mix(state);
+                u128::from(state % 60_000) << 100 // many equal keys, some across the middle
+            })
+            .collect();
+        let mut one = keys.clone();
+        one.sort_unstable();
+        let expected = one.windows(2).filter(|w| w[0] == w[1]).count() as u64;
+        assert_eq!(duplicates_of_keys(&mut keys), expected);
+        assert_eq!(keys, one);
     }
 
     #[test]

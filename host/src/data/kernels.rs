@@ -1,4 +1,4 @@
-//! Sort and hash kernels: order-preserving keys for floats, an LSD radix sort, a 64-bit mixer.
+//! Sort and hash kernels: order-preserving keys for floats, a 64-bit mixer, a pass over values.
 
 /// A 64-bit finaliser (SplitMix64's): every input bit affects every output bit.
 pub(super) fn mix(mut z: u64) -> u64 {
@@ -21,35 +21,16 @@ pub(super) fn from_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-/// LSD radix sort of u64 keys, 8 bits a pass; a pass where every key has the same byte is skipped.
-pub(super) fn radix_sort(keys: &mut Vec<u64>) {
-    if keys.len() < 256 {
-        keys.sort_unstable();
-        return;
-    }
-    let mut counts = vec![[0usize; 256]; 8];
-    for &k in keys.iter() {
-        for (pass, c) in counts.iter_mut().enumerate() {
-            c[((k >> (pass * 8)) & 0xff) as usize] += 1;
+/// Calls `f` with each non-null value of `ca`: from the values themselves where a chunk has no
+/// null (no per-row `Option`), else through its validity.
+pub(super) fn for_each_value(ca: &polars::prelude::Float64Chunked, mut f: impl FnMut(f64)) {
+    use polars_arrow::array::Array;
+    for arr in ca.downcast_iter() {
+        if arr.null_count() == 0 {
+            arr.values().iter().for_each(|&x| f(x));
+        } else {
+            arr.iter().flatten().for_each(|&x| f(x));
         }
-    }
-    let mut buffer = vec![0u64; keys.len()];
-    for (pass, c) in counts.iter().enumerate() {
-        if c.contains(&keys.len()) {
-            continue;
-        }
-        let mut offsets = [0usize; 256];
-        let mut total = 0;
-        for (o, n) in offsets.iter_mut().zip(c) {
-            *o = total;
-            total += n;
-        }
-        for &k in keys.iter() {
-            let d = ((k >> (pass * 8)) & 0xff) as usize;
-            buffer[offsets[d]] = k;
-            offsets[d] += 1;
-        }
-        std::mem::swap(keys, &mut buffer);
     }
 }
 
@@ -60,7 +41,7 @@ mod tests {
     use polars::prelude::*;
 
     #[test]
-    fn radix_sort_orders_floats_like_total_cmp() {
+    fn order_keys_sort_floats_like_total_cmp() {
         let mut state = 0x1234_5678u64;
         let mut values: Vec<f64> = (0..5000)
             .map(|i| {
@@ -75,7 +56,7 @@ mod tests {
             })
             .collect();
         let mut keys: Vec<u64> = values.iter().map(|&x| order_key(x)).collect();
-        radix_sort(&mut keys);
+        keys.sort_unstable();
         let sorted: Vec<f64> = keys.into_iter().map(from_order_key).collect();
         values.sort_unstable_by(f64::total_cmp);
         assert_eq!(
@@ -86,5 +67,23 @@ mod tests {
             .stats("x")
             .unwrap();
         assert_eq!(st.unique_count, 3, "1, 0 (either sign) and NaN");
+    }
+
+    #[test]
+    fn each_value_of_chunks_with_and_without_nulls() {
+        let mut ca = Float64Chunked::from_slice("x".into(), &[1.0, f64::NAN, -0.0]);
+        ca.append(&Float64Chunked::from_iter_options(
+            "x".into(),
+            [None, Some(2.0), None, Some(f64::INFINITY)].into_iter(),
+        ))
+        .unwrap();
+        ca.append(&Float64Chunked::from_slice("x".into(), &[3.0]))
+            .unwrap();
+        assert_eq!(ca.chunks().len(), 3);
+        let mut seen = Vec::new();
+        for_each_value(&ca, |x| seen.push(x.to_bits()));
+        let expected: Vec<u64> = ca.iter().flatten().map(f64::to_bits).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(seen.len(), 6);
     }
 }

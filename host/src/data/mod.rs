@@ -248,22 +248,25 @@ struct Shared {
     counts: Cells<(String, u32), Result<ValueCounts, CallError>>,
     /// Counts of duplicate rows, by columns.
     duplicates: Cells<Vec<String>, Result<u64, CallError>>,
-    /// Sorted finite values that a column's statistics sorted (for its distinct count), kept for
-    /// the next caller that needs them sorted (`wasserstein`, `quantiles`), who takes them: a
-    /// gate's data quality and drift sort each numeric column once between them, not twice.
-    /// At most [`HANDOFF_SHARE`] of the dataset's size waits here.
+    /// Sorted finite values of columns (sorted by their statistics, for the distinct count, or
+    /// by the first caller that needed them sorted), kept for later callers: `wasserstein`,
+    /// `quantiles` and `histogram` (two binary searches a bin, no pass over the rows). A gate's
+    /// data quality and drift sort each numeric column once between them, not twice, and drift's
+    /// histograms of a column read what its Wasserstein distance sorted. At most
+    /// [`HANDOFF_SHARE`] of the dataset's size is kept; the least recently used go first.
     handoff: std::sync::Mutex<Handoff>,
 }
 
-/// Sorted finite values waiting for a caller, by column, and their size in bytes.
-#[derive(Debug, Default, PartialEq)]
+/// Sorted finite values kept by column, with when each was last used, and their size in bytes.
+#[derive(Debug, Default)]
 struct Handoff {
     bytes: usize,
-    by_column: std::collections::HashMap<String, Arc<Vec<f64>>>,
+    clock: u64,
+    by_column: std::collections::HashMap<String, (Arc<Vec<f64>>, u64)>,
 }
 
-/// The most sorted values kept for a later caller, as a share of the dataset's size in memory.
-const HANDOFF_SHARE: f64 = 0.25;
+/// The most sorted values kept for later callers, as a share of the dataset's size in memory.
+const HANDOFF_SHARE: f64 = 0.125;
 
 /// Infers a file's format from its extension.
 pub fn format_of(path: &Path) -> Option<DataFormat> {
