@@ -536,7 +536,7 @@ pub fn inspect(file: &str, as_json: bool) -> anyhow::Result<()> {
         PluginArg::Builtin(b) => (b.to_vec(), format!("builtin:{file}")),
     };
     let sha = crate::files::sha256_bytes(&bytes);
-    let rt = Runtime::new(runtime::default_cache_dir())?;
+    let rt = Runtime::new(runtime::default_cache_dir(), false)?;
     let pre = rt.prepare(&format!("plugin {shown}"), &bytes, &sha)?;
     // describe() needs little: the default memory limit, and less time than a check.
     let limits = Limits {

@@ -111,7 +111,10 @@ pub async fn prepare(
         let _ = loading.join();
     }
     let (data, models) = loaded?;
-    let rt = Arc::new(Runtime::new(opts.cache_dir.clone())?);
+    // Fuel is metered only for a policy that sets a budget somewhere.
+    let spec = &policy.spec;
+    let metered = spec.runtime.fuel.is_some() || spec.checks.iter().any(|c| c.fuel.is_some());
+    let rt = Arc::new(Runtime::new(opts.cache_dir.clone(), metered)?);
     let checks = plugins::prepare(policy, &rt, progress, &mut timings).await?;
     let jobs = opts
         .jobs
