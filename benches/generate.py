@@ -308,6 +308,8 @@ def variants(rows: int) -> dict[str, str]:
     gate-data.toml       data quality + drift only (against polars reading and describing the files)
     gate-csv.toml        the same on reference.csv / current.csv (loading CSV against polars' read_csv)
     gate-bootstrap.toml  performance with 95 % paired bootstrap bounds, 1,000 resamples
+    gate-predict.toml    the performance check alone: the models' predictions with no other
+                         check sharing the cores (inference against Python onnxruntime)
     """
     head, *checks = gate_toml(rows).split("[[checks]]")
     check = {re.search(r'id = "([^"]+)"', c).group(1): "[[checks]]" + c for c in checks}
@@ -331,6 +333,7 @@ def variants(rows: int) -> dict[str, str]:
             '"current.parquet"', '"current.csv"'
         ),
         "gate-bootstrap.toml": head + bootstrap,
+        "gate-predict.toml": head + check["performance"],
     }
 
 
