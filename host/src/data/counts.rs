@@ -95,13 +95,7 @@ impl Dataset {
             .map(|n| {
                 let s = self.series(n)?;
                 Ok(match ColumnType::of(s.dtype()) {
-                    ColumnType::Float => RowValues::Float(
-                        s.cast(&DataType::Float64)
-                            .map_err(CallError::failed)?
-                            .f64()
-                            .map_err(CallError::failed)?
-                            .clone(),
-                    ),
+                    ColumnType::Float => RowValues::Float(self.numeric(n)?),
                     ColumnType::Integer | ColumnType::Boolean => RowValues::Integer(
                         s.cast(&DataType::Int64)
                             .map_err(CallError::failed)?
@@ -120,10 +114,11 @@ impl Dataset {
             })
             .collect::<Result<Vec<_>, CallError>>()?;
         let rows = self.rows();
-        let mut hashes = vec![[0x243f_6a88_85a3_08d3u64, 0x1319_8a2e_0370_7344u64]; rows];
+        // Each row's key: two 64-bit hashes, the high and low halves.
+        let mut keys = vec![0x243f_6a88_85a3_08d3_1319_8a2e_0370_7344u128; rows];
         // Blocks of rows through every column (a block's hashes stay in cache), the two halves
         // of the rows on two threads.
-        let hash_rows = |first: usize, hashes: &mut [[u64; 2]]| {
+        let hash_rows = |first: usize, hashes: &mut [u128]| {
             for (b, block) in hashes.chunks_mut(DUPLICATE_BLOCK).enumerate() {
                 let offset = (first + b * DUPLICATE_BLOCK) as i64;
                 for c in &columns {
@@ -133,10 +128,10 @@ impl Dataset {
         };
         let half = rows.div_ceil(2 * DUPLICATE_BLOCK) * DUPLICATE_BLOCK;
         if half >= rows {
-            hash_rows(0, &mut hashes);
+            hash_rows(0, &mut keys);
         } else {
             std::thread::scope(|s| {
-                let (low, high) = hashes.split_at_mut(half);
+                let (low, high) = keys.split_at_mut(half);
                 let low_half = s.spawn(|| hash_rows(0, low));
                 hash_rows(half, high);
                 low_half
@@ -144,15 +139,11 @@ impl Dataset {
                     .map_err(|_| CallError::failed("hashing rows failed"))
             })?;
         }
-        let mut keys: Vec<u128> = hashes
-            .into_iter()
-            .map(|[a, b]| (u128::from(a) << 64) | u128::from(b))
-            .collect();
         Ok(duplicates_of_keys(&mut keys))
     }
 }
 
-/// Rows per block of [`Dataset::duplicate_rows`]' hashing: 256 KiB of hashes.
+/// Rows per block of [`Dataset::duplicate_rows`]' hashing: 256 KiB of keys.
 const DUPLICATE_BLOCK: usize = 1 << 14;
 
 /// One column's values for [`Dataset::duplicate_rows`], natively typed.
@@ -165,12 +156,14 @@ enum RowValues {
 impl RowValues {
     /// Mixes rows `offset..offset + hashes.len()` of the column into their hashes: a tag (null,
     /// value, NaN, text of a length) and the value's bits.
-    fn absorb(&self, offset: i64, hashes: &mut [[u64; 2]]) {
-        fn absorb(h: &mut [u64; 2], tag: u64, bits: u64) {
-            h[0] = mix(mix(h[0] ^ tag) ^ bits);
-            h[1] = mix(mix(h[1] ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0)
+    fn absorb(&self, offset: i64, hashes: &mut [u128]) {
+        fn absorb(h: &mut u128, tag: u64, bits: u64) {
+            let (high, low) = ((*h >> 64) as u64, *h as u64);
+            let high = mix(mix(high ^ tag) ^ bits);
+            let low = mix(mix(low ^ tag.rotate_left(17) ^ 0xa409_3822_299f_31d0)
                 ^ bits.rotate_left(29)
                 ^ 0x082e_fa98_ec4e_6c89);
+            *h = (u128::from(high) << 64) | u128::from(low);
         }
         let float = |x: f64| match x {
             x if x.is_nan() => (2, 0),
