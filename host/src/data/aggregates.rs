@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use super::kernels::{for_each_value, from_order_key, order_key};
 use super::{once, Backend, CallError, CallErrorKind, ColumnStats, ColumnType, Dataset, Runs};
-use super::{HANDOFF_SHARE, MAX_EDGES, MAX_QUANTILES};
+use super::{KEPT_SORTED_SHARE, MAX_EDGES, MAX_QUANTILES};
 
 impl Dataset {
     /// The engine that computes aggregates of a numeric column, when the rows live on one; an
@@ -65,18 +65,18 @@ impl Dataset {
         Ok(sorted)
     }
 
-    /// Keeps a column's sorted values for later callers (see `Shared::handoff`); the least
-    /// recently used are dropped while the values kept outgrow [`HANDOFF_SHARE`] of the
+    /// Keeps a column's sorted values for later callers (see `Shared::kept_sorted`); the least
+    /// recently used are dropped while the values kept outgrow [`KEPT_SORTED_SHARE`] of the
     /// dataset's size.
     fn keep_sorted(&self, column: &str, sorted: &Arc<Vec<f64>>) {
         let bytes = size_of_val(sorted.as_slice());
         let budget = self.frame().map_or(0, |df| {
-            (df.estimated_size() as f64 * HANDOFF_SHARE) as usize
+            (df.estimated_size() as f64 * KEPT_SORTED_SHARE) as usize
         });
         if bytes > budget {
             return;
         }
-        let mut kept = self.handoff();
+        let mut kept = self.kept();
         kept.clock += 1;
         let clock = kept.clock;
         if let Some((old, _)) = kept
@@ -103,7 +103,7 @@ impl Dataset {
 
     /// A column's kept sorted values, if any (now the most recently used).
     fn kept_sorted(&self, column: &str) -> Option<Arc<Vec<f64>>> {
-        let mut kept = self.handoff();
+        let mut kept = self.kept();
         kept.clock += 1;
         let clock = kept.clock;
         let (values, used) = kept.by_column.get_mut(column)?;
@@ -111,9 +111,9 @@ impl Dataset {
         Some(Arc::clone(values))
     }
 
-    fn handoff(&self) -> std::sync::MutexGuard<'_, super::Handoff> {
+    fn kept(&self) -> std::sync::MutexGuard<'_, super::KeptSorted> {
         self.shared
-            .handoff
+            .kept_sorted
             .lock()
             .unwrap_or_else(|p| p.into_inner())
     }
@@ -151,6 +151,8 @@ impl Dataset {
         let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut infinities = [false; 2];
+        // The finite values' sort keys, gathered in the same pass (for the distinct count).
+        let mut keys = Vec::with_capacity(ca.len() - ca.null_count());
         for_each_value(&ca, |x| {
             if x.is_nan() {
                 st.nan_count += 1;
@@ -165,6 +167,7 @@ impl Dataset {
                 m2 += d * (x - mean);
                 lo = lo.min(x);
                 hi = hi.max(x);
+                keys.push(order_key(x + 0.0));
             }
         });
         // Distinct values by their bits (-0.0 as 0.0, every NaN as one), as polars' n_unique
@@ -172,7 +175,7 @@ impl Dataset {
         // and each infinity one more.
         let others =
             u64::from(st.nan_count > 0) + infinities.iter().map(|&i| u64::from(i)).sum::<u64>();
-        let sorted = sorted_rows(&ca);
+        let sorted = sorted_of_keys(keys);
         st.unique_count = others
             + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
             + u64::from(!sorted.is_empty());
@@ -353,6 +356,11 @@ fn sorted_rows(ca: &Float64Chunked) -> Vec<f64> {
             keys.push(order_key(x + 0.0));
         }
     });
+    sorted_of_keys(keys)
+}
+
+/// The values of [`order_key`]s, sorted ascending.
+fn sorted_of_keys(mut keys: Vec<u64>) -> Vec<f64> {
     keys.sort_unstable();
     keys.into_iter().map(from_order_key).collect()
 }
@@ -454,12 +462,12 @@ mod tests {
         // 1013 finite values (0.0 among them, -0.0 too), NaN, +inf and -inf.
         assert_eq!(expected.len(), 1013);
         let kept = |d: &Dataset| {
-            let mut k: Vec<String> = d.handoff().by_column.keys().cloned().collect();
+            let mut k: Vec<String> = d.kept().by_column.keys().cloned().collect();
             k.sort();
             k
         };
         // What fits in the budget is kept: the columns whose statistics came last.
-        let budget = d.frame().unwrap().estimated_size() as f64 * HANDOFF_SHARE;
+        let budget = d.frame().unwrap().estimated_size() as f64 * KEPT_SORTED_SHARE;
         let fits = (budget / size_of_val(fresh.as_slice()) as f64) as usize;
         assert!((1..7).contains(&fits), "{fits}");
         for c in 0..8 {
@@ -467,7 +475,7 @@ mod tests {
         }
         let last: Vec<String> = (8 - fits..8).map(|c| format!("c{c}")).collect();
         assert_eq!(kept(&d), last);
-        assert!(d.handoff().bytes as f64 <= budget);
+        assert!(d.kept().bytes as f64 <= budget);
         // A kept column is read, not sorted again; one that is not is sorted and kept in place
         // of the least recently used.
         let newest = "c7";

@@ -238,7 +238,7 @@ pub struct Dataset {
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The caches of a shared dataset: off until [`Dataset::share`] (but the value counts and the
-/// hand-off of sorted values, which every dataset keeps).
+/// kept sorted values, which every dataset keeps).
 #[derive(Debug, Default)]
 struct Shared {
     on: std::sync::atomic::AtomicBool,
@@ -253,20 +253,20 @@ struct Shared {
     /// `quantiles` and `histogram` (two binary searches a bin, no pass over the rows). A gate's
     /// data quality and drift sort each numeric column once between them, not twice, and drift's
     /// histograms of a column read what its Wasserstein distance sorted. At most
-    /// [`HANDOFF_SHARE`] of the dataset's size is kept; the least recently used go first.
-    handoff: std::sync::Mutex<Handoff>,
+    /// [`KEPT_SORTED_SHARE`] of the dataset's size is kept; the least recently used go first.
+    kept_sorted: std::sync::Mutex<KeptSorted>,
 }
 
 /// Sorted finite values kept by column, with when each was last used, and their size in bytes.
 #[derive(Debug, Default)]
-struct Handoff {
+struct KeptSorted {
     bytes: usize,
     clock: u64,
     by_column: std::collections::HashMap<String, (Arc<Vec<f64>>, u64)>,
 }
 
 /// The most sorted values kept for later callers, as a share of the dataset's size in memory.
-const HANDOFF_SHARE: f64 = 0.125;
+const KEPT_SORTED_SHARE: f64 = 0.125;
 
 /// Infers a file's format from its extension.
 pub fn format_of(path: &Path) -> Option<DataFormat> {
