@@ -456,7 +456,8 @@ impl<'a> Resampled<'a> {
                 .filter(|_| need.curve)
         };
         // Positions: the score order of the first model with a curve.
-        let order = preds.iter().find_map(scores_of).map(by_descending_score);
+        let first_curve = preds.iter().position(|p| scores_of(p).is_some());
+        let order = first_curve.and_then(|m| scores_of(&preds[m]).map(by_descending_score));
         let position = order.as_ref().map(|order| {
             let mut position = vec![0u32; order.len()];
             for (p, &row) in order.iter().enumerate() {
@@ -476,10 +477,10 @@ impl<'a> Resampled<'a> {
                 .collect(),
             None => Vec::new(),
         };
-        let mut first_curve = true;
         let models = preds
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(m, p)| {
                 let (predicted, values) = match &p.predicted {
                     Truth::Labels(d) => (in_order(counts.codes_of(d)), &[][..]),
                     Truth::Values(v) => (Vec::new(), &v[..]),
@@ -499,7 +500,7 @@ impl<'a> Resampled<'a> {
                     let order = order.as_deref().expect("positions with a curve");
                     let position = position.as_deref().expect("positions with a curve");
                     let of_position = |p: usize| scores[order[p] as usize];
-                    if std::mem::replace(&mut first_curve, false) {
+                    if Some(m) == first_curve {
                         return CurveRows::InOrder {
                             starts: (0..order.len())
                                 .map(|p| p > 0 && of_position(p) != of_position(p - 1))
