@@ -24,6 +24,9 @@ Data files, split, ONNX export/inference and expected.json: the shared examples/
 from __future__ import annotations
 
 import sys
+import warnings
+from bisect import bisect_right
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,7 @@ from sklearn.metrics import (
     accuracy_score,
     brier_score_loss,
     f1_score,
+    log_loss,
     precision_score,
     recall_score,
     roc_auc_score,
@@ -51,7 +55,8 @@ METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "brie
 
 
 # Paired bootstrap bounds as the performance check computes them with `confidence` (its
-# SplitMix64 index stream, numpy linear percentiles): an independent re-implementation.
+# SplitMix64 stream, numpy linear percentiles): an independent re-implementation, for both
+# `bootstrap_method`s (rows drawn with replacement, or Poisson(1) weights through sample_weight).
 BOOTSTRAP = {"samples": 200, "seed": 7, "confidence": 0.9, "metrics": ["accuracy", "roc_auc", "log_loss"]}
 MASK64 = (1 << 64) - 1
 
@@ -66,14 +71,56 @@ def splitmix64(seed: int):
         yield z ^ (z >> 31)
 
 
-def bootstrap_bounds(y, outputs) -> dict:
+def poisson_thresholds() -> list[int]:
+    """P(X <= k) * 2^32 for X ~ Poisson(1), rounded, up to the first that rounds to 2^32
+    (exclusive), from the series with 50 significant digits."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        e, term, cdf, out = Decimal(-1).exp(), Decimal(1), Decimal(0), []
+        for k in range(64):
+            if k:
+                term /= k
+            cdf += e * term
+            t = int((cdf * 2**32).to_integral_value())
+            if t >= 2**32:
+                return out
+            out.append(t)
+    raise AssertionError("the thresholds reach 2^32 within 64 terms")
+
+
+def weighted_metrics(y: np.ndarray, label: np.ndarray, proba32: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """The bootstrap's metrics of rows weighted by w (scikit-learn's sample_weight)."""
+    proba = proba32.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The y_prob values do not sum to one")
+        ll = log_loss(y, proba, labels=CLASSES, sample_weight=w)
+    return {
+        "accuracy": float(accuracy_score(y, label, sample_weight=w)),
+        "roc_auc": float(roc_auc_score(y, proba[:, 1], sample_weight=w)),
+        "log_loss": float(ll),
+    }
+
+
+def bootstrap_bounds(y, outputs, method: str) -> dict:
+    """`rows`: n row indices a resample, (x * n) >> 64 of each output. `poisson`: each row's
+    weight is the number of thresholds at or below 32 bits of the stream, two rows an output
+    (the even row from the low half)."""
     n = len(y)
     rng = splitmix64(BOOTSTRAP["seed"])
+    thresholds = poisson_thresholds()
     draws = {m: {"candidate": [], "baseline": []} for m in BOOTSTRAP["metrics"]}
     for _ in range(BOOTSTRAP["samples"]):
-        rows = np.array([(next(rng) * n) >> 64 for _ in range(n)])
+        if method == "rows":
+            rows = np.array([(next(rng) * n) >> 64 for _ in range(n)])
+        else:
+            words = [next(rng) for _ in range((n + 1) // 2)]
+            w = np.array([bisect_right(thresholds, (words[r // 2] >> (32 * (r % 2))) & 0xFFFFFFFF)
+                          for r in range(n)])
         for name, (label, proba) in outputs.items():
-            values = metrics(y[rows], label[rows], proba[rows])
+            if method == "rows":
+                values = metrics(y[rows], label[rows], proba[rows])
+            else:
+                values = weighted_metrics(y, label, proba, w)
             for m in BOOTSTRAP["metrics"]:
                 draws[m][name].append(values[m])
     c = BOOTSTRAP["confidence"]
@@ -191,7 +238,8 @@ def main() -> int:
         "slices": slices,
         "prediction": {"low_confidence": LOW_CONFIDENCE, "models": prediction},
         "bootstrap": {**{k: v for k, v in BOOTSTRAP.items() if k != "metrics"},
-                      "bounds": bootstrap_bounds(y_csv, outputs)},
+                      "bounds": bootstrap_bounds(y_csv, outputs, "rows"),
+                      "poisson_bounds": bootstrap_bounds(y_csv, outputs, "poisson")},
     }
     common.write_json(HERE / "expected.json", expected)
 

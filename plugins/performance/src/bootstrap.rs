@@ -16,13 +16,21 @@
 //! A resample is not materialised: each row's multiplicity (how often it was drawn, the same
 //! SplitMix64 draws) weighs it in linear passes over rows kept in order once: the target and the
 //! predictions as codes, laid out in the first binary model's score order when a curve is
-//! bounded, so that its curve and every confusion matrix read the weights in memory order; another
-//! model's curve adds up its weights by distinct score when it has few, else reads its rows sorted
-//! by score. Label metrics and the ROC and precision-recall curves are those of the drawn rows
-//! exactly; log loss, Brier and the regression
-//! sums are summed in row order with weights instead of in draw order (equal up to rounding, ~1e-16
-//! relative). Only what the bounded metrics need is computed on each resample (the curve for
-//! `roc_auc` and `pr_auc`, the probability sums for `log_loss` and `brier`).
+//! bounded. One pass a resample adds the weights up by cell (rows alike in the target, every
+//! model's prediction and score group: `Cells`), from which every confusion matrix and
+//! every curve of few distinct scores is read; the first model's curve reads the weights in
+//! score order, and another model's curve of many scores reads its rows sorted by score. Label
+//! metrics and the ROC and precision-recall curves are those of the drawn rows exactly; log
+//! loss, Brier and the regression sums are summed in row order with weights instead of in draw
+//! order (equal up to rounding, ~1e-16 relative). Only what the bounded metrics need is computed
+//! on each resample (the curve for `roc_auc` and `pr_auc`, the probability sums for `log_loss`
+//! and `brier`).
+//!
+//! With `bootstrap_method = "poisson"` a resample weighs every row by its own Poisson(1) count
+//! instead (see [`Method`]): the counts are drawn row by row, with no pass at random over n
+//! draws, and the first model's curve areas are summed in the same pass as the cells, in
+//! integers (`AreaSums`), without building the curve: equal to scikit-learn's on the weighted
+//! rows up to rounding (~1e-16).
 //!
 //! Resamples on which the metric is undefined (e.g. one class only, for roc_auc) are dropped; if
 //! more than 1 % are, the check errors (the bound would be biased).
@@ -31,9 +39,11 @@ use std::collections::BTreeMap;
 
 use modelgate_sdk::numeric::percentile;
 use modelgate_sdk::{BoundKind, Direction, Metric};
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 use crate::evaluate::{
-    classification_from, regression_from, LabelCounts, MetricBounds, ModelMetrics, Outcome,
+    classification_from, regression_from, Config, LabelCounts, MetricBounds, ModelMetrics, Outcome,
     ScoreSums, Task,
 };
 use crate::metrics::{self, pairwise_sums};
@@ -79,6 +89,109 @@ impl SplitMix64 {
     }
 }
 
+/// How a resample is drawn (`bootstrap_method`).
+//
+// `rows`: `SplitMix64::below(n)` a draw, n draws a resample; each row's count is
+// Binomial(n, 1/n). `poisson`: row r's count takes 32 bits of output floor(r / 2) of the
+// resample's stretch of the stream (the low half for an even row), ceil(n / 2) outputs a
+// resample; see [`POISSON_CDF`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// n rows drawn uniformly with replacement: the classic bootstrap (the default).
+    #[default]
+    Rows,
+    /// every row weighted by its own Poisson(1) count: the Poisson bootstrap. A resample has
+    /// about n rows rather than exactly n; on large data its bounds agree with `rows` up to
+    /// the resampling's own randomness, and it is faster.
+    Poisson,
+}
+
+/// `P(X <= k) * 2^32` for X ~ Poisson(1), k = 0..=11, rounded to the nearest integer
+/// (`P(X <= 12)` rounds to 2^32). A uniform 32-bit `u` counts `#{k : u >= POISSON_CDF[k]}`:
+/// each count's probability is within 2^-33 of Poisson(1)'s.
+pub const POISSON_CDF: [u32; 12] = [
+    1_580_030_169,
+    3_160_060_337,
+    3_950_075_422,
+    4_213_413_783,
+    4_279_248_374,
+    4_292_415_292,
+    4_294_609_778,
+    4_294_923_276,
+    4_294_962_463,
+    4_294_966_817,
+    4_294_967_253,
+    4_294_967_292,
+];
+
+/// Poisson(1) counts of 32-bit uniforms by their top 8 bits: the count where each of the 256
+/// buckets starts and the one threshold inside it, if any. From the first bucket that holds two
+/// thresholds on, the thresholds are counted one by one (1 draw in 256).
+struct PoissonCounts {
+    base: [u8; 256],
+    next: [u32; 256],
+    crowded_from: u32,
+}
+
+impl PoissonCounts {
+    const fn new() -> Self {
+        let mut counts = PoissonCounts {
+            base: [0; 256],
+            next: [u32::MAX; 256],
+            crowded_from: u32::MAX,
+        };
+        let mut b = 0;
+        while b < 256 {
+            let start = (b as u64) << 24;
+            let (mut base, mut inside, mut k) = (0u8, 0, 0);
+            while k < POISSON_CDF.len() {
+                let t = POISSON_CDF[k] as u64;
+                if t <= start {
+                    base += 1;
+                } else if t < start + (1 << 24) {
+                    inside += 1;
+                    if inside == 1 {
+                        counts.next[b] = t as u32;
+                    }
+                }
+                k += 1;
+            }
+            counts.base[b] = base;
+            if inside > 1 && counts.crowded_from == u32::MAX {
+                counts.crowded_from = start as u32;
+            }
+            b += 1;
+        }
+        counts
+    }
+
+    /// The count of `u`: `#{k : u >= POISSON_CDF[k]}`.
+    #[inline]
+    fn count(&self, u: u32) -> u8 {
+        if u >= self.crowded_from {
+            return POISSON_CDF.iter().filter(|&&t| u >= t).count() as u8;
+        }
+        let b = (u >> 24) as usize;
+        self.base[b] + u8::from(u >= self.next[b])
+    }
+}
+
+const POISSON: PoissonCounts = PoissonCounts::new();
+
+/// Fills `counts` with Poisson(1) draws, two from each SplitMix64 output (low half first).
+fn fill_poisson(rng: &mut SplitMix64, counts: &mut [u8]) {
+    let mut pairs = counts.chunks_exact_mut(2);
+    for pair in &mut pairs {
+        let x = rng.next_u64();
+        pair[0] = POISSON.count(x as u32);
+        pair[1] = POISSON.count((x >> 32) as u32);
+    }
+    if let [last] = pairs.into_remainder() {
+        *last = POISSON.count(rng.next_u64() as u32);
+    }
+}
+
 /// Resampled statistics of one metric: candidate values and, when there is a baseline, the
 /// baseline's on the same resamples.
 #[derive(Debug, Default)]
@@ -92,13 +205,14 @@ struct Draws {
 /// (`<metric>_ci_lower` / `_ci_upper` of the candidate, `<metric>_delta_ci_lower` / `_upper` of
 /// candidate − baseline).
 pub fn intervals(
-    metrics: &BTreeMap<String, MetricBounds>,
+    config: &Config,
     task: &Task,
     truth: &Truth,
     preds: &[Predictions],
-    samples: u32,
-    seed: u64,
 ) -> Result<(Ci, Vec<Metric>), String> {
+    let metrics = &config.metrics;
+    let samples = config.bootstrap_samples.unwrap_or(DEFAULT_SAMPLES);
+    let method = config.bootstrap_method.unwrap_or_default();
     let wanted: Vec<(&str, f64, &MetricBounds)> = metrics
         .iter()
         .filter_map(|(name, b)| b.confidence.map(|c| (name.as_str(), c, b)))
@@ -120,16 +234,19 @@ pub fn intervals(
         .map(|(n, _, _)| (*n, Draws::default()))
         .collect();
     let mut dropped: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = SplitMix64::new(config.bootstrap_seed.unwrap_or(0));
     let names: Vec<&str> = wanted.iter().map(|(name, _, _)| *name).collect();
-    let resampled = Resampled::new(task, truth, preds, Need::of(&names));
+    let resampled = Resampled::new(task, truth, preds, Need::of(&names), method);
     let mut drawn = Multiplicities::new(n);
     let mut curve = metrics::ClfCurve::default();
+    let mut tally = Tally::default();
+    let with_ap = names.contains(&"pr_auc");
     for _ in 0..samples {
-        let weights = drawn.draw(&mut rng, resampled.order.as_deref());
-        let cand = resampled.values(0, weights, &names, &mut curve)?;
+        let weights = drawn.draw(&mut rng, resampled.order.as_deref(), method);
+        resampled.tally(weights.placed, with_ap, &mut tally);
+        let cand = resampled.values(0, weights, &tally, &names, &mut curve)?;
         let base = baseline
-            .map(|_| resampled.values(1, weights, &names, &mut curve))
+            .map(|_| resampled.values(1, weights, &tally, &names, &mut curve))
             .transpose()?;
         for (i, name) in names.iter().enumerate() {
             let c = cand[i];
@@ -276,15 +393,21 @@ impl Multiplicities {
         }
     }
 
-    /// Draws the next resample: `n` uniform rows, as [`SplitMix64::below`] gives them; with an
-    /// `order`, the weights are also laid out by position (`order[position]` is a row): one
-    /// pass in order, where looking up each draw's position would be a miss a draw.
-    fn draw(&mut self, rng: &mut SplitMix64, order: Option<&[u32]>) -> Drawn<'_> {
+    /// Draws the next resample: `n` uniform rows, as [`SplitMix64::below`] gives them, or a
+    /// Poisson(1) count a row (see [`Method`]); with an `order`, the weights are also laid out
+    /// by position (`order[position]` is a row): one pass in order, where looking up each
+    /// draw's position would be a miss a draw.
+    fn draw(&mut self, rng: &mut SplitMix64, order: Option<&[u32]>, method: Method) -> Drawn<'_> {
         let n = self.bytes.len();
-        self.bytes.fill(0);
         self.carries.clear();
-        for _ in 0..n {
-            self.add(rng.below(n));
+        match method {
+            Method::Rows => {
+                self.bytes.fill(0);
+                for _ in 0..n {
+                    self.add(rng.below(n));
+                }
+            }
+            Method::Poisson => fill_poisson(rng, &mut self.bytes),
         }
         if self.carries.is_empty() {
             if let Some(order) = order {
@@ -372,6 +495,7 @@ impl Need {
 struct Resampled<'a> {
     task: &'a Task,
     need: Need,
+    method: Method,
     /// Rows by position: by descending score of the first model with a curve; `None`: rows
     /// keep their order.
     order: Option<Vec<u32>>,
@@ -384,6 +508,85 @@ struct Resampled<'a> {
     /// Regression: the target.
     y: &'a [f64],
     models: Vec<ResampledModel<'a>>,
+    /// Classification with few enough kinds of rows: the rows by position as [`Cells`].
+    cells: Option<Cells>,
+}
+
+/// Classification rows by position as cells: rows alike in all that a resample counts (the
+/// target, each model's prediction and, for a curve added up by score, its score group) share
+/// a cell, so that one pass adds a resample's weights up by cell for every model at once, and
+/// the confusion matrices and grouped curves are read from the few cells.
+struct Cells {
+    /// Per position: its cell (the low 14 bits), whether it starts a score group of the model
+    /// in order ([`CurveRows::InOrder`], bit 14) and whether the target is positive (bit 15).
+    code: Vec<u16>,
+    /// Per cell: the target's code, then per model its prediction's code and its score group
+    /// (0 unless its curve is [`CurveRows::Grouped`]).
+    keys: Vec<Vec<u32>>,
+    /// Per cell: whether the target is the positive class.
+    positive: Vec<bool>,
+}
+
+/// At most this many cells (see [`Cells`]); beyond, every model adds its weights up itself.
+const MAX_CELLS: usize = 1 << 14;
+const CELL: u16 = (MAX_CELLS - 1) as u16;
+const STARTS: u16 = 1 << 14;
+const POSITIVE: u16 = 1 << 15;
+
+impl Cells {
+    /// The cells of `truth` (codes by position) and `models`; `None` beyond [`MAX_CELLS`].
+    fn new(
+        truth: &[u32],
+        positive: impl Fn(u32) -> bool,
+        models: &[ResampledModel],
+    ) -> Option<Cells> {
+        let starts = models.iter().find_map(|m| match &m.curve {
+            Some(CurveRows::InOrder { starts, .. }) => Some(starts),
+            _ => None,
+        });
+        let mut index: std::collections::HashMap<Box<[u32]>, u16> = Default::default();
+        let (mut keys, mut code) = (Vec::new(), Vec::with_capacity(truth.len()));
+        let mut key = Vec::with_capacity(1 + 2 * models.len());
+        for (p, &t) in truth.iter().enumerate() {
+            key.clear();
+            key.push(t);
+            for m in models {
+                key.push(m.predicted[p]);
+                key.push(match &m.curve {
+                    Some(CurveRows::Grouped { group, .. }) => group[p],
+                    _ => 0,
+                });
+            }
+            let cell = match index.get(&key[..]) {
+                Some(&cell) => cell,
+                None if keys.len() == MAX_CELLS => return None,
+                None => {
+                    let cell = keys.len() as u16;
+                    index.insert(key.clone().into_boxed_slice(), cell);
+                    keys.push(key.clone());
+                    cell
+                }
+            };
+            let starts = starts.is_some_and(|s| s[p]);
+            code.push(cell | (u16::from(starts) * STARTS) | (u16::from(positive(t)) * POSITIVE));
+        }
+        let positive = keys.iter().map(|k| positive(k[0])).collect();
+        Some(Cells {
+            code,
+            keys,
+            positive,
+        })
+    }
+}
+
+/// A resample's weights added up once for every model: by cell (see [`Cells`]) and, with
+/// Poisson weights, the areas of the curve of the model in order (see [`AreaSums`]).
+#[derive(Default)]
+struct Tally {
+    cells: Vec<u64>,
+    areas: Option<Areas>,
+    /// Four partial sums a cell, so that rows in a row in one cell do not wait on each other.
+    lanes: Vec<u64>,
 }
 
 struct ResampledModel<'a> {
@@ -439,7 +642,13 @@ fn not_finite(scores: &[f64], order: &[u32]) -> Vec<u32> {
 }
 
 impl<'a> Resampled<'a> {
-    fn new(task: &'a Task, truth: &'a Truth, preds: &'a [Predictions], need: Need) -> Self {
+    fn new(
+        task: &'a Task,
+        truth: &'a Truth,
+        preds: &'a [Predictions],
+        need: Need,
+        method: Method,
+    ) -> Self {
         let mut counts = LabelCounts::default();
         let (truth_codes, y) = match truth {
             Truth::Labels(d) => (counts.codes_of(d), &[][..]),
@@ -477,7 +686,7 @@ impl<'a> Resampled<'a> {
                 .collect(),
             None => Vec::new(),
         };
-        let models = preds
+        let models: Vec<ResampledModel> = preds
             .iter()
             .enumerate()
             .map(|(m, p)| {
@@ -546,16 +755,62 @@ impl<'a> Resampled<'a> {
                 }
             })
             .collect();
+        let truth = in_order(truth_codes);
+        let cells = match task {
+            Task::Regression => None,
+            _ => Cells::new(&truth, is_positive, &models),
+        };
         Resampled {
             task,
             need,
+            method,
             labels: counts.into_labels(),
-            truth: in_order(truth_codes),
+            truth,
             positive,
             y,
             order,
             models,
+            cells,
         }
+    }
+
+    /// Adds up a resample's weights once for every model into `tally` (see [`Tally`]); the
+    /// areas only with Poisson weights and a model in order, `pr_auc`'s `with_ap`.
+    fn tally(&self, weights: Weights, with_ap: bool, tally: &mut Tally) {
+        let in_order = self.models.iter().find_map(|m| match &m.curve {
+            Some(CurveRows::InOrder { starts, not_finite }) => Some((starts, not_finite)),
+            _ => None,
+        });
+        let streamed = in_order.filter(|_| self.method == Method::Poisson);
+        let weighted_not_finite = streamed
+            .is_some_and(|(_, not_finite)| not_finite.iter().any(|&p| weights.get(p as usize) > 0));
+        let stream = streamed.is_some() && !weighted_not_finite;
+        let sums = match (&self.cells, weights) {
+            (Some(cells), Weights::Bytes(w)) => match (stream, with_ap) {
+                (false, _) => cell_pass::<false, false, _>(cells, w, tally),
+                (true, false) => cell_pass::<true, false, _>(cells, w, tally),
+                (true, true) => cell_pass::<true, true, _>(cells, w, tally),
+            },
+            (Some(cells), Weights::Words(w)) => match (stream, with_ap) {
+                (false, _) => cell_pass::<false, false, _>(cells, w, tally),
+                (true, false) => cell_pass::<true, false, _>(cells, w, tally),
+                (true, true) => cell_pass::<true, true, _>(cells, w, tally),
+            },
+            (None, _) => {
+                let mut sums = AreaSums::default();
+                if let Some((starts, _)) = streamed.filter(|_| stream) {
+                    for (p, (&start, &pos)) in starts.iter().zip(&self.positive).enumerate() {
+                        sums.add::<true>(start, pos, u64::from(weights.get(p)));
+                    }
+                }
+                sums
+            }
+        };
+        tally.areas = match streamed {
+            None => None,
+            Some(_) if weighted_not_finite => Some(Areas::default()),
+            Some(_) => sums.areas(with_ap),
+        };
     }
 
     /// The value of each metric of `names` for model `m` on the resample whose rows are drawn
@@ -564,21 +819,27 @@ impl<'a> Resampled<'a> {
         &self,
         m: usize,
         weights: Drawn,
+        tally: &Tally,
         names: &[&str],
         curve: &mut metrics::ClfCurve,
     ) -> Result<Vec<Option<f64>>, String> {
-        let rest = self.metrics(m, weights)?;
-        let has_curve = self.models[m]
-            .curve
-            .as_ref()
-            .is_some_and(|rows| self.curve(rows, weights.placed, curve));
+        let rest = self.metrics(m, weights, tally)?;
+        let rows = self.models[m].curve.as_ref();
+        let streamed = match rows {
+            Some(CurveRows::InOrder { .. }) => tally.areas.as_ref(),
+            _ => None,
+        };
+        let has_curve = streamed.is_none()
+            && rows.is_some_and(|rows| self.curve(m, rows, weights.placed, tally, curve));
         Ok(names
             .iter()
-            .map(|name| match *name {
-                "roc_auc" if has_curve => curve.roc_auc(),
-                "pr_auc" if has_curve => curve.average_precision(),
-                "roc_auc" | "pr_auc" => None,
-                name => value(rest.get(name)),
+            .map(|name| match (*name, &streamed) {
+                ("roc_auc", Some(areas)) => areas.roc,
+                ("pr_auc", Some(areas)) => areas.ap,
+                ("roc_auc", None) if has_curve => curve.roc_auc(),
+                ("pr_auc", None) if has_curve => curve.average_precision(),
+                ("roc_auc" | "pr_auc", None) => None,
+                (name, _) => value(rest.get(name)),
             })
             .collect())
     }
@@ -586,7 +847,14 @@ impl<'a> Resampled<'a> {
     /// Builds a model's curve on a resample into `curve`: `false` where it is undefined (no
     /// weighted row, or a weighted score not finite). Groups of equal scores stand in for the
     /// scores themselves: the curve depends only on where the scores change.
-    fn curve(&self, rows: &CurveRows, weights: Weights, curve: &mut metrics::ClfCurve) -> bool {
+    fn curve(
+        &self,
+        m: usize,
+        rows: &CurveRows,
+        weights: Weights,
+        tally: &Tally,
+        curve: &mut metrics::ClfCurve,
+    ) -> bool {
         let weighted = |not_finite: &[u32]| not_finite.iter().any(|&p| weights.get(p as usize) > 0);
         let w = |p: usize| u64::from(weights.get(p));
         match rows {
@@ -616,8 +884,19 @@ impl<'a> Resampled<'a> {
                     return false;
                 }
                 let mut sums = vec![[0u64; 2]; *groups];
-                for (p, (&g, &pos)) in group.iter().zip(&self.positive).enumerate() {
-                    sums[g as usize][usize::from(pos)] += w(p);
+                match &self.cells {
+                    Some(cells) => {
+                        for ((key, &pos), &w) in
+                            cells.keys.iter().zip(&cells.positive).zip(&tally.cells)
+                        {
+                            sums[key[2 + 2 * m] as usize][usize::from(pos)] += w;
+                        }
+                    }
+                    None => {
+                        for (p, (&g, &pos)) in group.iter().zip(&self.positive).enumerate() {
+                            sums[g as usize][usize::from(pos)] += w(p);
+                        }
+                    }
                 }
                 metrics::clf_curve_weighted_into(
                     sums.iter()
@@ -640,28 +919,39 @@ impl<'a> Resampled<'a> {
     /// The metrics of model `m` on the resample whose rows are drawn `weights` times, but
     /// for the curve's (`roc_auc` and `pr_auc`, see [`Resampled::values`]) and those that
     /// [`Need`] leaves out (NaN).
-    fn metrics(&self, m: usize, weights: Drawn) -> Result<ModelMetrics, String> {
+    fn metrics(&self, m: usize, weights: Drawn, tally: &Tally) -> Result<ModelMetrics, String> {
         let model = &self.models[m];
         let n = weights.rows.len();
         // Sums run in row order; counts by position.
         let w = |i: usize| f64::from(weights.rows.get(i));
         if let Task::Regression = self.task {
+            // The resample's size: n, or about n with Poisson counts.
+            let drawn = (0..n).map(|i| weights.rows.get(i) as usize).sum::<usize>();
             let (y, p) = (self.y, model.values);
             let [sums @ .., mean] = pairwise_sums(n, |i| {
                 let [a, b, c] = metrics::regression_terms(y[i], p[i]);
                 [w(i) * a, w(i) * b, w(i) * c, w(i) * y[i]]
             });
-            let mean = mean / n as f64;
+            let mean = mean / drawn as f64;
             let denominator = match self.need.r2 {
                 true => pairwise_sums(n, |i| [w(i) * ((y[i] - mean) * (y[i] - mean))])[0],
                 false => f64::NAN,
             };
-            return Ok(regression_from(n, sums, denominator));
+            return Ok(regression_from(drawn, sums, denominator));
         }
         let k = self.labels.len();
         let mut matrix = vec![vec![0u64; k]; k];
-        for (p, (&t, &pr)) in self.truth.iter().zip(&model.predicted).enumerate() {
-            matrix[t as usize][pr as usize] += u64::from(weights.placed.get(p));
+        match &self.cells {
+            Some(cells) => {
+                for (key, &w) in cells.keys.iter().zip(&tally.cells) {
+                    matrix[key[0] as usize][key[1 + 2 * m] as usize] += w;
+                }
+            }
+            None => {
+                for (p, (&t, &pr)) in self.truth.iter().zip(&model.predicted).enumerate() {
+                    matrix[t as usize][pr as usize] += u64::from(weights.placed.get(p));
+                }
+            }
         }
         let counts = LabelCounts::from_matrix(&self.labels, &matrix);
         let scores = model.proba.then(|| ScoreSums {
@@ -673,6 +963,123 @@ impl<'a> Resampled<'a> {
         });
         classification_from(self.task, &counts, model.name, scores)
     }
+}
+
+/// The areas under a resample's curves: `roc_auc` and `pr_auc` (`None` where undefined).
+#[derive(Debug, Default)]
+struct Areas {
+    roc: Option<f64>,
+    ap: Option<f64>,
+}
+
+/// The sums behind a resample's curve areas, added row by row in descending score order:
+/// with `tp_g`, `fp_g` a score group's weights and `TP_g` the positive weight above it, the ROC
+/// curve's trapezoids add up to `sum_g fp_g (2 TP_g + tp_g) / (2 P N)`, an integer sum: the area
+/// is exact but for the last division's rounding (scikit-learn's trapezoids round each term, so
+/// the two differ in the last bits). Average precision is `sum_g tp_g * precision below g / P`,
+/// in order.
+#[derive(Debug, Default)]
+struct AreaSums {
+    tp: u64,
+    fp: u64,
+    /// `sum_g fp_g (2 TP_g + tp_g)`, wrapping when the weights reach 2^32.
+    twice_area: u64,
+    /// `sum_g tp_g * precision` (with `AP`).
+    ap: f64,
+    /// The positive weight above this row's group, and the group's weights so far.
+    above: u64,
+    tp_in: u64,
+    fp_in: u64,
+}
+
+impl AreaSums {
+    /// Adds a row: whether it starts a score group, its class and its weight.
+    #[inline]
+    fn add<const AP: bool>(&mut self, start: bool, positive: bool, w: u64) {
+        if start {
+            self.close::<AP>();
+            (self.above, self.tp_in, self.fp_in) = (self.tp, 0, 0);
+        }
+        let p = if positive { w } else { 0 };
+        let n = w - p;
+        // A negative row pairs with the positive weight above its group and, at half weight,
+        // with the positives of its own group: each pair counted once, in twice the area.
+        self.twice_area = self.twice_area.wrapping_add(
+            n.wrapping_mul(self.above.wrapping_mul(2).wrapping_add(self.tp_in))
+                .wrapping_add(p.wrapping_mul(self.fp_in)),
+        );
+        self.tp += p;
+        self.fp += n;
+        self.tp_in += p;
+        self.fp_in += n;
+    }
+
+    /// Ends a score group: its `tp_g * precision` (nothing for a group without positive weight,
+    /// or before the first).
+    #[inline]
+    fn close<const AP: bool>(&mut self) {
+        if AP {
+            let (tp, fp) = (self.tp, self.fp);
+            self.ap += self.tp_in as f64 * (tp as f64 / (tp + fp).max(1) as f64);
+        }
+    }
+
+    /// The areas (`pr_auc` only `with_ap`); `None` when the weights add up to 2^32 or more
+    /// (the integers could have wrapped; the caller builds the curve instead).
+    fn areas(mut self, with_ap: bool) -> Option<Areas> {
+        if with_ap {
+            self.close::<true>();
+        }
+        let (tp, fp) = (self.tp, self.fp);
+        if tp + fp >= 1 << 32 {
+            return None;
+        }
+        Some(Areas {
+            roc: (tp > 0 && fp > 0)
+                .then(|| self.twice_area as f64 / (2.0 * (tp as f64 * fp as f64))),
+            ap: (with_ap && tp > 0).then(|| self.ap / tp as f64),
+        })
+    }
+}
+
+/// One pass over the positions: a resample's weights by cell into `tally.cells`, and each
+/// row into `areas` (see [`Resampled::tally`]).
+fn cell_pass<const AREAS: bool, const AP: bool, W: Copy + Into<u64>>(
+    cells: &Cells,
+    weights: &[W],
+    tally: &mut Tally,
+) -> AreaSums {
+    let k = cells.keys.len();
+    let lanes = &mut tally.lanes;
+    lanes.clear();
+    lanes.resize(4 * k, 0);
+    let (l0, rest) = lanes.split_at_mut(k);
+    let (l1, rest) = rest.split_at_mut(k);
+    let (l2, l3) = rest.split_at_mut(k);
+    let mut sums = AreaSums::default();
+    let mut row = |lane: &mut [u64], code: u16, w: W| {
+        let w: u64 = w.into();
+        lane[usize::from(code & CELL)] += w;
+        if AREAS {
+            sums.add::<AP>(code & STARTS != 0, code & POSITIVE != 0, w);
+        }
+    };
+    let mut codes = cells.code.chunks_exact(4);
+    let mut ws = weights.chunks_exact(4);
+    for (c, w) in (&mut codes).zip(&mut ws) {
+        row(l0, c[0], w[0]);
+        row(l1, c[1], w[1]);
+        row(l2, c[2], w[2]);
+        row(l3, c[3], w[3]);
+    }
+    for (&c, &w) in codes.remainder().iter().zip(ws.remainder()) {
+        row(l0, c, w);
+    }
+    tally.cells.clear();
+    tally
+        .cells
+        .extend((0..k).map(|c| l0[c] + l1[c] + l2[c] + l3[c]));
+    sums
 }
 
 fn value(o: Option<&Outcome>) -> Option<f64> {
@@ -722,8 +1129,31 @@ mod tests {
         }
     }
 
+    /// [`Resampled::values`] of model `m` on a resample, tallied first.
+    fn values_of(r: &Resampled, m: usize, weights: Drawn, names: &[&str]) -> Vec<Option<f64>> {
+        let mut tally = Tally::default();
+        r.tally(weights.placed, names.contains(&"pr_auc"), &mut tally);
+        let mut curve = metrics::ClfCurve::default();
+        r.values(m, weights, &tally, names, &mut curve).unwrap()
+    }
+
+    /// The rows of a resample drawn by `method` (a row drawn k times listed k times).
+    fn draw_rows(rng: &mut SplitMix64, n: usize, method: Method) -> Vec<usize> {
+        match method {
+            Method::Rows => (0..n).map(|_| rng.below(n)).collect(),
+            Method::Poisson => {
+                let mut counts = vec![0u8; n];
+                fill_poisson(rng, &mut counts);
+                (0..n)
+                    .flat_map(|row| std::iter::repeat_n(row, usize::from(counts[row])))
+                    .collect()
+            }
+        }
+    }
+
     /// A resample's metrics from its weights are those of its drawn rows: label metrics and the
-    /// curves' areas to the bit, sums to rounding.
+    /// curves' areas to the bit, sums to rounding; with Poisson weights, the areas that the
+    /// first model's pass in score order sums in integers, to rounding too.
     #[test]
     fn weighted_resamples_equal_the_drawn_rows() {
         let n = 300;
@@ -804,9 +1234,25 @@ mod tests {
                 )],
             ),
         ];
-        for (task, truth, preds) in cases {
+        // Both methods, with and without cells (every model adding up its own weights).
+        let variants = [Method::Rows, Method::Poisson].map(|m| [(m, true), (m, false)]);
+        for ((task, truth, preds), (method, with_cells)) in cases
+            .iter()
+            .flat_map(|case| variants.as_flattened().iter().map(move |&v| (case, v)))
+        {
             let names: Vec<&str> = task.metrics().iter().map(|d| d.name).collect();
-            let resampled = Resampled::new(&task, &truth, &preds, Need::of(&names));
+            let resample = |need| {
+                let mut r = Resampled::new(task, truth, preds, need, method);
+                assert_eq!(r.cells.is_some(), !matches!(task, Task::Regression));
+                if !with_cells {
+                    r.cells = None;
+                }
+                r
+            };
+            let resampled = resample(Need::of(&names));
+            let streamed = |m: usize, name: &str| {
+                method == Method::Poisson && m == 0 && ["roc_auc", "pr_auc"].contains(&name)
+            };
             if preds.len() == 3 {
                 let kinds: Vec<&str> = resampled
                     .models
@@ -820,24 +1266,27 @@ mod tests {
                     .collect();
                 assert_eq!(kinds, ["in order", "grouped", "gathered"]);
             }
-            let mut curve = metrics::ClfCurve::default();
             let mut rng = SplitMix64::new(3);
             for _ in 0..20 {
-                let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+                let rows = draw_rows(&mut rng, n, method);
                 let weights = weights_of(&resampled, &rows);
+                let mut tally = Tally::default();
+                resampled.tally(as_drawn(&weights).placed, true, &mut tally);
                 for (m, pred) in preds.iter().enumerate() {
-                    let drawn = metrics_on(&task, &truth, pred, Some(&rows)).unwrap();
-                    let weighted = resampled
-                        .values(m, as_drawn(&weights), &names, &mut curve)
-                        .unwrap();
-                    let confusion = resampled.metrics(m, as_drawn(&weights)).unwrap().confusion;
+                    let drawn = metrics_on(task, truth, pred, Some(&rows)).unwrap();
+                    let weighted = values_of(&resampled, m, as_drawn(&weights), &names);
+                    let confusion = resampled
+                        .metrics(m, as_drawn(&weights), &tally)
+                        .unwrap()
+                        .confusion;
                     assert_eq!(drawn.confusion, confusion, "{task:?}");
                     for (name, b) in names.iter().zip(&weighted) {
                         let a = value(drawn.get(name));
                         match (a, b) {
                             (Some(a), Some(b))
                                 if ["log_loss", "brier", "rmse", "mae", "mape", "r2"]
-                                    .contains(name) =>
+                                    .contains(name)
+                                    || streamed(m, name) =>
                             {
                                 assert!(
                                     (a - b).abs() <= 1e-12 * a.abs().max(1.0),
@@ -849,10 +1298,8 @@ mod tests {
                     }
                     // A metric asked alone is the same as among all of them.
                     for (i, name) in names.iter().enumerate() {
-                        let alone = Resampled::new(&task, &truth, &preds, Need::of(&[name]));
-                        let v = alone
-                            .values(m, as_drawn(&weights_of(&alone, &rows)), &[name], &mut curve)
-                            .unwrap();
+                        let alone = resample(Need::of(&[name]));
+                        let v = values_of(&alone, m, as_drawn(&weights_of(&alone, &rows)), &[name]);
                         assert_eq!(
                             v[0].map(f64::to_bits),
                             weighted[i].map(f64::to_bits),
@@ -897,28 +1344,78 @@ mod tests {
             positive: "1".into(),
         };
         let truth = Truth::Labels(dictionary(&truth));
-        let resampled = Resampled::new(&task, &truth, &preds, Need::of(&["roc_auc"]));
-        assert!(matches!(
-            resampled.models[1].curve,
-            Some(CurveRows::Grouped { .. })
-        ));
-        let mut curve = metrics::ClfCurve::default();
-        let mut rng = SplitMix64::new(11);
-        let mut seen = [[false; 2]; 2];
-        for _ in 0..200 {
-            let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
-            let weights = weights_of(&resampled, &rows);
-            for (m, bad) in [(0, 7), (1, 9)] {
-                let v = resampled
-                    .values(m, as_drawn(&weights), &["roc_auc"], &mut curve)
-                    .unwrap()[0];
-                let drawn = metrics_on(&task, &truth, &preds[m], Some(&rows)).unwrap();
-                assert_eq!(v, value(drawn.get("roc_auc")));
-                assert_eq!(v.is_none(), rows.contains(&bad));
-                seen[m][usize::from(v.is_none())] = true;
+        for method in [Method::Rows, Method::Poisson] {
+            let resampled = Resampled::new(&task, &truth, &preds, Need::of(&["roc_auc"]), method);
+            assert!(matches!(
+                resampled.models[1].curve,
+                Some(CurveRows::Grouped { .. })
+            ));
+            let mut rng = SplitMix64::new(11);
+            let mut seen = [[false; 2]; 2];
+            for _ in 0..200 {
+                let rows = draw_rows(&mut rng, n, method);
+                let weights = weights_of(&resampled, &rows);
+                for (m, bad) in [(0, 7), (1, 9)] {
+                    let v = values_of(&resampled, m, as_drawn(&weights), &["roc_auc"])[0];
+                    let drawn = metrics_on(&task, &truth, &preds[m], Some(&rows)).unwrap();
+                    match (v, value(drawn.get("roc_auc"))) {
+                        (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-12, "{a} vs {b}"),
+                        (a, b) => assert_eq!(a, b, "{method:?}"),
+                    }
+                    assert_eq!(v.is_none(), rows.contains(&bad));
+                    seen[m][usize::from(v.is_none())] = true;
+                }
             }
+            assert_eq!(
+                seen, [[true; 2]; 2],
+                "both outcomes for both models, {method:?}"
+            );
         }
-        assert_eq!(seen, [[true; 2]; 2], "both outcomes for both models");
+    }
+
+    /// The table that turns 32 bits into a Poisson(1) count: its thresholds are Poisson(1)'s
+    /// distribution function (computed here from the series), and the count by bucket is the
+    /// count of thresholds below, at every threshold, next to it and at random.
+    #[test]
+    fn poisson_counts_follow_the_distribution_function() {
+        let mut term = (-1.0f64).exp();
+        let mut cdf = 0.0;
+        for (k, &t) in POISSON_CDF.iter().enumerate() {
+            cdf += term;
+            term /= (k + 1) as f64;
+            assert_eq!(f64::from(t), (cdf * 2f64.powi(32)).round(), "k = {k}");
+        }
+        assert_eq!(((cdf + term) * 2f64.powi(32)).round(), 2f64.powi(32));
+        let slow = |u: u32| POISSON_CDF.iter().filter(|&&t| u >= t).count() as u8;
+        let mut rng = SplitMix64::new(5);
+        let near = POISSON_CDF
+            .iter()
+            .flat_map(|&t| [t - 1, t, t.saturating_add(1)])
+            .chain((0..=255u32).flat_map(|b| [b << 24, (b << 24) | 0xFF_FFFF]))
+            .chain((0..100_000).map(|_| rng.next_u64() as u32))
+            .chain([0, u32::MAX]);
+        for u in near {
+            assert_eq!(POISSON.count(u), slow(u), "u = {u}");
+        }
+        assert!(
+            POISSON.crowded_from >= POISSON_CDF[3],
+            "one bucket in 256 at most"
+        );
+        // Draws: frequencies of each count within 5 standard errors of Poisson(1)'s.
+        let mut counts = vec![0u8; 1_000_001];
+        fill_poisson(&mut rng, &mut counts);
+        let mut seen = [0usize; 13];
+        counts.iter().for_each(|&c| seen[usize::from(c)] += 1);
+        let (n, mut p) = (counts.len() as f64, (-1.0f64).exp());
+        for (k, &s) in seen.iter().enumerate().take(6) {
+            let sd = (n * p * (1.0 - p)).sqrt();
+            assert!(
+                (s as f64 - n * p).abs() < 5.0 * sd,
+                "count {k}: {s} vs {}",
+                n * p
+            );
+            p /= (k + 1) as f64;
+        }
     }
 
     #[test]

@@ -142,6 +142,11 @@ pub struct Config {
     #[serde(default)]
     #[schemars(extend("default" = 0))]
     pub bootstrap_seed: Option<u64>,
+    /// How the bootstrap draws a resample: `rows` (n rows with replacement; the default) or
+    /// `poisson` (every row weighted by its own Poisson(1) count; faster on large data).
+    #[serde(default)]
+    #[schemars(extend("default" = "rows"))]
+    pub bootstrap_method: Option<crate::bootstrap::Method>,
     /// Evaluate the metrics on slices too: a column name (one slice per value),
     /// `{ column, groups = { name = [values] } }`, or `{ column, edges = [numbers] }` (ranges
     /// `[e_i, e_i+1)`, the last closed). See [`crate::slices`].

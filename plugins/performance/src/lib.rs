@@ -24,7 +24,7 @@
 //! probabilities are not reported for a model without them. Class labels compare as text.
 //!
 //! `confidence = 0.95` on a metric's bounds gates on paired bootstrap bounds instead of point
-//! values (see [`bootstrap`]; `bootstrap_samples`, `bootstrap_seed`).
+//! values (see [`bootstrap`]; `bootstrap_samples`, `bootstrap_seed`, `bootstrap_method`).
 //!
 //! Slices evaluate the same metrics on groups of rows (see [`slices`]): `slices = ["column"]`,
 //! named value groups or numeric ranges, with `min_slice_size` and optional `slice_metrics`
@@ -153,16 +153,7 @@ fn run(ctx: &Context, config: &Config) -> Result<CheckResult, String> {
     let candidate_eval = models.next().expect("the candidate is evaluated");
     let baseline_eval = models.next();
     let (ci, ci_metrics) = match &held {
-        Some((truth, preds)) => bootstrap::intervals(
-            &config.metrics,
-            &task,
-            truth,
-            preds,
-            config
-                .bootstrap_samples
-                .unwrap_or(bootstrap::DEFAULT_SAMPLES),
-            config.bootstrap_seed.unwrap_or(0),
-        )?,
+        Some((truth, preds)) => bootstrap::intervals(config, &task, truth, preds)?,
         None => Default::default(),
     };
     let (mut result, notes) =
