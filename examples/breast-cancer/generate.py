@@ -102,20 +102,24 @@ def weighted_metrics(y: np.ndarray, label: np.ndarray, proba32: np.ndarray, w: n
 
 
 def bootstrap_bounds(y, outputs, method: str) -> dict:
-    """`rows`: n row indices a resample, (x * n) >> 64 of each output. `poisson`: each row's
-    weight is the number of thresholds at or below 32 bits of the stream, two rows an output
-    (the even row from the low half)."""
+    """`rows`: n row indices a resample, (x * n) >> 64 of each output. `poisson`: a weight is
+    the number of thresholds at or below 32 bits of the stream, two an output (low half
+    first), drawn for the rows in descending order of the candidate's score (roc_auc is
+    bounded), ties in row order."""
     n = len(y)
     rng = splitmix64(BOOTSTRAP["seed"])
     thresholds = poisson_thresholds()
+    score = outputs["candidate"][1][:, 1].astype(np.float64)
+    position_row = np.lexsort((np.arange(n), -score))
     draws = {m: {"candidate": [], "baseline": []} for m in BOOTSTRAP["metrics"]}
     for _ in range(BOOTSTRAP["samples"]):
         if method == "rows":
             rows = np.array([(next(rng) * n) >> 64 for _ in range(n)])
         else:
             words = [next(rng) for _ in range((n + 1) // 2)]
-            w = np.array([bisect_right(thresholds, (words[r // 2] >> (32 * (r % 2))) & 0xFFFFFFFF)
-                          for r in range(n)])
+            w = np.zeros(n, dtype=np.int64)
+            for p, row in enumerate(position_row):
+                w[row] = bisect_right(thresholds, (words[p // 2] >> (32 * (p % 2))) & 0xFFFFFFFF)
         for name, (label, proba) in outputs.items():
             if method == "rows":
                 values = metrics(y[rows], label[rows], proba[rows])
