@@ -7,11 +7,11 @@
 //! Per dataset column it computes what the gate's checks ask the host or compute themselves:
 //! null / NaN / inf counts, distinct count, min, max, mean, std (data quality, both datasets),
 //! value counts of text columns, the share of current values outside the reference range,
-//! duplicate rows of the current dataset; drift: normed Wasserstein distance (scipy's CDF
-//! distance on sorted samples / std of the reference) for numeric columns and Jensen–Shannon
-//! distance of category frequencies for text columns; performance: both models' predictions
-//! through ONNX Runtime, accuracy and ROC AUC. Prints one JSON line of wall times (seconds) and
-//! the frames' in-memory size.
+//! duplicate rows of the current dataset; drift: normed Wasserstein distance (the host's
+//! `Dataset::wasserstein`, scipy's CDF distance / std of the reference) for numeric columns and
+//! Jensen–Shannon distance of category frequencies for text columns; performance: both models'
+//! predictions through ONNX Runtime, accuracy and ROC AUC. Prints one JSON line of wall times
+//! (seconds) and the frames' in-memory size.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -64,29 +64,6 @@ fn quality(current: &Dataset, reference: &Dataset) -> f64 {
     sink + current.duplicate_rows(&[]).unwrap() as f64
 }
 
-/// scipy.stats.wasserstein_distance of two sorted samples.
-fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
-    let (nu, nv) = (u.len() as f64, v.len() as f64);
-    let (mut i, mut j, mut sum) = (0usize, 0usize, 0.0);
-    let mut prev = u[0].min(v[0]);
-    while i < u.len() || j < v.len() {
-        let x = if j >= v.len() || (i < u.len() && u[i] <= v[j]) {
-            u[i]
-        } else {
-            v[j]
-        };
-        sum += (i as f64 / nu - j as f64 / nv).abs() * (x - prev);
-        while i < u.len() && u[i] <= x {
-            i += 1;
-        }
-        while j < v.len() && v[j] <= x {
-            j += 1;
-        }
-        prev = x;
-    }
-    sum
-}
-
 fn drift(current: &Dataset, reference: &Dataset, columns: &[String]) -> f64 {
     let mut sink = 0.0;
     for c in columns {
@@ -111,13 +88,10 @@ fn drift(current: &Dataset, reference: &Dataset, columns: &[String]) -> f64 {
             }
             sink += (js / 2.0).sqrt();
         } else {
-            let (mut u, mut v) = (numeric(reference, c), numeric(current, c));
-            u.sort_unstable_by(f64::total_cmp);
-            v.sort_unstable_by(f64::total_cmp);
-            let mean = u.iter().sum::<f64>() / u.len() as f64;
-            let std =
-                (u.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / u.len() as f64).sqrt();
-            sink += wasserstein(&u, &v) / std.max(0.001);
+            // The host's kernels, as the drift check calls them: one sort per column, kept
+            // for what asks next.
+            let std = reference.stats(c).unwrap().std_pop.unwrap_or(0.0);
+            sink += reference.wasserstein(c, current, c).unwrap() / std.max(0.001);
         }
     }
     sink

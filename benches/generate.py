@@ -308,6 +308,7 @@ def variants(rows: int) -> dict[str, str]:
     gate-data.toml       data quality + drift only (against polars reading and describing the files)
     gate-csv.toml        the same on reference.csv / current.csv (loading CSV against polars' read_csv)
     gate-bootstrap.toml  performance with 95 % paired bootstrap bounds, 1,000 resamples
+    gate-bootstrap-poisson.toml  the same with bootstrap_method = "poisson"
     gate-predict.toml    the performance check alone: the models' predictions with no other
                          check sharing the cores (inference against Python onnxruntime)
     """
@@ -333,6 +334,9 @@ def variants(rows: int) -> dict[str, str]:
             '"current.parquet"', '"current.csv"'
         ),
         "gate-bootstrap.toml": head + bootstrap,
+        "gate-bootstrap-poisson.toml": head + bootstrap.replace(
+            "bootstrap_samples = 1000\n", 'bootstrap_samples = 1000\nbootstrap_method = "poisson"\n', 1
+        ),
         "gate-predict.toml": head + check["performance"],
     }
 
