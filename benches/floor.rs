@@ -2,7 +2,8 @@
 //! performance) computed directly in Rust on polars frames — no WebAssembly, no sandbox, no
 //! policy engine — on both cores, as fast as this code gets without being clever.
 //!
-//!     cargo bench -q --bench floor -- DIR      # DIR: a benches/generate.py output directory
+//!     cargo bench -q --bench floor -- DIR      # DIR: a benches/generate.py output directory,
+//!                                              # absolute (cargo runs it from host/)
 //!
 //! Per dataset column it computes what the gate's checks ask the host or compute themselves:
 //! null / NaN / inf counts, distinct count, min, max, mean, std (data quality, both datasets),
