@@ -634,16 +634,9 @@ enum CurveRows {
 /// ([`CurveRows::Grouped`]).
 const MAX_GROUPS: usize = 1 << 14;
 
-/// Rows by descending score (total order, ties in any order).
+/// Rows by descending score (IEEE total order: +0.0 before -0.0), ties in row order: the order
+/// of the positions, in which Poisson counts are drawn ([`Method::Poisson`]).
 fn by_descending_score(scores: &[f64]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]));
-    order
-}
-
-/// Rows by descending score (IEEE total order: +0.0 before -0.0), ties in row order: the
-/// order in which Poisson counts are drawn ([`Method::Poisson`]).
-fn by_descending_score_then_row(scores: &[f64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..scores.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| {
         (scores[b as usize].total_cmp(&scores[a as usize])).then(a.cmp(&b))
@@ -683,12 +676,7 @@ impl<'a> Resampled<'a> {
         };
         // Positions: the score order of the first model with a curve.
         let first_curve = preds.iter().position(|p| scores_of(p).is_some());
-        let order = first_curve.and_then(|m| {
-            scores_of(&preds[m]).map(match method {
-                Method::Rows => by_descending_score,
-                Method::Poisson => by_descending_score_then_row,
-            })
-        });
+        let order = first_curve.and_then(|m| scores_of(&preds[m]).map(by_descending_score));
         let position = order.as_ref().map(|order| {
             let mut position = vec![0u32; order.len()];
             for (p, &row) in order.iter().enumerate() {
@@ -717,13 +705,13 @@ impl<'a> Resampled<'a> {
                     Truth::Values(v) => (Vec::new(), &v[..]),
                 };
                 // By row; with Poisson counts, which are drawn by position, by position.
-                let term_rows: Box<dyn Fn(usize) -> usize> = match (&order, method) {
-                    (Some(order), Method::Poisson) => Box::new(|p| order[p] as usize),
-                    _ => Box::new(|i| i),
+                let term_row = |at: usize| match (&order, method) {
+                    (Some(order), Method::Poisson) => order[at] as usize,
+                    _ => at,
                 };
                 let terms = p.proba.as_ref().filter(|_| need.sums).map(|pr| {
                     (0..pr.p_true.len())
-                        .map(&term_rows)
+                        .map(term_row)
                         .map(|i| {
                             crate::evaluate::score_terms(
                                 is_positive(truth_codes[i]),
