@@ -366,6 +366,11 @@ impl Weights<'_> {
         }
     }
 
+    /// Whether any of these rows (or positions) is drawn.
+    fn any_drawn(self, rows: &[u32]) -> bool {
+        rows.iter().any(|&row| self.get(row as usize) > 0)
+    }
+
     fn len(self) -> usize {
         match self {
             Weights::Bytes(w) => w.len(),
@@ -583,6 +588,21 @@ impl Cells {
             positive,
         })
     }
+
+    /// [`cell_pass`] with the areas summed when `stream`, average precision `with_ap`.
+    fn pass<W: Copy + Into<u64>>(
+        &self,
+        weights: &[W],
+        stream: bool,
+        with_ap: bool,
+        tally: &mut Tally,
+    ) -> AreaSums {
+        match (stream, with_ap) {
+            (false, _) => cell_pass::<false, false, _>(self, weights, tally),
+            (true, false) => cell_pass::<true, false, _>(self, weights, tally),
+            (true, true) => cell_pass::<true, true, _>(self, weights, tally),
+        }
+    }
 }
 
 /// A resample's weights added up once for every model: by cell (see [`Cells`]) and, with
@@ -798,20 +818,12 @@ impl<'a> Resampled<'a> {
             _ => None,
         });
         let streamed = in_order.filter(|_| self.method == Method::Poisson);
-        let weighted_not_finite = streamed
-            .is_some_and(|(_, not_finite)| not_finite.iter().any(|&p| weights.get(p as usize) > 0));
+        let weighted_not_finite =
+            streamed.is_some_and(|(_, not_finite)| weights.any_drawn(not_finite));
         let stream = streamed.is_some() && !weighted_not_finite;
         let sums = match (&self.cells, weights) {
-            (Some(cells), Weights::Bytes(w)) => match (stream, with_ap) {
-                (false, _) => cell_pass::<false, false, _>(cells, w, tally),
-                (true, false) => cell_pass::<true, false, _>(cells, w, tally),
-                (true, true) => cell_pass::<true, true, _>(cells, w, tally),
-            },
-            (Some(cells), Weights::Words(w)) => match (stream, with_ap) {
-                (false, _) => cell_pass::<false, false, _>(cells, w, tally),
-                (true, false) => cell_pass::<true, false, _>(cells, w, tally),
-                (true, true) => cell_pass::<true, true, _>(cells, w, tally),
-            },
+            (Some(cells), Weights::Bytes(w)) => cells.pass(w, stream, with_ap, tally),
+            (Some(cells), Weights::Words(w)) => cells.pass(w, stream, with_ap, tally),
             (None, _) => {
                 let mut sums = AreaSums::default();
                 if let Some((starts, _)) = streamed.filter(|_| stream) {
@@ -871,7 +883,7 @@ impl<'a> Resampled<'a> {
         tally: &Tally,
         curve: &mut metrics::ClfCurve,
     ) -> bool {
-        let weighted = |not_finite: &[u32]| not_finite.iter().any(|&p| weights.get(p as usize) > 0);
+        let weighted = |not_finite: &[u32]| weights.any_drawn(not_finite);
         let w = |p: usize| u64::from(weights.get(p));
         match rows {
             CurveRows::InOrder { starts, not_finite } => {
