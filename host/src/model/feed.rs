@@ -446,8 +446,23 @@ pub(super) fn feature_matrix<T: Copy + Default>(
         let ca = s
             .f64()
             .map_err(|e| CallError::new(CallErrorKind::Failed, e.to_string()))?;
-        for (i, v) in ca.iter().enumerate() {
-            x[i * f + j] = convert(v.unwrap_or(f64::NAN));
+        // Chunk by chunk from the value slices: a chunk without nulls reads no validity.
+        let mut cells = x[j..].iter_mut().step_by(f);
+        for a in ca.downcast_iter() {
+            let values = a.values().as_slice();
+            match a.validity().filter(|v| v.unset_bits() > 0) {
+                // The chunk's values first in the zip: `cells` must not step past its end.
+                None => {
+                    for (&v, cell) in values.iter().zip(cells.by_ref()) {
+                        *cell = convert(v);
+                    }
+                }
+                Some(valid) => {
+                    for ((&v, ok), cell) in values.iter().zip(valid.iter()).zip(cells.by_ref()) {
+                        *cell = convert(if ok { v } else { f64::NAN });
+                    }
+                }
+            }
         }
     }
     Ok(x)
@@ -536,5 +551,44 @@ mod tests {
         assert_eq!(type_name(T::Int64), "int64");
         assert_eq!(type_name(T::Uint8), "uint8");
         assert_eq!(type_name(T::Float64), "double");
+    }
+
+    /// Columns of two chunks with nulls in one: the matrix is row-major, a null is NaN, and no
+    /// chunk boundary shifts a value.
+    #[test]
+    fn the_feature_matrix_reads_every_chunk_in_place() {
+        let mut a = Series::new("a".into(), [Some(1.0), None, Some(3.0)]);
+        a.append(&Series::new("a".into(), [4.0, 5.0])).unwrap();
+        let mut b = Series::new("b".into(), [10i64, 20]);
+        b.append(&Series::new("b".into(), [Some(30i64), None, Some(50)]))
+            .unwrap();
+        let d = Dataset::from_frame(
+            "t",
+            DataFrame::new_infer_height(vec![a.into(), b.into()]).unwrap(),
+        );
+        let x = feature_matrix(&d, &["b".into(), "a".into()], |v| v).unwrap();
+        let expected = [
+            10.0,
+            1.0,
+            20.0,
+            f64::NAN,
+            30.0,
+            3.0,
+            f64::NAN,
+            4.0,
+            50.0,
+            5.0,
+        ];
+        assert_eq!(x.len(), expected.len());
+        for (i, (got, want)) in x.iter().zip(expected).enumerate() {
+            assert!(
+                got == &want || (got.is_nan() && want.is_nan()),
+                "cell {i}: {got} vs {want}"
+            );
+        }
+        let x32 = feature_matrix(&d, &["a".into()], |v| v as f32).unwrap();
+        assert_eq!(x32[..1], [1.0f32]);
+        assert!(x32[1].is_nan());
+        assert_eq!(x32[2..], [3.0f32, 4.0, 5.0]);
     }
 }

@@ -21,9 +21,11 @@ pub(super) struct Inputs {
 
 /// The rows of `data` whose features are all present and finite, as a view.
 pub(super) fn complete_view(data: &Dataset, features: &[String]) -> Result<Dataset, CallError> {
-    let keep = data.complete_rows(features);
-    data.view(&keep, "complete model inputs")
+    data.view(&data.complete_rows(features), COMPLETE_VIEW)
 }
+
+/// The view name of a dataset's rows with complete model inputs.
+const COMPLETE_VIEW: &str = "complete model inputs";
 
 /// Full-length columns from columns computed on the kept rows: null where a row was left out.
 pub(super) fn spread(columns: Vec<Column>, kept: &[bool]) -> PolarsResult<Vec<Column>> {
@@ -49,8 +51,7 @@ impl Model {
     /// they hold.
     pub(super) fn inputs(&self, m: &OnnxModel, data: &Dataset) -> Result<Inputs, CallError> {
         let feed = |d: &Dataset| m.layout.feed(&self.name, d, &self.features, &m.null_text);
-        let keep = data.complete_rows(&self.features);
-        if keep.iter().all(|k| *k) {
+        if data.is_complete(&self.features) {
             return Ok(Inputs {
                 feed: feed(data)?,
                 rows: data.rows(),
@@ -68,7 +69,8 @@ impl Model {
                 }),
             },
             MissingFeatures::Drop => {
-                let view = complete_view(data, &self.features)?;
+                let keep = data.complete_rows(&self.features);
+                let view = data.view(&keep, COMPLETE_VIEW)?;
                 if view.rows() == 0 {
                     return Err(self.missing_error(data, true));
                 }

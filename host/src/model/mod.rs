@@ -21,6 +21,7 @@ pub use onnxruntime::{find_onnxruntime, init_onnxruntime};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -63,6 +64,50 @@ pub struct ModelTask {
     pub target_values: Option<Vec<String>>,
     /// `task.missing_features`.
     pub missing: MissingFeatures,
+}
+
+/// Computes `produce(0)`, …, `produce(n - 1)` on up to `workers` threads and hands each result
+/// to `consume` in index order as soon as it and every earlier one are ready. The first error in
+/// index order is returned; after an error no new index is started.
+fn in_order<T: Send, E: Send>(
+    n: usize,
+    workers: usize,
+    produce: impl Fn(usize) -> Result<T, E> + Sync,
+    mut consume: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    if workers <= 1 || n <= 1 {
+        return (0..n).try_for_each(|i| consume(produce(i)?));
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..workers.min(n) {
+            let (tx, next, stop, produce) = (tx.clone(), &next, &stop, &produce);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n || tx.send((i, produce(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut ready = std::collections::BTreeMap::new();
+        let mut due = 0;
+        let result = rx.iter().try_for_each(|(i, r)| {
+            ready.insert(i, r);
+            while let Some(r) = ready.remove(&due) {
+                due += 1;
+                consume(r?)?;
+            }
+            Ok(())
+        });
+        // Workers stop at their next index; the scope waits for the batches under way.
+        stop.store(true, Ordering::Relaxed);
+        result
+    })
 }
 
 /// One dataset's predictions, computed by the first caller (a second waits for it).
@@ -286,24 +331,30 @@ impl Model {
 
     /// The prediction columns of an ONNX model on `data`: in batches of [`Self::BATCH_ROWS`] rows
     /// when no row misses a feature (rows are independent, so the batches' outputs are the
-    /// whole run's), else in one run (see [`missing`]). The batches' outputs go straight into
-    /// the columns: the largest transient is one batch.
+    /// whole run's), else in one run (see [`missing`]). The batches are fed and read on one
+    /// thread per core (the graph runs one batch at a time) and their outputs go into the
+    /// columns in row order as they come: the largest transient is a few batches.
     fn onnx_predictions(&self, m: &OnnxModel, data: &Dataset) -> Result<Vec<Column>, CallError> {
         let rows = data.rows();
-        let batched =
-            rows > Self::BATCH_ROWS && data.complete_rows(&self.features).iter().all(|&k| k);
+        let batched = rows > Self::BATCH_ROWS && data.is_complete(&self.features);
         let mut kept: Option<Vec<bool>> = None;
         let mut predicted = Predicted::default();
         if batched {
             let frame = data.frame()?;
-            for start in (0..rows).step_by(Self::BATCH_ROWS) {
-                let part = Dataset::from_frame(
-                    data.name.clone(),
-                    frame.slice(start as i64, Self::BATCH_ROWS),
-                );
-                let (out, n, _) = self.run_onnx(m, &part)?;
-                predicted.push(out, n, rows, self)?;
-            }
+            let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+            in_order(
+                rows.div_ceil(Self::BATCH_ROWS),
+                workers,
+                |i| {
+                    let start = i * Self::BATCH_ROWS;
+                    let part = Dataset::from_frame(
+                        data.name.clone(),
+                        frame.slice(start as i64, Self::BATCH_ROWS),
+                    );
+                    self.run_onnx(m, &part).map(|(out, n, _)| (out, n))
+                },
+                |(out, n)| predicted.push(out, n, rows, self),
+            )?;
         } else {
             let (out, n, k) = self.run_onnx(m, data)?;
             predicted.push(out, n, n, self)?;
@@ -479,5 +530,53 @@ impl Predicted {
             columns.push(Series::new(format!("proba_{j}").into(), p).into());
         }
         Ok(columns)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_order;
+    use std::time::Duration;
+
+    /// Results come in index order whatever order the threads finish in; the first error in
+    /// index order wins, and nothing after it is consumed.
+    #[test]
+    fn in_order_hands_results_over_in_index_order() {
+        let slow_first = |i: usize| {
+            std::thread::sleep(Duration::from_millis(((17 - i % 17) % 5) as u64));
+            Ok::<usize, String>(i)
+        };
+        for workers in [1, 2, 4] {
+            let mut got = Vec::new();
+            in_order(40, workers, slow_first, |i| {
+                got.push(i);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got, (0..40).collect::<Vec<_>>(), "{workers} workers");
+        }
+        let failing = |i: usize| {
+            std::thread::sleep(Duration::from_millis(if i == 7 { 20 } else { 1 }));
+            if i == 7 || i == 9 {
+                Err(format!("batch {i}"))
+            } else {
+                Ok(i)
+            }
+        };
+        let mut got = Vec::new();
+        let r = in_order(30, 3, failing, |i| {
+            got.push(i);
+            Ok(())
+        });
+        assert_eq!(r, Err("batch 7".to_string()));
+        assert_eq!(got, (0..7).collect::<Vec<_>>());
+        let r = in_order(5, 2, Ok::<usize, String>, |i| {
+            if i == 3 {
+                Err("consumer".to_string())
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r, Err("consumer".to_string()));
     }
 }
