@@ -31,7 +31,7 @@ impl Labels {
     pub fn read(table: &Table, column: &str) -> Result<Labels, String> {
         let mut counts = LabelCounts::default();
         let mut codes = Vec::with_capacity(table.row_count()?);
-        for_each_label(table, column, |_, label| codes.push(counts.code(label)))?;
+        for_each_label(table, column, &mut counts, |_, code, _| codes.push(code))?;
         Ok(Labels {
             values: counts.into_labels(),
             codes,
@@ -47,24 +47,47 @@ impl Labels {
     }
 }
 
-/// Calls `f(row, label)` for every row of a column of class labels, in order; an error naming
-/// the nulls, after the pass, if it has any.
+/// Calls `f(row, code, counts)` for every row of a column of class labels, in order, with the
+/// code of the row's label (as text) in `counts`; an error naming the nulls, after the pass, if
+/// it has any.
+///
+/// A signed integer column (or an unsigned one up to 32 bits) is read as integers, whose text
+/// is their decimal form: each distinct value is written out once, not once a row.
 fn for_each_label(
     table: &Table,
     column: &str,
-    mut f: impl FnMut(usize, &str),
+    counts: &mut LabelCounts,
+    mut f: impl FnMut(usize, u32, &mut LabelCounts),
 ) -> Result<(), String> {
     let (mut nulls, mut first_null) = (0usize, None);
-    table.for_each_utf8(column, |row, v| {
-        match v {
-            Some(v) => f(row, v),
-            None => {
-                nulls += 1;
-                first_null.get_or_insert(row);
+    let mut null = |row: usize| {
+        nulls += 1;
+        first_null.get_or_insert(row);
+    };
+    let integers = table.column(column).is_ok_and(|c| {
+        matches!(
+            c.dtype.as_str(),
+            "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32"
+        )
+    });
+    if integers {
+        let mut seen = IntegerCodes::default();
+        table.for_each_i64(column, |row, v| {
+            match v {
+                Some(v) => f(row, seen.code(v, counts), counts),
+                None => null(row),
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        })?;
+    } else {
+        table.for_each_utf8(column, |row, v| {
+            match v {
+                Some(v) => f(row, counts.code(v), counts),
+                None => null(row),
+            }
+            Ok(())
+        })?;
+    }
     match first_null {
         Some(first) => Err(format!(
             "column `{column}` of `{}` has {nulls} null(s) (the first at row {first}); every row \
@@ -72,6 +95,36 @@ fn for_each_label(
             table.name()
         )),
         None => Ok(()),
+    }
+}
+
+/// The codes of integer labels already seen, so that a value's text is coded once.
+#[derive(Default)]
+struct IntegerCodes {
+    /// (value, code), scanned while there are few.
+    few: Vec<(i64, u32)>,
+    /// Codes by value, once there are many.
+    many: std::collections::HashMap<i64, u32>,
+}
+
+impl IntegerCodes {
+    /// Up to this many values, a linear scan beats hashing.
+    const SCAN_LIMIT: usize = 16;
+
+    fn code(&mut self, v: i64, counts: &mut LabelCounts) -> u32 {
+        if let Some(&(_, c)) = self.few.iter().find(|(x, _)| *x == v) {
+            return c;
+        }
+        if let Some(&c) = self.many.get(&v) {
+            return c;
+        }
+        let c = counts.code(&v.to_string());
+        if self.few.len() < Self::SCAN_LIMIT {
+            self.few.push((v, c));
+        } else {
+            self.many.insert(v, c);
+        }
+        c
     }
 }
 
@@ -134,8 +187,7 @@ pub fn classification(
     preds: &Table,
 ) -> Result<ModelMetrics, String> {
     let mut counts = LabelCounts::with_labels(&target.values);
-    for_each_label(preds, "prediction", |row, label| {
-        let p = counts.code(label);
+    for_each_label(preds, "prediction", &mut counts, |row, p, counts| {
         counts.add(target.codes[row], p);
     })?;
     let scores = match ProbaColumns::of(s, preds, &target.values, task)? {
@@ -405,5 +457,31 @@ impl Chunk {
         self.row.clear();
         self.row.extend(self.columns.iter().map(|c| c[j]));
         Ok(&self.row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Integer labels get the codes their text gets, in order of first appearance, past the
+    /// scanned few and into the hashed many.
+    #[test]
+    fn integer_labels_are_coded_as_their_text() {
+        let values: Vec<i64> = (0..200)
+            .map(|i: i64| (i * 7919 % 41) - 20)
+            .chain([i64::MIN, i64::MAX, 0, -20])
+            .collect();
+        let (mut by_int, mut by_text) = (LabelCounts::default(), LabelCounts::default());
+        let mut seen = IntegerCodes::default();
+        for &v in &values {
+            assert_eq!(
+                seen.code(v, &mut by_int),
+                by_text.code(&v.to_string()),
+                "{v}"
+            );
+        }
+        assert!(seen.few.len() == IntegerCodes::SCAN_LIMIT && !seen.many.is_empty());
+        assert_eq!(by_int.into_labels(), by_text.into_labels());
     }
 }

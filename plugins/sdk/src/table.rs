@@ -316,6 +316,39 @@ impl Table {
         })
     }
 
+    /// Calls `f(row, value)` for every row of an integer or boolean column, in order, with `None`
+    /// for nulls, reading [`CHUNK_ROWS`] rows per host call. Stops at the first error `f`
+    /// returns. The host reads unsigned 64-bit values above `i64::MAX` as nulls: read such a
+    /// column as text.
+    pub fn for_each_i64(
+        &self,
+        column: &str,
+        mut f: impl FnMut(usize, Option<i64>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.for_each_chunk(|offset, len| {
+            let chunk = self
+                .read_i64(column, offset as u64, len as u32)
+                .map_err(|e| self.host_error("reading", column, e))?;
+            if chunk.values.len() != len {
+                return Err(self.context(
+                    "reading",
+                    column,
+                    format!(
+                        "malformed chunk from the host: {} values for {len} rows",
+                        chunk.values.len()
+                    ),
+                ));
+            }
+            check_validity(chunk.validity.as_deref(), len)
+                .map_err(|e| self.context("reading", column, e))?;
+            let validity = chunk.validity.as_deref();
+            for (i, &v) in chunk.values.iter().enumerate() {
+                f(offset + i, is_valid(validity, i).then_some(v))?;
+            }
+            Ok(())
+        })
+    }
+
     /// Calls `f(row, value)` for every row of a column rendered as text, in order, with `None`
     /// for nulls, reading up to [`CHUNK_ROWS`] rows per host call. Stops at the first error `f`
     /// returns.
