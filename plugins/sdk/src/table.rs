@@ -45,7 +45,7 @@ fn check_validity(validity: Option<&[u8]>, n: usize) -> Result<(), String> {
 
 /// Decodes an [`F64Chunk`] of `expected` rows into values, `None` for nulls.
 pub fn decode_f64_chunk(chunk: &F64Chunk, expected: usize) -> Result<Vec<Option<f64>>, String> {
-    check_f64_chunk(chunk, expected)?;
+    check_chunk(chunk.values.len(), chunk.validity.as_deref(), expected)?;
     let validity = chunk.validity.as_deref();
     Ok(chunk
         .values
@@ -55,14 +55,14 @@ pub fn decode_f64_chunk(chunk: &F64Chunk, expected: usize) -> Result<Vec<Option<
         .collect())
 }
 
-fn check_f64_chunk(chunk: &F64Chunk, expected: usize) -> Result<(), String> {
-    if chunk.values.len() != expected {
+/// Checks that a chunk's `values` values and validity cover `expected` rows.
+fn check_chunk(values: usize, validity: Option<&[u8]>, expected: usize) -> Result<(), String> {
+    if values != expected {
         return Err(format!(
-            "malformed chunk from the host: {} values for {expected} rows",
-            chunk.values.len()
+            "malformed chunk from the host: {values} values for {expected} rows"
         ));
     }
-    check_validity(chunk.validity.as_deref(), expected)
+    check_validity(validity, expected)
 }
 
 /// Decodes a [`Utf8Chunk`] of `expected` rows (Arrow layout: `data` holds the concatenated
@@ -301,19 +301,16 @@ impl Table {
     pub fn for_each_f64(
         &self,
         column: &str,
-        mut f: impl FnMut(usize, Option<f64>) -> Result<(), String>,
+        f: impl FnMut(usize, Option<f64>) -> Result<(), String>,
     ) -> Result<(), String> {
-        self.for_each_chunk(|offset, len| {
-            let chunk = self
-                .read_f64(column, offset as u64, len as u32)
-                .map_err(|e| self.host_error("reading", column, e))?;
-            check_f64_chunk(&chunk, len).map_err(|e| self.context("reading", column, e))?;
-            let validity = chunk.validity.as_deref();
-            for (i, &v) in chunk.values.iter().enumerate() {
-                f(offset + i, is_valid(validity, i).then_some(v))?;
-            }
-            Ok(())
-        })
+        self.for_each_value(
+            column,
+            |offset, len| {
+                let chunk = self.read_f64(column, offset, len)?;
+                Ok((chunk.values, chunk.validity))
+            },
+            f,
+        )
     }
 
     /// Calls `f(row, value)` for every row of an integer or boolean column, in order, with `None`
@@ -323,27 +320,33 @@ impl Table {
     pub fn for_each_i64(
         &self,
         column: &str,
-        mut f: impl FnMut(usize, Option<i64>) -> Result<(), String>,
+        f: impl FnMut(usize, Option<i64>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.for_each_value(
+            column,
+            |offset, len| {
+                let chunk = self.read_i64(column, offset, len)?;
+                Ok((chunk.values, chunk.validity))
+            },
+            f,
+        )
+    }
+
+    /// [`Table::for_each_f64`] and [`Table::for_each_i64`]: `read(offset, len)` returns a chunk's
+    /// values and validity, checked here to cover the chunk.
+    fn for_each_value<T: Copy>(
+        &self,
+        column: &str,
+        read: impl Fn(u64, u32) -> Result<(Vec<T>, Option<Vec<u8>>), HostError>,
+        mut f: impl FnMut(usize, Option<T>) -> Result<(), String>,
     ) -> Result<(), String> {
         self.for_each_chunk(|offset, len| {
-            let chunk = self
-                .read_i64(column, offset as u64, len as u32)
+            let (values, validity) = read(offset as u64, len as u32)
                 .map_err(|e| self.host_error("reading", column, e))?;
-            if chunk.values.len() != len {
-                return Err(self.context(
-                    "reading",
-                    column,
-                    format!(
-                        "malformed chunk from the host: {} values for {len} rows",
-                        chunk.values.len()
-                    ),
-                ));
-            }
-            check_validity(chunk.validity.as_deref(), len)
+            check_chunk(values.len(), validity.as_deref(), len)
                 .map_err(|e| self.context("reading", column, e))?;
-            let validity = chunk.validity.as_deref();
-            for (i, &v) in chunk.values.iter().enumerate() {
-                f(offset + i, is_valid(validity, i).then_some(v))?;
+            for (i, &v) in values.iter().enumerate() {
+                f(offset + i, is_valid(validity.as_deref(), i).then_some(v))?;
             }
             Ok(())
         })
