@@ -324,6 +324,7 @@ pub(super) async fn load_models(
         missing: task.missing_features,
     };
     let mut client: Option<Arc<registry::Client>> = None;
+    let mut loads = Vec::new();
     for (name, m) in &spec.models {
         let reference = m
             .onnx
@@ -351,13 +352,21 @@ pub(super) async fn load_models(
             }
             None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
         };
-        let started = Instant::now();
         let (name, m, ort, model_task) = (name.clone(), m.clone(), ort.clone(), model_task.clone());
-        let model = tokio::task::spawn_blocking(move || {
-            Model::load(&name, &m, path, &model_task, ort.as_deref())
-        })
-        .await
-        .map_err(|e| anyhow!("model loader crashed: {e}"))??;
+        // The models load at once (each session's set-up is its own), awaited in policy order.
+        loads.push((
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                Model::load(&name, &m, path, &model_task, ort.as_deref())
+                    .map(|model| (model, started.elapsed()))
+            }),
+            downloaded,
+        ));
+    }
+    for (load, downloaded) in loads {
+        let (model, took) = load
+            .await
+            .map_err(|e| anyhow!("model loader crashed: {e}"))??;
         // ONNX Runtime has read the file: the download is not needed any more.
         let from = if downloaded.is_some() {
             " (from the registry)"
@@ -365,10 +374,7 @@ pub(super) async fn load_models(
             ""
         };
         drop(downloaded);
-        timings.push(Timing::item(
-            format!("model `{}`{from}", model.name),
-            started.elapsed(),
-        ));
+        timings.push(Timing::item(format!("model `{}`{from}", model.name), took));
         out.models.push(Arc::new(model));
     }
     if !spec.models.is_empty() {

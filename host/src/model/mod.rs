@@ -351,12 +351,12 @@ impl Model {
                         data.name.clone(),
                         frame.slice(start as i64, Self::BATCH_ROWS),
                     );
-                    self.run_onnx(m, &part).map(|(out, n, _)| (out, n))
+                    self.run_onnx(m, &part, true).map(|(out, n, _)| (out, n))
                 },
                 |(out, n)| predicted.push(out, n, rows, self),
             )?;
         } else {
-            let (out, n, k) = self.run_onnx(m, data)?;
+            let (out, n, k) = self.run_onnx(m, data, false)?;
             predicted.push(out, n, n, self)?;
             kept = k;
         }
@@ -372,13 +372,14 @@ impl Model {
     }
 
     /// One run of an ONNX model on `data`: its outputs, the rows it ran on and, when rows with
-    /// a missing feature were left out, which rows those are.
+    /// a missing feature were left out, which rows those are (`complete`: none can be).
     fn run_onnx(
         &self,
         m: &OnnxModel,
         data: &Dataset,
+        complete: bool,
     ) -> Result<(RawOutputs, usize, Option<Vec<bool>>), CallError> {
-        let missing::Inputs { feed, rows, kept } = self.inputs(m, data)?;
+        let missing::Inputs { feed, rows, kept } = self.inputs(m, data, complete)?;
         let out = m.run(&feed, rows, &self.classes).map_err(|e| {
             CallError::new(
                 CallErrorKind::Failed,
@@ -440,7 +441,7 @@ impl Model {
             _ => data,
         };
         let head = Dataset::from_frame(data.name.clone(), data.sample(batch as usize)?);
-        let missing::Inputs { feed, rows, .. } = self.inputs(m, &head)?;
+        let missing::Inputs { feed, rows, .. } = self.inputs(m, &head, false)?;
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {
             let t = Instant::now();
