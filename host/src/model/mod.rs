@@ -66,50 +66,6 @@ pub struct ModelTask {
     pub missing: MissingFeatures,
 }
 
-/// Computes `produce(0)`, …, `produce(n - 1)` on up to `workers` threads and hands each result
-/// to `consume` in index order as soon as it and every earlier one are ready. The first error in
-/// index order is returned; after an error no new index is started.
-fn in_order<T: Send, E: Send>(
-    n: usize,
-    workers: usize,
-    produce: impl Fn(usize) -> Result<T, E> + Sync,
-    mut consume: impl FnMut(T) -> Result<(), E>,
-) -> Result<(), E> {
-    if workers <= 1 || n <= 1 {
-        return (0..n).try_for_each(|i| consume(produce(i)?));
-    }
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        for _ in 0..workers.min(n) {
-            let (tx, next, stop, produce) = (tx.clone(), &next, &stop, &produce);
-            s.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n || tx.send((i, produce(i))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut ready = std::collections::BTreeMap::new();
-        let mut due = 0;
-        let result = rx.iter().try_for_each(|(i, r)| {
-            ready.insert(i, r);
-            while let Some(r) = ready.remove(&due) {
-                due += 1;
-                consume(r?)?;
-            }
-            Ok(())
-        });
-        // Workers stop at their next index; the scope waits for the batches under way.
-        stop.store(true, Ordering::Relaxed);
-        result
-    })
-}
-
 /// One dataset's predictions, computed by the first caller (a second waits for it).
 type PredictionCell = Arc<OnceLock<Result<Arc<Dataset>, CallError>>>;
 
@@ -532,6 +488,50 @@ impl Predicted {
         }
         Ok(columns)
     }
+}
+
+/// Computes `produce(0)`, …, `produce(n - 1)` on up to `workers` threads and hands each result
+/// to `consume` in index order as soon as it and every earlier one are ready. The first error in
+/// index order is returned; after an error no new index is started.
+fn in_order<T: Send, E: Send>(
+    n: usize,
+    workers: usize,
+    produce: impl Fn(usize) -> Result<T, E> + Sync,
+    mut consume: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    if workers <= 1 || n <= 1 {
+        return (0..n).try_for_each(|i| consume(produce(i)?));
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..workers.min(n) {
+            let (tx, next, stop, produce) = (tx.clone(), &next, &stop, &produce);
+            s.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n || tx.send((i, produce(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut ready = std::collections::BTreeMap::new();
+        let mut due = 0;
+        let result = rx.iter().try_for_each(|(i, r)| {
+            ready.insert(i, r);
+            while let Some(r) = ready.remove(&due) {
+                due += 1;
+                consume(r?)?;
+            }
+            Ok(())
+        });
+        // Workers stop at their next index; the scope waits for the batches under way.
+        stop.store(true, Ordering::Relaxed);
+        result
+    })
 }
 
 #[cfg(test)]
