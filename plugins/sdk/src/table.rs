@@ -55,7 +55,7 @@ pub fn decode_f64_chunk(chunk: &F64Chunk, expected: usize) -> Result<Vec<Option<
         .collect())
 }
 
-/// Checks that a chunk's `values` values and validity cover `expected` rows.
+/// Checks that a chunk of `values` values and its validity cover `expected` rows.
 fn check_chunk(values: usize, validity: Option<&[u8]>, expected: usize) -> Result<(), String> {
     if values != expected {
         return Err(format!(
