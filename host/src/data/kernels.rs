@@ -1,4 +1,5 @@
-//! Sort and hash kernels: order-preserving keys for floats, a 64-bit mixer, a pass over values.
+//! Sort and hash kernels: order-preserving keys for floats, a 64-bit mixer, a pass over values
+//! and a dense copy of them.
 
 /// A 64-bit finaliser (SplitMix64's): every input bit affects every output bit.
 pub(super) fn mix(mut z: u64) -> u64 {
@@ -32,6 +33,24 @@ pub(super) fn for_each_value(ca: &polars::prelude::Float64Chunked, mut f: impl F
             arr.iter().flatten().for_each(|&x| f(x));
         }
     }
+}
+
+/// The values of `ca`, `null` where a row is null: each chunk without nulls copied from its
+/// values, the others through their validity.
+pub(super) fn values_or<T>(ca: &polars::prelude::ChunkedArray<T>, null: T::Native) -> Vec<T::Native>
+where
+    T: polars::prelude::PolarsNumericType,
+{
+    use polars_arrow::array::Array;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        if arr.null_count() == 0 {
+            out.extend_from_slice(arr.values());
+        } else {
+            out.extend(arr.iter().map(|v| v.copied().unwrap_or(null)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -85,5 +104,9 @@ mod tests {
         let expected: Vec<u64> = ca.iter().flatten().map(f64::to_bits).collect();
         assert_eq!(seen, expected);
         assert_eq!(seen.len(), 6);
+        let dense: Vec<u64> = values_or(&ca, 7.5).into_iter().map(f64::to_bits).collect();
+        let expected: Vec<u64> = ca.iter().map(|v| v.unwrap_or(7.5).to_bits()).collect();
+        assert_eq!(dense, expected);
+        assert_eq!(dense.len(), 8);
     }
 }

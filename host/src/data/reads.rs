@@ -2,6 +2,7 @@
 
 use polars::prelude::*;
 
+use super::kernels::values_or;
 use super::{CallError, CallErrorKind, Chunk, ColumnType, Dataset, Utf8Chunk};
 use super::{MAX_CHUNK_BYTES, MAX_CHUNK_ROWS};
 
@@ -44,7 +45,7 @@ impl Dataset {
         }
         let s = s.cast(&DataType::Float64).map_err(CallError::failed)?;
         let ca = s.f64().map_err(CallError::failed)?;
-        let values = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        let values = values_or(ca, f64::NAN);
         Ok(Chunk {
             values,
             validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()),
@@ -74,7 +75,7 @@ impl Dataset {
         }
         let s = s.cast(&DataType::Int64).map_err(CallError::failed)?;
         let ca = s.i64().map_err(CallError::failed)?;
-        let values = ca.iter().map(|v| v.unwrap_or(0)).collect();
+        let values = values_or(ca, 0);
         Ok(Chunk {
             values,
             validity: validity(ca.iter().map(|v| v.is_some()), s.null_count()),

@@ -49,8 +49,8 @@ impl Model {
     /// The input tensors of `m` for `data` as `task.missing_features` says (only the columns the
     /// model takes count), the number of rows in them and, when rows were left out, which rows
     /// they hold.
-    /// `complete`: the caller knows every row's inputs are complete (a batch of a dataset that
-    /// is), so they are not checked again.
+    /// `complete`: whether every row's inputs are complete ([`Dataset::is_complete`] of
+    /// `data` or of a dataset it is a batch of), which the caller has found out.
     pub(super) fn inputs(
         &self,
         m: &OnnxModel,
@@ -58,7 +58,7 @@ impl Model {
         complete: bool,
     ) -> Result<Inputs, CallError> {
         let feed = |d: &Dataset| m.layout.feed(&self.name, d, &self.features, &m.null_text);
-        if complete || data.is_complete(&self.features) {
+        if complete {
             return Ok(Inputs {
                 feed: feed(data)?,
                 rows: data.rows(),

@@ -292,7 +292,8 @@ impl Model {
     /// columns in row order as they come: the largest transient is a few batches.
     fn onnx_predictions(&self, m: &OnnxModel, data: &Dataset) -> Result<Vec<Column>, CallError> {
         let rows = data.rows();
-        let batched = rows > Self::BATCH_ROWS && data.is_complete(&self.features);
+        let complete = data.is_complete(&self.features);
+        let batched = rows > Self::BATCH_ROWS && complete;
         let mut kept: Option<Vec<bool>> = None;
         let mut predicted = Predicted::default();
         if batched {
@@ -312,7 +313,7 @@ impl Model {
                 |(out, n)| predicted.push(out, n, rows, self),
             )?;
         } else {
-            let (out, n, k) = self.run_onnx(m, data, false)?;
+            let (out, n, k) = self.run_onnx(m, data, complete)?;
             predicted.push(out, n, n, self)?;
             kept = k;
         }
@@ -328,7 +329,8 @@ impl Model {
     }
 
     /// One run of an ONNX model on `data`: its outputs, the rows it ran on and, when rows with
-    /// a missing feature were left out, which rows those are (`complete`: none can be).
+    /// a missing feature were left out, which rows those are (`complete`: whether every row's
+    /// inputs are complete, as [`Dataset::is_complete`] says).
     fn run_onnx(
         &self,
         m: &OnnxModel,
@@ -397,7 +399,8 @@ impl Model {
             _ => data,
         };
         let head = Dataset::from_frame(data.name.clone(), data.sample(batch as usize)?);
-        let missing::Inputs { feed, rows, .. } = self.inputs(m, &head, false)?;
+        let complete = head.is_complete(&self.features);
+        let missing::Inputs { feed, rows, .. } = self.inputs(m, &head, complete)?;
         let mut out = Vec::with_capacity(iterations as usize);
         for i in 0..warmup + iterations {
             let t = Instant::now();
