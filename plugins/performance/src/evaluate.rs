@@ -1,9 +1,10 @@
 //! From decoded columns to metric values, and from metric values and configured bounds to a
 //! check result. No host calls here, so all of it runs in native unit tests.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
 
 use modelgate_sdk::bounds::fmt_num;
 use modelgate_sdk::details::{details_json, ConfusionMatrix, ModelPlots};
@@ -314,23 +315,73 @@ pub fn sort_labels(labels: &mut [String]) {
     }
 }
 
+/// Keys in the order first seen, each coded by its position: found by a linear scan while there
+/// are few (up to 16), which beats hashing, and through a hash map after.
+#[derive(Debug, Clone)]
+pub struct FirstSeen<K> {
+    keys: Vec<K>,
+    /// Codes by key, once there are more than `SCAN_LIMIT` keys.
+    index: HashMap<K, u32, BuildHasherDefault<DefaultHasher>>,
+}
+
+impl<K> Default for FirstSeen<K> {
+    fn default() -> Self {
+        FirstSeen {
+            keys: Vec::new(),
+            index: HashMap::default(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> FirstSeen<K> {
+    const SCAN_LIMIT: usize = 16;
+
+    /// The keys, in the order first seen.
+    pub fn keys(&self) -> &[K] {
+        &self.keys
+    }
+
+    /// The code of `key`, if it is known.
+    pub fn find<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        if self.keys.len() <= Self::SCAN_LIMIT {
+            self.keys
+                .iter()
+                .position(|k| k.borrow() == key)
+                .map(|c| c as u32)
+        } else {
+            self.index.get(key).copied()
+        }
+    }
+
+    /// Adds `key`, which [`Self::find`] does not know; its code.
+    pub fn push(&mut self, key: K) -> u32 {
+        let c = self.keys.len() as u32;
+        self.keys.push(key);
+        if self.keys.len() == Self::SCAN_LIMIT + 1 {
+            self.index = (0..).zip(&self.keys).map(|(i, k)| (k.clone(), i)).collect();
+        } else if self.keys.len() > Self::SCAN_LIMIT + 1 {
+            self.index.insert(self.keys[c as usize].clone(), c);
+        }
+        c
+    }
+}
+
 /// A classification target and one model's predicted labels, counted: what every label metric
 /// and the confusion matrix need. A pass over the rows fills it without holding them.
 #[derive(Debug, Clone, Default)]
 pub struct LabelCounts {
     /// Labels in the order first seen; codes are positions here.
-    labels: Vec<String>,
-    /// Codes by label, once there are more than [`Self::SCAN_LIMIT`] labels.
-    index: HashMap<String, u32, BuildHasherDefault<DefaultHasher>>,
+    labels: FirstSeen<String>,
     /// `pairs[true][predicted]`: rows (rows grow as predicted codes appear).
     pairs: Vec<Vec<u64>>,
     rows: usize,
 }
 
 impl LabelCounts {
-    /// Up to this many labels, a linear scan beats hashing.
-    const SCAN_LIMIT: usize = 16;
-
     /// Counts that know `labels` (a target's distinct values) as codes `0..labels.len()`.
     pub fn with_labels(labels: &[String]) -> Self {
         let mut counts = Self::default();
@@ -342,32 +393,15 @@ impl LabelCounts {
 
     /// The code of `label`, if it is known.
     pub fn find(&self, label: &str) -> Option<u32> {
-        if self.labels.len() <= Self::SCAN_LIMIT {
-            self.labels
-                .iter()
-                .position(|l| l == label)
-                .map(|c| c as u32)
-        } else {
-            self.index.get(label).copied()
-        }
+        self.labels.find(label)
     }
 
     /// The code of `label`, adding it if it is new.
     pub fn code(&mut self, label: &str) -> u32 {
-        if let Some(c) = self.find(label) {
-            return c;
+        match self.labels.find(label) {
+            Some(c) => c,
+            None => self.labels.push(label.to_string()),
         }
-        let c = self.labels.len() as u32;
-        self.labels.push(label.to_string());
-        if self.labels.len() == Self::SCAN_LIMIT + 1 {
-            self.index = (0..)
-                .zip(&self.labels)
-                .map(|(i, l)| (l.clone(), i))
-                .collect();
-        } else if self.labels.len() > Self::SCAN_LIMIT + 1 {
-            self.index.insert(label.to_string(), c);
-        }
-        c
     }
 
     /// A label column without nulls as codes, adding its labels.
@@ -389,7 +423,8 @@ impl LabelCounts {
                 (rows > 0).then(|| counts.code(&labels[l]))
             })
             .collect();
-        counts.pairs = vec![vec![0; counts.labels.len()]; counts.labels.len()];
+        let k = counts.labels.keys().len();
+        counts.pairs = vec![vec![0; k]; k];
         for (t, row) in matrix.iter().enumerate() {
             for (p, &rows) in row.iter().enumerate() {
                 if let (Some(ct), Some(cp), true) = (present[t], present[p], rows > 0) {
@@ -403,7 +438,7 @@ impl LabelCounts {
 
     /// The labels, in the order first seen (codes are positions).
     pub fn into_labels(self) -> Vec<String> {
-        self.labels
+        self.labels.keys
     }
 
     /// Counts one row with true label `truth` predicted as `predicted` (codes).
@@ -491,7 +526,7 @@ pub fn classification_from(
     scores: Option<ScoreSums>,
 ) -> Result<ModelMetrics, String> {
     let n = counts.rows;
-    let mut labels = counts.labels.clone();
+    let mut labels = counts.labels.keys().to_vec();
     if let Task::Binary { positive } = task {
         if labels.len() > 2 {
             sort_labels(&mut labels);
@@ -517,14 +552,16 @@ pub fn classification_from(
     }
     sort_labels(&mut labels);
     let position = |code: u32| {
-        let label = &counts.labels[code as usize];
+        let label = &counts.labels.keys()[code as usize];
         labels
             .iter()
             .position(|l| l == label)
             .expect("label in the union")
     };
     let mut matrix = vec![vec![0u64; labels.len()]; labels.len()];
-    let codes: Vec<usize> = (0..counts.labels.len() as u32).map(position).collect();
+    let codes: Vec<usize> = (0..counts.labels.keys().len() as u32)
+        .map(position)
+        .collect();
     for (t, row) in counts.pairs.iter().enumerate() {
         for (p, &rows) in row.iter().enumerate() {
             matrix[codes[t]][codes[p]] += rows;

@@ -14,7 +14,8 @@ use modelgate_sdk::table::decode_f64_chunk;
 use modelgate_sdk::{warn, Dictionary, ModelRef, Table, CHUNK_ROWS};
 
 use crate::evaluate::{
-    self, quote_list, score_terms, LabelCounts, ModelMetrics, Probabilities, ScoreSums, Task,
+    self, quote_list, score_terms, FirstSeen, LabelCounts, ModelMetrics, Probabilities, ScoreSums,
+    Task,
 };
 use crate::metrics;
 
@@ -101,30 +102,22 @@ fn for_each_label(
 /// The codes of integer labels already seen, so that a value's text is coded once.
 #[derive(Default)]
 struct IntegerCodes {
-    /// (value, code), scanned while there are few.
-    few: Vec<(i64, u32)>,
-    /// Codes by value, once there are many.
-    many: std::collections::HashMap<i64, u32>,
+    seen: FirstSeen<i64>,
+    /// Per value seen (by its position in `seen`), the code of its text.
+    codes: Vec<u32>,
 }
 
 impl IntegerCodes {
-    /// Up to this many values, a linear scan beats hashing.
-    const SCAN_LIMIT: usize = 16;
-
     fn code(&mut self, v: i64, counts: &mut LabelCounts) -> u32 {
-        if let Some(&(_, c)) = self.few.iter().find(|(x, _)| *x == v) {
-            return c;
+        match self.seen.find(&v) {
+            Some(i) => self.codes[i as usize],
+            None => {
+                self.seen.push(v);
+                let c = counts.code(&v.to_string());
+                self.codes.push(c);
+                c
+            }
         }
-        if let Some(&c) = self.many.get(&v) {
-            return c;
-        }
-        let c = counts.code(&v.to_string());
-        if self.few.len() < Self::SCAN_LIMIT {
-            self.few.push((v, c));
-        } else {
-            self.many.insert(v, c);
-        }
-        c
     }
 }
 
@@ -465,7 +458,7 @@ mod tests {
     use super::*;
 
     /// Integer labels get the codes their text gets, in order of first appearance, past the
-    /// scanned few and into the hashed many.
+    /// scanned few ([`FirstSeen`]) and into the hashed many.
     #[test]
     fn integer_labels_are_coded_as_their_text() {
         let values: Vec<i64> = (0..200)
@@ -481,7 +474,7 @@ mod tests {
                 "{v}"
             );
         }
-        assert!(seen.few.len() == IntegerCodes::SCAN_LIMIT && !seen.many.is_empty());
+        assert_eq!(seen.seen.keys().len(), 43, "41 values and the two extremes");
         assert_eq!(by_int.into_labels(), by_text.into_labels());
     }
 }
