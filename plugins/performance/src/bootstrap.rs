@@ -163,15 +163,23 @@ impl PoissonCounts {
     #[inline]
     fn count(&self, u: u32) -> u8 {
         match self.buckets[(u >> 20) as usize] {
-            Self::SPLIT => POISSON_CDF.iter().filter(|&&t| u >= t).count() as u8,
+            Self::SPLIT => Self::split(u),
             count => count,
         }
+    }
+
+    /// The count of `u` in a bucket that a threshold splits.
+    #[cold]
+    #[inline(never)]
+    fn split(u: u32) -> u8 {
+        POISSON_CDF.iter().filter(|&&t| u >= t).count() as u8
     }
 }
 
 const POISSON: PoissonCounts = PoissonCounts::new();
 
 /// Fills `counts` with Poisson(1) draws, two from each SplitMix64 output (low half first).
+#[inline(never)]
 fn fill_poisson(rng: &mut SplitMix64, counts: &mut [u8]) {
     let mut pairs = counts.chunks_exact_mut(2);
     for pair in &mut pairs {
@@ -536,6 +544,10 @@ struct Cells {
     keys: Vec<Vec<u32>>,
     /// Per cell: whether the target is the positive class.
     positive: Vec<bool>,
+    /// The score groups of two or more positions of the model in order, as (first position,
+    /// positions): [`roc_pass`] adds every row up as if its score were its own, then corrects
+    /// these groups.
+    ties: Vec<(u32, u32)>,
 }
 
 /// At most this many cells (see [`Cells`]); beyond, every model adds its weights up itself.
@@ -543,6 +555,8 @@ const MAX_CELLS: usize = 1 << 14;
 const CELL: u16 = (MAX_CELLS - 1) as u16;
 const STARTS: u16 = 1 << 14;
 const POSITIVE: u16 = 1 << 15;
+/// Partial sums a cell in [`cell_pass`].
+const LANES: usize = 4;
 
 impl Cells {
     /// The cells of `truth` (codes by position) and `models`; `None` beyond [`MAX_CELLS`].
@@ -582,10 +596,12 @@ impl Cells {
             code.push(cell | (u16::from(starts) * STARTS) | (u16::from(positive(t)) * POSITIVE));
         }
         let positive = keys.iter().map(|k| positive(k[0])).collect();
+        let ties = starts.map_or_else(Vec::new, |s| ties(s));
         Some(Cells {
             code,
             keys,
             positive,
+            ties,
         })
     }
 
@@ -598,11 +614,30 @@ impl Cells {
         tally: &mut Tally,
     ) -> AreaSums {
         match (stream, with_ap) {
-            (false, _) => cell_pass::<false, false, _>(self, weights, tally),
-            (true, false) => cell_pass::<true, false, _>(self, weights, tally),
-            (true, true) => cell_pass::<true, true, _>(self, weights, tally),
+            (false, _) => {
+                cell_pass(self, weights, tally, ());
+                AreaSums::default()
+            }
+            (true, false) => roc_pass(self, weights, tally),
+            (true, true) => cell_pass(self, weights, tally, AreaSums::default()),
         }
     }
+}
+
+/// The score groups of two or more positions, from whether each position starts a group (the
+/// first position starts one whatever it says): (first position, positions).
+fn ties(starts: &[bool]) -> Vec<(u32, u32)> {
+    let mut ties = Vec::new();
+    let mut first = 0;
+    for p in 1..=starts.len() {
+        if p == starts.len() || starts[p] {
+            if p - first > 1 {
+                ties.push((first as u32, (p - first) as u32));
+            }
+            first = p;
+        }
+    }
+    ties
 }
 
 /// A resample's weights added up once for every model: by cell (see [`Cells`]) and, with
@@ -611,7 +646,8 @@ impl Cells {
 struct Tally {
     cells: Vec<u64>,
     areas: Option<Areas>,
-    /// Four partial sums a cell, so that rows in a row in one cell do not wait on each other.
+    /// [`LANES`] partial sums a cell, interleaved, so that rows in a row in one cell do not
+    /// wait on each other.
     lanes: Vec<u64>,
 }
 
@@ -1070,44 +1106,120 @@ impl AreaSums {
     }
 }
 
+/// What [`cell_pass`] adds each position to, in order, besides its cell.
+trait Rows {
+    fn add(&mut self, code: u16, w: u64);
+}
+
+/// Cells only.
+impl Rows for () {
+    #[inline]
+    fn add(&mut self, _: u16, _: u64) {}
+}
+
+/// The areas with average precision, group by group.
+impl Rows for AreaSums {
+    #[inline]
+    fn add(&mut self, code: u16, w: u64) {
+        AreaSums::add::<true>(self, code & STARTS != 0, code & POSITIVE != 0, w);
+    }
+}
+
 /// One pass over the positions: a resample's weights by cell into `tally.cells`, and each
-/// row into `areas` (see [`Resampled::tally`]).
-fn cell_pass<const AREAS: bool, const AP: bool, W: Copy + Into<u64>>(
+/// position's code and weight to `rows` (owned for the pass, so that its sums stay in
+/// registers), in order.
+#[inline(never)]
+fn cell_pass<W: Copy + Into<u64>, R: Rows>(
     cells: &Cells,
     weights: &[W],
     tally: &mut Tally,
-) -> AreaSums {
+    mut rows: R,
+) -> R {
     let k = cells.keys.len();
     let lanes = &mut tally.lanes;
-    lanes.clear();
-    lanes.resize(4 * k, 0);
-    let (l0, rest) = lanes.split_at_mut(k);
-    let (l1, rest) = rest.split_at_mut(k);
-    let (l2, l3) = rest.split_at_mut(k);
-    let mut sums = AreaSums::default();
-    let mut row = |lane: &mut [u64], code: u16, w: W| {
+    lanes.resize(LANES * MAX_CELLS, 0);
+    lanes[..LANES * k].fill(0);
+    // Of a fixed size, so that no cell's index needs a bounds check.
+    let lanes: &mut [u64; LANES * MAX_CELLS] = (&mut lanes[..]).try_into().expect("sized above");
+    let mut add = |lane: usize, code: u16, w: W| {
         let w: u64 = w.into();
-        lane[usize::from(code & CELL)] += w;
-        if AREAS {
-            sums.add::<AP>(code & STARTS != 0, code & POSITIVE != 0, w);
-        }
+        lanes[usize::from(code & CELL) * LANES + lane] += w;
+        rows.add(code, w);
     };
-    let mut codes = cells.code.chunks_exact(4);
-    let mut ws = weights.chunks_exact(4);
+    let mut codes = cells.code.chunks_exact(LANES);
+    let mut ws = weights.chunks_exact(LANES);
     for (c, w) in (&mut codes).zip(&mut ws) {
-        row(l0, c[0], w[0]);
-        row(l1, c[1], w[1]);
-        row(l2, c[2], w[2]);
-        row(l3, c[3], w[3]);
+        add(0, c[0], w[0]);
+        add(1, c[1], w[1]);
+        add(2, c[2], w[2]);
+        add(3, c[3], w[3]);
     }
     for (&c, &w) in codes.remainder().iter().zip(ws.remainder()) {
-        row(l0, c, w);
+        add(0, c, w);
     }
     tally.cells.clear();
-    tally
-        .cells
-        .extend((0..k).map(|c| l0[c] + l1[c] + l2[c] + l3[c]));
-    sums
+    tally.cells.extend(
+        lanes[..LANES * k]
+            .chunks_exact(LANES)
+            .map(|l| l.iter().sum::<u64>()),
+    );
+    rows
+}
+
+/// The sums of [`roc_pass`]'s pass: positive and negative weight, `sum_i n_i TP_i`.
+#[derive(Default)]
+struct RocSums {
+    tp: u64,
+    fp: u64,
+    below: u64,
+}
+
+impl Rows for RocSums {
+    #[inline]
+    fn add(&mut self, code: u16, w: u64) {
+        let (p, n) = by_class(code, w);
+        self.below = self.below.wrapping_add(n.wrapping_mul(self.tp));
+        self.tp += p;
+        self.fp += n;
+    }
+}
+
+/// A row's weight `w` as (positive, negative) weight, by the class its `code` says.
+#[inline]
+fn by_class(code: u16, w: u64) -> (u64, u64) {
+    let p = if code & POSITIVE != 0 { w } else { 0 };
+    (p, w - p)
+}
+
+/// [`cell_pass`] with the ROC area's sums, in fewer operations a row than [`AreaSums::add`]:
+/// every row is added up as if its score were its own, `sum_i 2 n_i TP_i` over the rows in
+/// order (`n_i` a row's negative weight, `TP_i` the positive weight before it), then each tied
+/// group (see [`Cells::ties`]) is corrected: its rows added that way give
+/// `2 fp_g TP_g + 2 sum_i n_i tp_i` (`tp_i` the group's positive weight before row i), where
+/// the group counts `fp_g (2 TP_g + tp_g)`. The sums wrap as [`AreaSums::add`]'s do, so they
+/// are the same integers.
+fn roc_pass<W: Copy + Into<u64>>(cells: &Cells, weights: &[W], tally: &mut Tally) -> AreaSums {
+    let RocSums { tp, fp, below } = cell_pass(cells, weights, tally, RocSums::default());
+    let mut twice_area = below.wrapping_mul(2);
+    for &(first, len) in &cells.ties {
+        let group = first as usize..(first + len) as usize;
+        let (mut tp_g, mut fp_g, mut inner) = (0u64, 0u64, 0u64);
+        for (&code, &w) in cells.code[group.clone()].iter().zip(&weights[group]) {
+            let (p, n) = by_class(code, w.into());
+            inner = inner.wrapping_add(n.wrapping_mul(tp_g));
+            tp_g += p;
+            fp_g += n;
+        }
+        twice_area = twice_area
+            .wrapping_add(fp_g.wrapping_mul(tp_g))
+            .wrapping_sub(inner.wrapping_mul(2));
+    }
+    AreaSums {
+        tp,
+        fp,
+        twice_area,
+        ..AreaSums::default()
+    }
 }
 
 fn value(o: Option<&Outcome>) -> Option<f64> {
@@ -1481,6 +1593,49 @@ mod tests {
         let mut m = Multiplicities::new(2);
         (0..255).for_each(|_| m.add(1));
         assert!(matches!(m.weights(), Weights::Bytes([0, 255])));
+    }
+
+    /// The ROC sums of [`roc_pass`] (rows as if untied, then the tied groups corrected) are
+    /// [`cell_pass`]'s, group by group, to the bit: ties at the first and last positions,
+    /// groups of one class and of both, weights past 2^32 (wrapping) too.
+    #[test]
+    fn roc_pass_sums_equal_the_group_by_group_sums() {
+        let n = 1001;
+        let mut rng = SplitMix64::new(11);
+        let starts: Vec<bool> = (0..n)
+            .map(|p| p > 2 && p < n - 4 && rng.below(3) > 0)
+            .collect();
+        let code: Vec<u16> = (0..n)
+            .map(|p| {
+                let cell = (p % 5) as u16;
+                let positive = rng.below(2) == 1;
+                cell | (u16::from(starts[p]) * STARTS) | (u16::from(positive) * POSITIVE)
+            })
+            .collect();
+        let cells = Cells {
+            code,
+            keys: vec![Vec::new(); 5],
+            positive: Vec::new(),
+            ties: ties(&starts),
+        };
+        assert!(matches!(cells.ties.first(), Some(&(0, len)) if len >= 3));
+        assert_eq!(cells.ties.last().map(|&(f, l)| f + l), Some(n as u32));
+        let sums = |a: &AreaSums| (a.tp, a.fp, a.twice_area);
+        let bytes: Vec<u8> = (0..n).map(|_| rng.below(4) as u8).collect();
+        let words: Vec<u32> = (0..n).map(|_| rng.below(1 << 31) as u32).collect();
+        let (mut a, mut b) = (Tally::default(), Tally::default());
+        let (x, y) = (
+            roc_pass(&cells, &bytes, &mut a),
+            cell_pass(&cells, &bytes, &mut b, AreaSums::default()),
+        );
+        assert_eq!((sums(&x), &a.cells), (sums(&y), &b.cells));
+        assert!(x.areas(false).is_some_and(|r| r.roc.is_some()));
+        let (x, y) = (
+            roc_pass(&cells, &words, &mut a),
+            cell_pass(&cells, &words, &mut b, AreaSums::default()),
+        );
+        assert_eq!((sums(&x), &a.cells), (sums(&y), &b.cells));
+        assert!(x.areas(false).is_none(), "weights past 2^32");
     }
 
     #[test]
