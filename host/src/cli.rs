@@ -142,7 +142,8 @@ pub enum PluginCommand {
 /// How checks run, for `check` and `monitor` alike.
 #[derive(Debug, Args)]
 pub struct EngineArgs {
-    /// Checks run at once (default: number of CPUs).
+    /// Checks run at once (default: twice the number of CPUs; 1 for the steadiest latency
+    /// figures).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Path to the ONNX Runtime library (libonnxruntime.so).
