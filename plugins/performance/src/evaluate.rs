@@ -1,17 +1,15 @@
 //! From decoded columns to metric values, and from metric values and configured bounds to a
 //! check result. No host calls here, so all of it runs in native unit tests.
 
-use std::borrow::Borrow;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
+use std::collections::BTreeMap;
 
 use modelgate_sdk::bounds::fmt_num;
 use modelgate_sdk::details::{details_json, ConfusionMatrix, ModelPlots};
 use modelgate_sdk::schema::{only_keys, Schema};
 use modelgate_sdk::{
-    BoundKind, Bounds, CheckResult, Dictionary, Direction, Evaluation, JsonSchema, LogLevel,
-    Metric, Status,
+    BoundKind, Bounds, CheckResult, Dictionary, Direction, Evaluation, FirstSeen, JsonSchema,
+    LogLevel, Metric, Status,
 };
 use serde::{Deserialize, Serialize};
 
@@ -315,61 +313,6 @@ pub fn sort_labels(labels: &mut [String]) {
     }
 }
 
-/// Keys in the order first seen, each coded by its position: found by a linear scan while there
-/// are few (up to 16), which beats hashing, and through a hash map after.
-#[derive(Debug, Clone)]
-pub struct FirstSeen<K> {
-    keys: Vec<K>,
-    /// Codes by key, once there are more than `SCAN_LIMIT` keys.
-    index: HashMap<K, u32, BuildHasherDefault<DefaultHasher>>,
-}
-
-impl<K> Default for FirstSeen<K> {
-    fn default() -> Self {
-        FirstSeen {
-            keys: Vec::new(),
-            index: HashMap::default(),
-        }
-    }
-}
-
-impl<K: Eq + Hash + Clone> FirstSeen<K> {
-    const SCAN_LIMIT: usize = 16;
-
-    /// The keys, in the order first seen.
-    pub fn keys(&self) -> &[K] {
-        &self.keys
-    }
-
-    /// The code of `key`, if it is known.
-    pub fn find<Q>(&self, key: &Q) -> Option<u32>
-    where
-        K: Borrow<Q>,
-        Q: Eq + Hash + ?Sized,
-    {
-        if self.keys.len() <= Self::SCAN_LIMIT {
-            self.keys
-                .iter()
-                .position(|k| k.borrow() == key)
-                .map(|c| c as u32)
-        } else {
-            self.index.get(key).copied()
-        }
-    }
-
-    /// Adds `key`, which [`Self::find`] does not know; its code.
-    pub fn push(&mut self, key: K) -> u32 {
-        let c = self.keys.len() as u32;
-        self.keys.push(key);
-        if self.keys.len() == Self::SCAN_LIMIT + 1 {
-            self.index = (0..).zip(&self.keys).map(|(i, k)| (k.clone(), i)).collect();
-        } else if self.keys.len() > Self::SCAN_LIMIT + 1 {
-            self.index.insert(self.keys[c as usize].clone(), c);
-        }
-        c
-    }
-}
-
 /// A classification target and one model's predicted labels, counted: what every label metric
 /// and the confusion matrix need. A pass over the rows fills it without holding them.
 #[derive(Debug, Clone, Default)]
@@ -438,7 +381,7 @@ impl LabelCounts {
 
     /// The labels, in the order first seen (codes are positions).
     pub fn into_labels(self) -> Vec<String> {
-        self.labels.keys
+        self.labels.into_keys()
     }
 
     /// Counts one row with true label `truth` predicted as `predicted` (codes).

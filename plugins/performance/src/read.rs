@@ -11,11 +11,10 @@
 
 use modelgate_sdk::numeric::try_pairwise_sums;
 use modelgate_sdk::table::decode_f64_chunk;
-use modelgate_sdk::{warn, Dictionary, ModelRef, Table, CHUNK_ROWS};
+use modelgate_sdk::{warn, Dictionary, FirstSeen, ModelRef, Table, CHUNK_ROWS};
 
 use crate::evaluate::{
-    self, quote_list, score_terms, FirstSeen, LabelCounts, ModelMetrics, Probabilities, ScoreSums,
-    Task,
+    self, quote_list, score_terms, LabelCounts, ModelMetrics, Probabilities, ScoreSums, Task,
 };
 use crate::metrics;
 

@@ -145,7 +145,7 @@ pub use schema::{config_schema, JsonSchema};
 /// `schemars` itself derives [`JsonSchema`] through this re-export with
 /// `#[schemars(crate = "modelgate_sdk::schemars")]` on the type.
 pub use schemars;
-pub use table::{Dictionary, CHUNK_ROWS};
+pub use table::{Dictionary, FirstSeen, CHUNK_ROWS};
 
 /// A validator plugin: what [`export_validator!`] exports as the component's
 /// `modelgate:plugin/validator` interface.

@@ -11,8 +11,9 @@
 //! [`Table::stats`], [`Table::quantiles`], [`Table::histogram`] and [`Table::value_counts`] where
 //! they suffice.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
 
 use crate::context::list_names;
 use crate::{ColumnInfo, ColumnStats, ErrorKind, F64Chunk, HostError, Table, Utf8Chunk};
@@ -166,53 +167,98 @@ impl Dictionary {
     }
 }
 
-/// Builds a [`Dictionary`] value by value.
+/// Keys in the order first seen, each coded by its position (as [`Dictionary`] codes its
+/// values): found by a linear scan while there are few (up to 16, as class labels are), which
+/// beats hashing, and through a hash map after.
 ///
-/// The index hashes with fixed keys: std's randomly seeded `RandomState` would make the
-/// component import `wasi:random/insecure-seed` for nothing.
+/// The map hashes with fixed keys: std's randomly seeded `RandomState` would make the component
+/// import `wasi:random/insecure-seed` for nothing.
+#[derive(Debug, Clone)]
+pub struct FirstSeen<K> {
+    keys: Vec<K>,
+    /// Codes by key, once there are more than `SCAN_LIMIT` keys.
+    index: HashMap<K, u32, BuildHasherDefault<DefaultHasher>>,
+}
+
+impl<K> Default for FirstSeen<K> {
+    fn default() -> Self {
+        FirstSeen {
+            keys: Vec::new(),
+            index: HashMap::default(),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone> FirstSeen<K> {
+    const SCAN_LIMIT: usize = 16;
+
+    /// The keys, in the order first seen.
+    pub fn keys(&self) -> &[K] {
+        &self.keys
+    }
+
+    /// The keys, in the order first seen.
+    pub fn into_keys(self) -> Vec<K> {
+        self.keys
+    }
+
+    /// The code of `key`, if it is known.
+    pub fn find<Q>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        if self.keys.len() <= Self::SCAN_LIMIT {
+            self.keys
+                .iter()
+                .position(|k| k.borrow() == key)
+                .map(|c| c as u32)
+        } else {
+            self.index.get(key).copied()
+        }
+    }
+
+    /// Adds `key`, which [`Self::find`] does not know; its code.
+    pub fn push(&mut self, key: K) -> u32 {
+        let c = self.keys.len() as u32;
+        self.keys.push(key);
+        if self.keys.len() == Self::SCAN_LIMIT + 1 {
+            self.index = (0..).zip(&self.keys).map(|(i, k)| (k.clone(), i)).collect();
+        } else if self.keys.len() > Self::SCAN_LIMIT + 1 {
+            self.index.insert(self.keys[c as usize].clone(), c);
+        }
+        c
+    }
+}
+
+/// Builds a [`Dictionary`] value by value.
 #[derive(Default)]
 struct DictionaryBuilder {
-    dict: Dictionary,
-    index: HashMap<String, u32, BuildHasherDefault<DefaultHasher>>,
+    values: FirstSeen<String>,
+    codes: Vec<Option<u32>>,
 }
 
 impl DictionaryBuilder {
-    /// Up to this many distinct values, a linear scan beats hashing (class labels).
-    const SCAN_LIMIT: usize = 16;
-
     fn push(&mut self, value: Option<&str>) -> Result<(), String> {
         let code = match value {
             None => None,
-            Some(v) => Some(match self.lookup(v) {
+            Some(v) => Some(match self.values.find(v) {
                 Some(code) => code,
                 None => {
-                    let code = u32::try_from(self.dict.values.len())
+                    u32::try_from(self.values.keys().len())
                         .map_err(|_| "more than 2^32 distinct values in a column".to_string())?;
-                    self.dict.values.push(v.to_string());
-                    if self.dict.values.len() == Self::SCAN_LIMIT + 1 {
-                        for (i, value) in self.dict.values.iter().enumerate() {
-                            self.index.insert(value.clone(), i as u32);
-                        }
-                    } else if self.dict.values.len() > Self::SCAN_LIMIT + 1 {
-                        self.index.insert(v.to_string(), code);
-                    }
-                    code
+                    self.values.push(v.to_string())
                 }
             }),
         };
-        self.dict.codes.push(code);
+        self.codes.push(code);
         Ok(())
     }
 
-    fn lookup(&self, v: &str) -> Option<u32> {
-        if self.dict.values.len() <= Self::SCAN_LIMIT {
-            self.dict
-                .values
-                .iter()
-                .position(|x| x == v)
-                .map(|i| i as u32)
-        } else {
-            self.index.get(v).copied()
+    fn finish(self) -> Dictionary {
+        Dictionary {
+            values: self.values.into_keys(),
+            codes: self.codes,
         }
     }
 }
@@ -424,9 +470,9 @@ impl Table {
     /// A whole column rendered as text and dictionary-encoded (see [`Dictionary`]).
     pub fn read_column_dictionary(&self, column: &str) -> Result<Dictionary, String> {
         let mut builder = DictionaryBuilder::default();
-        builder.dict.codes.reserve(self.row_count()?);
+        builder.codes.reserve(self.row_count()?);
         self.for_each_utf8(column, |_, v| builder.push(v))?;
-        Ok(builder.dict)
+        Ok(builder.finish())
     }
 
     /// Calls `read(offset, len)` for consecutive chunks covering every row.
@@ -570,11 +616,11 @@ mod tests {
             for v in &values {
                 b.push(Some(v)).unwrap();
             }
-            assert_eq!(b.dict.values.len(), 40, "round {round}");
+            assert_eq!(b.values.keys().len(), 40, "round {round}");
         }
         let expected: Vec<Option<u32>> = (0..80).map(|i| Some(i % 40)).collect();
-        assert_eq!(b.dict.codes, expected);
-        assert_eq!(b.index.len(), 40);
+        assert_eq!(b.codes, expected);
+        assert_eq!(b.values.index.len(), 40);
     }
 
     #[test]
@@ -583,7 +629,7 @@ mod tests {
         for v in [Some("b"), Some("a"), None, Some("b")] {
             b.push(v).unwrap();
         }
-        let d = b.dict;
+        let d = b.finish();
         assert_eq!(d.values, vec!["b", "a"]);
         assert_eq!(d.codes, vec![Some(0), Some(1), None, Some(0)]);
         assert_eq!(d.get(1), Some("a"));
