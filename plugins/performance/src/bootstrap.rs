@@ -860,15 +860,11 @@ impl<'a> Resampled<'a> {
         let sums = match (&self.cells, weights) {
             (Some(cells), Weights::Bytes(w)) => cells.pass(w, stream, with_ap, tally),
             (Some(cells), Weights::Words(w)) => cells.pass(w, stream, with_ap, tally),
-            (None, _) => {
-                let mut sums = AreaSums::default();
-                if let Some((starts, _)) = streamed.filter(|_| stream) {
-                    for (p, (&start, &pos)) in starts.iter().zip(&self.positive).enumerate() {
-                        sums.add::<true>(start, pos, u64::from(weights.get(p)));
-                    }
-                }
-                sums
-            }
+            (None, _) => match streamed.filter(|_| stream) {
+                Some((starts, _)) if with_ap => row_sums::<true>(starts, &self.positive, weights),
+                Some((starts, _)) => row_sums::<false>(starts, &self.positive, weights),
+                None => AreaSums::default(),
+            },
         };
         tally.areas = match streamed {
             None => None,
@@ -1104,6 +1100,16 @@ impl AreaSums {
             ap: (with_ap && tp > 0).then(|| self.ap / tp as f64),
         })
     }
+}
+
+/// The areas' sums of the positions in order, row by row (without cells), average precision
+/// with `AP`.
+fn row_sums<const AP: bool>(starts: &[bool], positive: &[bool], weights: Weights) -> AreaSums {
+    let mut sums = AreaSums::default();
+    for (p, (&start, &pos)) in starts.iter().zip(positive).enumerate() {
+        sums.add::<AP>(start, pos, u64::from(weights.get(p)));
+    }
+    sums
 }
 
 /// What [`cell_pass`] adds each position to, in order, besides its cell.
