@@ -1208,17 +1208,15 @@ fn roc_pass<W: Copy + Into<u64>>(cells: &Cells, weights: &[W], tally: &mut Tally
     let RocSums { tp, fp, below } = cell_pass(cells, weights, tally, RocSums::default());
     let mut twice_area = below.wrapping_mul(2);
     for &(first, len) in &cells.ties {
+        // The group's own sums, as the pass adds rows: `below` is its `sum_i n_i tp_i`.
         let group = first as usize..(first + len) as usize;
-        let (mut tp_g, mut fp_g, mut inner) = (0u64, 0u64, 0u64);
+        let mut g = RocSums::default();
         for (&code, &w) in cells.code[group.clone()].iter().zip(&weights[group]) {
-            let (p, n) = by_class(code, w.into());
-            inner = inner.wrapping_add(n.wrapping_mul(tp_g));
-            tp_g += p;
-            fp_g += n;
+            g.add(code, w.into());
         }
         twice_area = twice_area
-            .wrapping_add(fp_g.wrapping_mul(tp_g))
-            .wrapping_sub(inner.wrapping_mul(2));
+            .wrapping_add(g.fp.wrapping_mul(g.tp))
+            .wrapping_sub(g.below.wrapping_mul(2));
     }
     AreaSums {
         tp,
