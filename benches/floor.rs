@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use modelgate::data::Dataset;
-use modelgate::model::{Model, ModelTask};
+use modelgate::model::{Model, ModelFiles, ModelTask};
 use modelgate::policy::{Policy, TaskType};
 use polars::prelude::*;
 
@@ -156,6 +156,8 @@ fn performance(policy: &Policy, current: &Dataset) -> f64 {
                 missing: Default::default(),
             },
             None,
+            // No cache: the floor runs every model.
+            &ModelFiles::default(),
         )
         .unwrap();
         let p = model.predict(current).unwrap();

@@ -149,13 +149,13 @@ pub struct EngineArgs {
     /// Path to the ONNX Runtime library (libonnxruntime.so).
     #[arg(long, value_name = "PATH")]
     pub onnxruntime: Option<PathBuf>,
-    /// Do not read or write the compiled-plugin cache.
+    /// Do not read or write the cache (compiled plugins, model signatures and predictions).
     #[arg(long)]
     pub no_cache: bool,
 }
 
 impl EngineArgs {
-    /// How a gate runs: checks at once, the ONNX Runtime library, the compiled-plugin cache.
+    /// How a gate runs: checks at once, the ONNX Runtime library, the cache.
     pub(crate) fn gate_options(&self) -> GateOptions {
         GateOptions {
             jobs: self.jobs.map(usize::from),

@@ -17,6 +17,7 @@ mod dvc;
 mod estimate;
 mod examples;
 mod latency;
+mod model_cache;
 mod monitor;
 mod packaging;
 mod parallel;

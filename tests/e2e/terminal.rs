@@ -139,7 +139,8 @@ fn timings_say_where_the_time_went() {
         "prepare plugins",
         "plugin builtin:performance (",
         "check `perf`",
-        "predictions of `candidate` on `current` (inside the checks)",
+        // Run by the check, or read from the cache an earlier test's run filled.
+        "predictions of `candidate` on `current` (",
         "total (wall, with reports)",
     ] {
         assert!(

@@ -217,6 +217,9 @@ pub struct Dataset {
     pub path: Option<PathBuf>,
     /// sha256 of the file, hex.
     pub sha256: Option<String>,
+    /// A digest of the rows as loaded from a file (its sha256, format and CSV dialect), while
+    /// they are unchanged: what the predictions cache keys a dataset by.
+    pub content: Option<String>,
     /// The rows in memory: loaded, or (with a backend) fetched from the engine when first needed.
     frame: std::sync::OnceLock<Result<DataFrame, CallError>>,
     /// Set when the rows live on an engine: the aggregates are computed there.
@@ -362,6 +365,7 @@ impl Dataset {
         }
         let mut d = Dataset::from_frame(name, df);
         d.path = Some(path.to_path_buf());
+        d.content = Some(format!("{sha256} {format:?} {csv:?}"));
         d.sha256 = Some(sha256);
         Ok(d)
     }
@@ -372,6 +376,7 @@ impl Dataset {
             name: name.into(),
             path: None,
             sha256: None,
+            content: None,
             frame: Ok(df).into(),
             backend: None,
             view: None,
@@ -388,6 +393,7 @@ impl Dataset {
             name: name.into(),
             path: None,
             sha256: None,
+            content: None,
             frame: Default::default(),
             backend: Some(backend),
             view: None,
@@ -434,6 +440,7 @@ impl Dataset {
     /// The rows, to change in place (the loader takes the monitor's timestamp out).
     pub fn frame_mut(&mut self) -> Result<&mut DataFrame, CallError> {
         self.frame()?;
+        self.content = None;
         match self.frame.get_mut() {
             Some(Ok(df)) => Ok(df),
             _ => Err(CallError::failed("the dataset's rows are not in memory")),

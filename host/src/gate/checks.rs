@@ -89,12 +89,14 @@ pub(super) async fn run(
         timings.push(Timing::item(format!("check `{}`", c.id), c.duration));
     }
     for m in &shared.models {
-        for (dataset, took) in m.predict_times() {
+        for (dataset, took, cached) in m.predict_times() {
+            let how = if cached {
+                "from the cache"
+            } else {
+                "inside the checks"
+            };
             timings.push(Timing::item(
-                format!(
-                    "predictions of `{}` on `{dataset}` (inside the checks)",
-                    m.name
-                ),
+                format!("predictions of `{}` on `{dataset}` ({how})", m.name),
                 took,
             ));
         }

@@ -12,7 +12,7 @@ use super::{plural, GateOptions};
 use crate::data::{incomplete, present, Dataset};
 use crate::dvc::DvcEntry;
 use crate::files::TempDir;
-use crate::model::{Model, ModelTask};
+use crate::model::{Model, ModelFiles, ModelTask};
 use crate::policy::{MissingFeatures, Policy, TaskType};
 use crate::progress::Progress;
 use crate::record::Timing;
@@ -174,6 +174,9 @@ pub(super) struct Models {
     /// The first missing label (null, NaN or infinite), unless `task.missing_features = "drop"`
     /// leaves such rows out: checks that need labels error with it.
     pub label_error: Option<String>,
+    /// Models downloaded from the registry that ONNX Runtime has not read yet (their signatures
+    /// came from the cache): kept until the gate ends.
+    pub downloads: Vec<TempDir>,
 }
 
 /// The first dataset with a missing label, as the reason checks that need labels cannot run.
@@ -244,10 +247,27 @@ pub(super) fn onnxruntime_path(policy: &Policy, opts: &GateOptions) -> Option<Pa
     })
 }
 
+/// The policy's ONNX model files (`None` for a model from the registry, not downloaded yet), or
+/// `None` when no model is an ONNX file.
+pub(super) fn onnx_files(policy: &Policy) -> Option<Vec<Option<PathBuf>>> {
+    let files: Vec<Option<PathBuf>> = policy
+        .spec
+        .models
+        .values()
+        .filter_map(|m| m.onnx.as_ref())
+        .map(|p| match p.to_str() {
+            Some(p) if registry::is_registry_uri(p) => None,
+            _ => Some(policy.resolve(p)),
+        })
+        .collect();
+    (!files.is_empty()).then_some(files)
+}
+
 pub(super) async fn load_models(
     policy: &Policy,
     opts: &GateOptions,
     datasets: &[Arc<Dataset>],
+    files: &ModelFiles,
     progress: &Progress,
     timings: &mut Vec<Timing>,
 ) -> anyhow::Result<Models> {
@@ -353,11 +373,12 @@ pub(super) async fn load_models(
             None => (m.onnx.as_ref().map(|p| policy.resolve(p)), None),
         };
         let (name, m, ort, model_task) = (name.clone(), m.clone(), ort.clone(), model_task.clone());
+        let files = files.clone();
         // The models load at once (each session's set-up is its own), awaited in policy order.
         loads.push((
             tokio::task::spawn_blocking(move || {
                 let started = Instant::now();
-                Model::load(&name, &m, path, &model_task, ort.as_deref())
+                Model::load(&name, &m, path, &model_task, ort.as_deref(), &files)
                     .map(|model| (model, started.elapsed()))
             }),
             downloaded,
@@ -367,13 +388,15 @@ pub(super) async fn load_models(
         let (model, took) = load
             .await
             .map_err(|e| anyhow!("model loader crashed: {e}"))??;
-        // ONNX Runtime has read the file: the download is not needed any more.
         let from = if downloaded.is_some() {
             " (from the registry)"
         } else {
             ""
         };
-        drop(downloaded);
+        // Once ONNX Runtime has read the file, the download is not needed any more.
+        if model.reads_file_later() {
+            out.downloads.extend(downloaded);
+        }
         timings.push(Timing::item(format!("model `{}`{from}", model.name), took));
         out.models.push(Arc::new(model));
     }

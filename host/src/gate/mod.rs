@@ -25,6 +25,7 @@ pub use views::{RowFlags, WindowInputs};
 
 use crate::data::Dataset;
 use crate::files::sha256_file;
+use crate::model::ModelFiles;
 use crate::policy::Policy;
 use crate::progress::Progress;
 use crate::record::{CheckReport, DatasetInput, GateRun, InputFile, PluginInput, Timing};
@@ -87,30 +88,30 @@ pub async fn prepare(
     let policy_sha = sha256_file(&policy.path)
         .with_context(|| format!("cannot read {}", policy.path.display()))?;
     let mut timings = Vec::new();
-    // Loading ONNX Runtime takes longer than a small gate's data: start it beside them (the
-    // models wait for it; its error, if any, is theirs).
-    let onnxruntime = policy
-        .spec
-        .models
-        .values()
-        .any(|m| m.onnx.is_some())
-        .then(|| {
-            let path = inputs::onnxruntime_path(policy, opts);
-            std::thread::spawn(move || {
-                let _ = crate::model::init_onnxruntime(path.as_deref());
-            })
-        });
-    let loaded = match inputs::load_datasets(policy, progress, &mut timings).await {
-        Ok(data) => inputs::load_models(policy, opts, &data.datasets, progress, &mut timings)
-            .await
-            .map(|models| (data, models)),
-        Err(e) => Err(e),
-    };
+    // The model files are hashed, and ONNX Runtime loaded unless the cache has what the models
+    // need of it, beside the datasets (the models wait for it; its error, if any, is theirs).
+    let model_files = inputs::onnx_files(policy).map(|files| {
+        let (path, cache) = (
+            inputs::onnxruntime_path(policy, opts),
+            opts.cache_dir.clone(),
+        );
+        std::thread::spawn(move || ModelFiles::read(&files, path.as_deref(), cache.as_deref()))
+    });
+    let data = inputs::load_datasets(policy, progress, &mut timings).await;
     // Never left running into an early exit.
-    if let Some(loading) = onnxruntime {
-        let _ = loading.join();
-    }
-    let (data, models) = loaded?;
+    let model_files = model_files
+        .map(|t| t.join().unwrap_or_default())
+        .unwrap_or_default();
+    let data = data?;
+    let models = inputs::load_models(
+        policy,
+        opts,
+        &data.datasets,
+        &model_files,
+        progress,
+        &mut timings,
+    )
+    .await?;
     // Fuel is metered only for a policy that sets a budget somewhere.
     let spec = &policy.spec;
     let metered = spec.runtime.fuel.is_some() || spec.checks.iter().any(|c| c.fuel.is_some());

@@ -4,10 +4,10 @@
 //! graph declares.
 
 use indexmap::IndexMap;
-use ort::value::Outlet;
 use ort::value::{DynValue, Tensor, TensorElementType, ValueType};
 use polars::prelude::*;
 
+use super::signature::Port;
 use crate::data::{CallError, CallErrorKind, ColumnType, Dataset};
 
 /// How a graph's inputs are filled from the features.
@@ -95,7 +95,7 @@ pub(super) fn describe(dtype: &ValueType) -> String {
 pub(super) fn layout(
     name: &str,
     what: &str,
-    inputs: &[Outlet],
+    inputs: &[Port],
     features: &[String],
     map: &IndexMap<String, String>,
 ) -> anyhow::Result<Layout> {
@@ -174,7 +174,7 @@ fn toml_key(k: &str) -> String {
     }
 }
 
-fn matrix(name: &str, what: &str, input: &Outlet, n_features: usize) -> anyhow::Result<Layout> {
+fn matrix(name: &str, what: &str, input: &Port, n_features: usize) -> anyhow::Result<Layout> {
     let (ty, width) = match input.dtype() {
         ValueType::Tensor {
             ty: ty @ (TensorElementType::Float32 | TensorElementType::Float64),
@@ -473,10 +473,8 @@ mod tests {
     use super::*;
     use ort::value::{Shape, SymbolicDimensions};
 
-    fn input(name: &str, ty: TensorElementType, shape: &[i64]) -> Outlet {
-        // Outlets call into ONNX Runtime: the repo's .venv has it (tests/venv.sh).
-        crate::model::init_onnxruntime(None).expect("ONNX Runtime from the repo's .venv");
-        Outlet::new(
+    fn input(name: &str, ty: TensorElementType, shape: &[i64]) -> Port {
+        Port::new(
             name,
             ValueType::Tensor {
                 ty,

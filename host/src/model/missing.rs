@@ -57,7 +57,16 @@ impl Model {
         data: &Dataset,
         complete: bool,
     ) -> Result<Inputs, CallError> {
-        let feed = |d: &Dataset| m.layout.feed(&self.name, d, &self.features, &m.null_text);
+        let feed = |d: &Dataset| {
+            // Tensors are ONNX Runtime's: it must be loaded (the session opened) first.
+            m.ready().map_err(|e| {
+                CallError::new(
+                    CallErrorKind::Failed,
+                    format!("model `{}` cannot run: {e:#}", self.name),
+                )
+            })?;
+            m.layout.feed(&self.name, d, &self.features, &m.null_text)
+        };
         if complete {
             return Ok(Inputs {
                 feed: feed(data)?,

@@ -4,17 +4,21 @@
 //! Predictions on a dataset are computed once per (model, dataset) and shared by every check as a
 //! table with a `prediction` column and, for classifiers, `proba_0..proba_{k-1}` in class order.
 //!
-//! `onnxruntime` finds and loads the library, `onnx` runs a graph, `feed` fills its inputs from
-//! the features (one float matrix, or one tensor per column), `outputs` reads its label,
-//! probability, score or value outputs, `labels` reads class labels from the graph.
+//! `onnxruntime` finds and loads the library, `onnx` runs a graph, `signature` is what the graph
+//! takes and returns, `feed` fills its inputs from the features (one float matrix, or one tensor
+//! per column), `outputs` reads its label, probability, score or value outputs, `labels` reads
+//! class labels from the graph, and `cache` keeps signatures and predictions between runs.
 
+mod cache;
 mod feed;
 mod labels;
 mod missing;
 mod onnx;
 mod onnxruntime;
 mod outputs;
+mod signature;
 
+use cache::{ModelCache, MAX_CACHED_ROWS};
 pub use labels::onnx_class_labels;
 pub use onnx::OnnxModel;
 pub use onnxruntime::{find_onnxruntime, init_onnxruntime};
@@ -41,7 +45,7 @@ pub const MAX_BENCH_ITERATIONS: u32 = 10_000;
 /// What produces a model's predictions.
 pub enum Source {
     /// An ONNX file run by ONNX Runtime.
-    Onnx(OnnxModel),
+    Onnx(Box<OnnxModel>),
     /// Columns already in the data.
     Columns {
         /// The prediction column.
@@ -66,6 +70,49 @@ pub struct ModelTask {
     pub missing: MissingFeatures,
 }
 
+/// What the gate learns of its ONNX model files before it loads them, beside the datasets:
+/// their digests, and the cache their signatures and predictions are kept in.
+#[derive(Debug, Default, Clone)]
+pub struct ModelFiles {
+    cache: Option<ModelCache>,
+    digests: HashMap<PathBuf, String>,
+}
+
+impl ModelFiles {
+    /// Reads `files` (`None`: a model still to download from the registry), finds the cache for
+    /// the ONNX Runtime library a run would load, and loads that library unless every model's
+    /// signature is kept: ONNX Runtime takes longer to load than a small gate's data, so this
+    /// runs beside them (a loading error is the models' to report).
+    pub fn read(
+        files: &[Option<PathBuf>],
+        onnxruntime: Option<&Path>,
+        cache_dir: Option<&Path>,
+    ) -> ModelFiles {
+        let cache = find_onnxruntime(onnxruntime)
+            .ok()
+            .and_then(|lib| ModelCache::new(cache_dir, &lib));
+        // Without a cache, or with a model to download, ONNX Runtime is needed: it loads first.
+        let mut kept = cache.is_some() && files.iter().all(Option::is_some);
+        if !kept {
+            let _ = init_onnxruntime(onnxruntime);
+        }
+        let mut digests = HashMap::new();
+        for f in files.iter().flatten() {
+            let Ok(sha) = crate::files::sha256_file(f) else {
+                continue;
+            };
+            kept &= cache
+                .as_ref()
+                .is_some_and(|c| c.has_signature(&c.model_key(&sha)));
+            digests.insert(f.clone(), sha);
+        }
+        if !kept {
+            let _ = init_onnxruntime(onnxruntime);
+        }
+        ModelFiles { cache, digests }
+    }
+}
+
 /// One dataset's predictions, computed by the first caller (a second waits for it).
 type PredictionCell = Arc<OnceLock<Result<Arc<Dataset>, CallError>>>;
 
@@ -88,9 +135,16 @@ pub struct Model {
     /// What rows with a missing feature do (`task.missing_features`).
     pub missing: MissingFeatures,
     predictions: Mutex<HashMap<String, PredictionCell>>,
-    /// How long each dataset's predictions took, in the order computed (for `--timings`).
-    predict_times: Mutex<Vec<(String, std::time::Duration)>>,
+    /// How long each dataset's predictions took, and whether they came from the cache, in the
+    /// order computed (for `--timings`).
+    predict_times: Mutex<Vec<PredictTime>>,
+    /// The cache, and this model's key in it (ONNX models).
+    cache: Option<(ModelCache, String)>,
 }
+
+/// How long a dataset's predictions took: the dataset, the time, whether they came from the
+/// cache.
+pub type PredictTime = (String, std::time::Duration, bool);
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,12 +159,14 @@ impl std::fmt::Debug for Model {
 impl Model {
     /// Loads a model as the policy describes it. `target_values` are the sorted distinct target values
     /// (as text) of the first labelled dataset, used when classes cannot be read from the model.
+    /// `files` has the digests of local model files (others are hashed here) and the cache.
     pub fn load(
         name: &str,
         spec: &ModelSpec,
         path: Option<PathBuf>,
         task: &ModelTask,
         onnxruntime: Option<&Path>,
+        files: &ModelFiles,
     ) -> anyhow::Result<Model> {
         let ModelTask {
             kind: task,
@@ -123,20 +179,28 @@ impl Model {
             .classes
             .as_ref()
             .map(|c| c.iter().map(|l| l.0.clone()).collect());
+        let mut cache = None;
         let (source, sha256, onnx_classes) = match (&path, &spec.predictions) {
             (Some(p), _) => {
-                let sha = crate::files::sha256_file(p).with_context(|| {
-                    format!(
-                        "cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy",
-                        p.display()
-                    )
-                })?;
+                let sha = match files.digests.get(p) {
+                    Some(sha) => sha.clone(),
+                    None => crate::files::sha256_file(p).with_context(|| {
+                        format!(
+                            "cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy",
+                            p.display()
+                        )
+                    })?,
+                };
                 let bytes = std::fs::read(p)
                     .with_context(|| format!("cannot read model `{name}` ({})", p.display()))?;
                 let classes = onnx_class_labels(&bytes);
-                init_onnxruntime(onnxruntime)?;
-                let m = OnnxModel::load(name, p, task, spec, features)?;
-                (Source::Onnx(m), Some(sha), classes)
+                cache = files.cache.clone().map(|c| {
+                    let key = c.model_key(&sha);
+                    (c, key)
+                });
+                let kept = cache.as_ref().map(|(c, k)| (c, k.as_str()));
+                let m = OnnxModel::load(name, p, task, spec, features, onnxruntime, kept)?;
+                (Source::Onnx(Box::new(m)), Some(sha), classes)
             }
             (None, Some(col)) => (
                 Source::Columns {
@@ -190,7 +254,14 @@ impl Model {
             missing,
             predictions: Mutex::new(HashMap::new()),
             predict_times: Mutex::new(Vec::new()),
+            cache,
         })
+    }
+
+    /// Whether the model file is read again when the model first runs (its session was not
+    /// opened at load: the signature came from the cache).
+    pub fn reads_file_later(&self) -> bool {
+        matches!(&self.source, Source::Onnx(m) if !m.is_open())
     }
 
     /// Whether the graph takes every feature as one float matrix `[rows, features]` (so the
@@ -234,25 +305,47 @@ impl Model {
         };
         cell.get_or_init(|| {
             let started = Instant::now();
-            let out = self.compute_predictions(data).map(Arc::new);
+            let mut cached = false;
+            let out = self.compute_predictions(data, &mut cached).map(Arc::new);
             self.predict_times
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push((data.cache_key(), started.elapsed()));
+                .push((data.cache_key(), started.elapsed(), cached));
             out
         })
         .clone()
     }
 
     /// How long each dataset's predictions took, in the order they were computed.
-    pub fn predict_times(&self) -> Vec<(String, std::time::Duration)> {
+    pub fn predict_times(&self) -> Vec<PredictTime> {
         self.predict_times
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
-    fn compute_predictions(&self, data: &Dataset) -> Result<Dataset, CallError> {
+    /// The cache and the key of this model's predictions on `data`, when they are kept: an ONNX
+    /// model, a dataset as loaded from its file, of at most [`MAX_CACHED_ROWS`] rows.
+    fn predictions_key(&self, m: &OnnxModel, data: &Dataset) -> Option<(&ModelCache, String)> {
+        let (cache, model_key) = self.cache.as_ref()?;
+        let content = data.content.as_deref()?;
+        if data.rows() > MAX_CACHED_ROWS {
+            return None;
+        }
+        let parts = [
+            content,
+            &format!("{:?}", self.features),
+            &format!("{:?}", m.layout),
+            &format!("{:?}", m.outputs),
+            &format!("{:?}", self.classes),
+            &m.null_text,
+            &format!("{:?} {:?}", self.missing, self.task),
+        ];
+        Some((cache, ModelCache::predictions_key(model_key, &parts)))
+    }
+
+    /// The predictions on `data`; `cached` says whether they came from the cache.
+    fn compute_predictions(&self, data: &Dataset, cached: &mut bool) -> Result<Dataset, CallError> {
         let name = format!("{}@{}", self.name, data.name);
         let fail = |m: String| CallError::new(CallErrorKind::Failed, m);
         let mut columns: Vec<Column> = Vec::new();
@@ -275,7 +368,25 @@ impl Model {
                     columns.push(s.with_name(format!("proba_{i}").into()).into());
                 }
             }
-            Source::Onnx(m) => columns = self.onnx_predictions(m, data)?,
+            Source::Onnx(m) => {
+                let key = self.predictions_key(m, data);
+                columns = match key
+                    .as_ref()
+                    .and_then(|(c, k)| c.predictions(k, data.rows()))
+                {
+                    Some(kept) => {
+                        *cached = true;
+                        kept
+                    }
+                    None => {
+                        let columns = self.onnx_predictions(m, data)?;
+                        if let Some((c, k)) = &key {
+                            c.keep_predictions(k, &columns);
+                        }
+                        columns
+                    }
+                };
+            }
         }
         let df = DataFrame::new_infer_height(columns).map_err(|e| fail(e.to_string()))?;
         Ok(Dataset::from_frame(name, df))

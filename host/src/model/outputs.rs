@@ -7,10 +7,11 @@
 
 use anyhow::{anyhow, bail};
 use ort::session::SessionOutputs;
-use ort::value::{DynMapValueType, Outlet, TensorElementType, ValueType};
+use ort::value::{DynMapValueType, TensorElementType, ValueType};
 use polars::prelude::*;
 
 use super::feed::describe;
+use super::signature::Port;
 use crate::policy::{OutputsSpec, ScoreTransform, TaskType};
 
 /// Where the probabilities come from.
@@ -77,7 +78,7 @@ fn float_tensor(dtype: &ValueType, max_rank: usize) -> bool {
 pub(super) fn find(
     name: &str,
     what: &str,
-    outlets: &[Outlet],
+    outlets: &[Port],
     task: TaskType,
     named: &OutputsSpec,
     scores: Option<ScoreTransform>,
@@ -94,7 +95,7 @@ pub(super) fn find(
             anyhow!("{what}: `models.{name}.outputs.{key}` names `{output}`, which is not an output of the graph (outputs: {})", listing())
         })
     };
-    let wrong = |key: &str, o: &Outlet, want: &str| {
+    let wrong = |key: &str, o: &Port, want: &str| {
         anyhow!(
             "{what}: output `{}` (`models.{name}.outputs.{key}`) is {}; {key} must be {want}",
             o.name(),
@@ -126,7 +127,7 @@ pub(super) fn find(
         let o = match &named.scores {
             Some(n) => get("scores", n)?,
             None => {
-                let candidates: Vec<&Outlet> = outlets
+                let candidates: Vec<&Port> = outlets
                     .iter()
                     .filter(|o| float_tensor(o.dtype(), 2))
                     .collect();
@@ -157,7 +158,7 @@ pub(super) fn find(
     }
     // The rest found by type, the converters' usual names first (skl2onnx and onnxmltools:
     // label / probabilities, or output_label / output_probability with ZipMap).
-    let mut ordered: Vec<&Outlet> = outlets.iter().collect();
+    let mut ordered: Vec<&Port> = outlets.iter().collect();
     let usual = [
         "label",
         "output_label",

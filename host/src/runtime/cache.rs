@@ -40,16 +40,16 @@ fn cache_max_bytes() -> u64 {
         .saturating_mul(1 << 20)
 }
 
-/// Deletes the least recently used compiled components (`*.cwasm`, by modification time, which a
-/// cache hit refreshes) until the cache holds at most `max_bytes`, never deleting `keep`. Best
-/// effort: another modelgate may be pruning too.
-pub fn prune_cache(dir: &Path, max_bytes: u64, keep: &Path) {
+/// Deletes the least recently used entries of a cache directory (its `*.EXT` files, by
+/// modification time, which a cache hit refreshes) until they hold at most `max_bytes`, never
+/// deleting `keep`. Best effort: another modelgate may be pruning too.
+pub fn prune_cache(dir: &Path, ext: &str, max_bytes: u64, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .filter(|e| e.path().extension().is_some_and(|x| x == ext))
         .filter_map(|e| {
             let m = e.metadata().ok()?;
             Some((m.modified().ok()?, m.len(), e.path()))
@@ -65,6 +65,14 @@ pub fn prune_cache(dir: &Path, max_bytes: u64, keep: &Path) {
             total -= len;
         }
     }
+}
+
+/// Marks a cache entry as recently used, for the cache's size cap (best effort).
+pub fn mark_used(entry: &Path) {
+    let _ = std::fs::File::options()
+        .append(true)
+        .open(entry)
+        .and_then(|h| h.set_modified(std::time::SystemTime::now()));
 }
 
 struct ShaHasher(Sha256);
@@ -146,11 +154,7 @@ impl CompileCache {
                 // engine's compatibility hash, written only by `Component::serialize` below.
                 match unsafe { Component::deserialize_file(engine, f) } {
                     Ok(c) => {
-                        // Marks the entry as recently used, for the cache's size cap (best effort).
-                        let _ = std::fs::File::options()
-                            .append(true)
-                            .open(f)
-                            .and_then(|h| h.set_modified(std::time::SystemTime::now()));
+                        mark_used(f);
                         return Ok(c);
                     }
                     Err(_) => {
@@ -172,7 +176,7 @@ impl CompileCache {
             let _ = std::fs::create_dir_all(dir)
                 .map_err(anyhow::Error::from)
                 .and_then(|()| crate::files::write_atomic(f, &compiled));
-            prune_cache(dir, cache_max_bytes(), f);
+            prune_cache(dir, "cwasm", cache_max_bytes(), f);
         }
         Ok(component)
     }
@@ -206,7 +210,7 @@ mod tests {
         std::fs::write(dir.path().join("notes.txt"), vec![0u8; 5000]).unwrap();
         // 4000 bytes of entries, cap 2500: the two least recently used (b, c) go, a (used again
         // recently) and d stay.
-        prune_cache(dir.path(), 2500, &paths[3]);
+        prune_cache(dir.path(), "cwasm", 2500, &paths[3]);
         let left: Vec<bool> = paths.iter().map(|p| p.exists()).collect();
         assert_eq!(left, [true, false, false, true]);
         assert!(
@@ -214,7 +218,7 @@ mod tests {
             "only compiled components are pruned"
         );
         // The entry being kept survives even a cap of zero.
-        prune_cache(dir.path(), 0, &paths[3]);
+        prune_cache(dir.path(), "cwasm", 0, &paths[3]);
         assert!(!paths[0].exists() && paths[3].exists());
     }
 }
