@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Warm start (issue #19's definition): the whole `modelgate check` process for a gate with one
 cached check — `performance` on the breast-cancer example's data and models, no latency
-benchmark — with a warm compiled-plugin cache. Median of --runs runs of the release binary; with
---before BINARY, that binary's runs interleaved with these (the same machine, the same moment),
-for a ratio. Writes the "## Warm start" section of BENCHMARKS.md and prints a JSON line.
+benchmark — with a warm cache (the compiled plugin, the models' signatures and predictions).
+Median of --runs runs of the release binary; with --before BINARY, that binary's runs
+interleaved with these (the same machine, the same moment), for a ratio. Writes the "## Warm start" section of BENCHMARKS.md and prints a JSON line.
 
 usage: .venv/bin/python benches/warm_bench.py [--runs 40] [--before /path/to/old/modelgate]
 """
@@ -85,7 +85,8 @@ def write(out: Path, r: dict) -> None:
         HEADING,
         "",
         f"`benches/warm_bench.py` (run on {datetime.date.today()}): the whole process of a gate with one cached check "
-        "(`performance` on the breast-cancer data and models, 228 rows, no latency benchmark), warm plugin cache, "
+        "(`performance` on the breast-cancer data and models, 228 rows, no latency benchmark), warm cache (the compiled "
+        "plugin and, since 2026-12-08, the models' signatures and predictions: a warm run does not load ONNX Runtime), "
         f"{r['runs']} runs{', interleaved with the earlier build' if 'before' in r else ''}. Target (#19): ≤ 20 ms.",
         "",
         "| build | median | fastest |",
