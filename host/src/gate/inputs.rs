@@ -13,7 +13,7 @@ use crate::data::{incomplete, present, Dataset};
 use crate::dvc::DvcEntry;
 use crate::files::TempDir;
 use crate::model::{Model, ModelFiles, ModelTask};
-use crate::policy::{MissingFeatures, Policy, TaskType};
+use crate::policy::{MissingFeatures, ModelSpec, Policy, TaskType};
 use crate::progress::Progress;
 use crate::record::Timing;
 use crate::registry::{self, RegistryModel};
@@ -247,6 +247,14 @@ pub(super) fn onnxruntime_path(policy: &Policy, opts: &GateOptions) -> Option<Pa
     })
 }
 
+/// The MLflow registry reference a model's `onnx` gives (`models:/...`), if it is one.
+fn registry_reference(m: &ModelSpec) -> Option<&str> {
+    m.onnx
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|p| registry::is_registry_uri(p))
+}
+
 /// The policy's ONNX model files (`None` for a model from the registry, not downloaded yet), or
 /// `None` when no model is an ONNX file.
 pub(super) fn onnx_files(policy: &Policy) -> Option<Vec<Option<PathBuf>>> {
@@ -254,10 +262,10 @@ pub(super) fn onnx_files(policy: &Policy) -> Option<Vec<Option<PathBuf>>> {
         .spec
         .models
         .values()
-        .filter_map(|m| m.onnx.as_ref())
-        .map(|p| match p.to_str() {
-            Some(p) if registry::is_registry_uri(p) => None,
-            _ => Some(policy.resolve(p)),
+        .filter(|m| m.onnx.is_some())
+        .map(|m| match (registry_reference(m), &m.onnx) {
+            (None, Some(p)) => Some(policy.resolve(p)),
+            _ => None,
         })
         .collect();
     (!files.is_empty()).then_some(files)
@@ -346,11 +354,7 @@ pub(super) async fn load_models(
     let mut client: Option<Arc<registry::Client>> = None;
     let mut loads = Vec::new();
     for (name, m) in &spec.models {
-        let reference = m
-            .onnx
-            .as_ref()
-            .and_then(|p| p.to_str())
-            .filter(|p| registry::is_registry_uri(p));
+        let reference = registry_reference(m);
         let (path, downloaded): (Option<PathBuf>, Option<TempDir>) = match reference {
             Some(uri) => {
                 let client = match &client {

@@ -17,7 +17,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::signature::Signature;
-use crate::runtime::{mark_used, prune_cache};
+use crate::runtime::{checked_entry, prune_cache};
 
 /// Most rows of a dataset whose predictions are kept: a small gate's predictions cost less to
 /// read than loading ONNX Runtime, while a large dataset's would cost a write on every first run
@@ -110,16 +110,7 @@ impl ModelCache {
     pub(super) fn signature(&self, model_key: &str) -> Option<Signature> {
         let path = self.entry("models", model_key, "json");
         let text = std::fs::read_to_string(&path).ok()?;
-        match Signature::decode(&text) {
-            Some(s) => {
-                mark_used(&path);
-                Some(s)
-            }
-            None => {
-                let _ = std::fs::remove_file(&path);
-                None
-            }
-        }
+        checked_entry(&path, Signature::decode(&text))
     }
 
     /// Keeps a model's signature.
@@ -144,16 +135,7 @@ impl ModelCache {
                     .enumerate()
                     .all(|(i, n)| n.as_str() == format!("proba_{i}"))
         });
-        match read {
-            Some(df) => {
-                mark_used(&path);
-                Some(df.into_columns())
-            }
-            None => {
-                let _ = std::fs::remove_file(&path);
-                None
-            }
-        }
+        checked_entry(&path, read).map(DataFrame::into_columns)
     }
 
     /// Keeps predictions under `key`.

@@ -182,17 +182,16 @@ impl Model {
         let mut cache = None;
         let (source, sha256, onnx_classes) = match (&path, &spec.predictions) {
             (Some(p), _) => {
+                let bytes = std::fs::read(p).with_context(|| {
+                    format!(
+                        "cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy",
+                        p.display()
+                    )
+                })?;
                 let sha = match files.digests.get(p) {
                     Some(sha) => sha.clone(),
-                    None => crate::files::sha256_file(p).with_context(|| {
-                        format!(
-                            "cannot read model `{name}` ({}): check `models.{name}.onnx` in the policy",
-                            p.display()
-                        )
-                    })?,
+                    None => crate::files::sha256_bytes(&bytes),
                 };
-                let bytes = std::fs::read(p)
-                    .with_context(|| format!("cannot read model `{name}` ({})", p.display()))?;
                 let classes = onnx_class_labels(&bytes);
                 cache = files.cache.clone().map(|c| {
                     let key = c.model_key(&sha);

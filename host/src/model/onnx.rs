@@ -23,22 +23,21 @@ pub struct OnnxModel {
     /// The file, and the ONNX Runtime library named by the policy or `--onnxruntime`.
     file: PathBuf,
     onnxruntime: Option<PathBuf>,
-    /// The model's name in the policy, and `model `NAME` (FILE)`, for errors.
+    /// The model's name in the policy, for errors.
     name: String,
-    what: String,
     pub(super) layout: Layout,
     pub(super) outputs: Outputs,
     /// What a null text feature goes in as (`models.NAME.null_text`).
     pub(super) null_text: String,
 }
 
+/// `model `NAME` (FILE)`, as errors name a model.
+fn what(name: &str, path: &Path) -> String {
+    format!("model `{name}` ({})", path.display())
+}
+
 /// Opens a session on the model file (ONNX Runtime loaded first).
-fn open(
-    name: &str,
-    what: &str,
-    path: &Path,
-    onnxruntime: Option<&Path>,
-) -> anyhow::Result<Session> {
+fn open(name: &str, path: &Path, onnxruntime: Option<&Path>) -> anyhow::Result<Session> {
     init_onnxruntime(onnxruntime)?;
     Session::builder(ort_environment()?)
         .map_err(|e| anyhow!("cannot configure ONNX Runtime: {e}"))?
@@ -51,6 +50,7 @@ fn open(
         .map_err(|e| anyhow!("cannot configure ONNX Runtime: {e}"))?
         .commit_from_file(path)
         .map_err(|e| {
+            let what = what(name, path);
             anyhow!(
                 "cannot load {what} as an ONNX model: {e}; check `models.{name}.onnx` in the policy: export the model \
                  to ONNX (e.g. with skl2onnx), or, for a model the gate cannot run, give `predictions = \"column\"` \
@@ -72,12 +72,12 @@ impl OnnxModel {
         onnxruntime: Option<&Path>,
         cache: Option<(&ModelCache, &str)>,
     ) -> anyhow::Result<OnnxModel> {
-        let what = format!("model `{name}` ({})", path.display());
+        let what = what(name, path);
         let session = OnceLock::new();
         let signature = match cache.and_then(|(c, key)| c.signature(key)) {
             Some(s) => s,
             None => {
-                let opened = open(name, &what, path, onnxruntime)?;
+                let opened = open(name, path, onnxruntime)?;
                 let s = Signature::of(&opened);
                 if let Some((c, key)) = cache {
                     c.keep_signature(key, &s);
@@ -101,7 +101,6 @@ impl OnnxModel {
             file: path.to_path_buf(),
             onnxruntime: onnxruntime.map(Path::to_path_buf),
             name: name.to_string(),
-            what,
             layout,
             outputs,
             null_text: spec.null_text.clone().unwrap_or_default(),
@@ -122,14 +121,9 @@ impl OnnxModel {
     /// The session, opened now if the signature came from the cache.
     fn session(&self) -> anyhow::Result<MutexGuard<'_, Session>> {
         let s = self.session.get_or_init(|| {
-            open(
-                &self.name,
-                &self.what,
-                &self.file,
-                self.onnxruntime.as_deref(),
-            )
-            .map(Mutex::new)
-            .map_err(|e| format!("{e:#}"))
+            open(&self.name, &self.file, self.onnxruntime.as_deref())
+                .map(Mutex::new)
+                .map_err(|e| format!("{e:#}"))
         });
         match s {
             Ok(s) => Ok(s.lock().unwrap_or_else(|p| p.into_inner())),

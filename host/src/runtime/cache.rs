@@ -67,12 +67,22 @@ pub fn prune_cache(dir: &Path, ext: &str, max_bytes: u64, keep: &Path) {
     }
 }
 
-/// Marks a cache entry as recently used, for the cache's size cap (best effort).
-pub fn mark_used(entry: &Path) {
-    let _ = std::fs::File::options()
-        .append(true)
-        .open(entry)
-        .and_then(|h| h.set_modified(std::time::SystemTime::now()));
+/// What was read from a cache entry: when it parsed (`Some`), the entry is marked as recently used,
+/// for the cache's size cap; when it did not, the damaged entry is deleted, to be written again.
+/// Best effort both ways.
+pub fn checked_entry<T>(entry: &Path, parsed: Option<T>) -> Option<T> {
+    match &parsed {
+        Some(_) => {
+            let _ = std::fs::File::options()
+                .append(true)
+                .open(entry)
+                .and_then(|h| h.set_modified(std::time::SystemTime::now()));
+        }
+        None => {
+            let _ = std::fs::remove_file(entry);
+        }
+    }
+    parsed
 }
 
 struct ShaHasher(Sha256);
@@ -152,14 +162,9 @@ impl CompileCache {
             if f.is_file() {
                 // SAFETY: the file is in modelgate's own cache, keyed by the component's sha256 and the
                 // engine's compatibility hash, written only by `Component::serialize` below.
-                match unsafe { Component::deserialize_file(engine, f) } {
-                    Ok(c) => {
-                        mark_used(f);
-                        return Ok(c);
-                    }
-                    Err(_) => {
-                        let _ = std::fs::remove_file(f);
-                    }
+                let c = unsafe { Component::deserialize_file(engine, f) }.ok();
+                if let Some(c) = checked_entry(f, c) {
+                    return Ok(c);
                 }
             }
         }

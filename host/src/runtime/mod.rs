@@ -26,7 +26,7 @@ use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-pub use cache::{default_cache_dir, mark_used, prune_cache};
+pub use cache::{checked_entry, default_cache_dir, prune_cache};
 pub use contract::{check_config, MAX_DETAILS_BYTES, MAX_METRICS, MAX_SUMMARY_BYTES};
 pub use limits::Limits;
 pub use output::MAX_OUTPUT_BYTES;
